@@ -1,0 +1,70 @@
+"""`soundbite jobs`, `retry`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from soundbite.cli import Context, cli, emit_json, handle_errors, pass_ctx
+from soundbite.store.models import Job
+
+
+@cli.command(name="jobs")
+@click.option("--state", type=click.Choice(["queued", "running", "done", "failed"]))
+@click.option("--episode", "episode_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable output.")
+@pass_ctx
+@handle_errors
+def list_jobs(ctx: Context, state: str | None, episode_id: int | None, as_json: bool) -> None:
+    """List pipeline jobs: episode, stage, state, progress and error."""
+    with ctx.app.db.read() as s:
+        query = select(Job).order_by(Job.episode_id, Job.step, Job.id)
+        if state:
+            query = query.where(Job.state == state)
+        if episode_id is not None:
+            query = query.where(Job.episode_id == episode_id)
+        jobs = s.scalars(query).all()
+    items = [
+        {"id": j.id, "episode_id": j.episode_id, "stage": j.stage, "state": j.state,
+         "attempts": j.attempts, "progress": round(j.progress, 1), "message": j.message,
+         "error": j.error}
+        for j in jobs
+    ]
+    if as_json:
+        emit_json(items)
+        return
+    for j in items:
+        line = f"{j['id']:>5}  episode {j['episode_id']:<5} {j['stage']:<10} {j['state']:<8} {j['progress']:>5}%  {j['message']}"
+        click.echo(line)
+        if j["error"]:
+            click.echo(f"       error: {j['error']}")
+
+
+@cli.command()
+@click.argument("job_id", type=int)
+@click.option("--no-wait", is_flag=True, help="Queue it and return at once.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable output.")
+@pass_ctx
+@handle_errors
+def retry(ctx: Context, job_id: int, no_wait: bool, as_json: bool) -> None:
+    """Queue a failed (or finished) job again, with the stages after it."""
+    from soundbite.cli.progress import wait_for_episodes
+
+    app = ctx.app
+    app.queue.retry(job_id)
+    with app.db.read() as s:
+        episode_id = s.get_one(Job, job_id).episode_id
+    failed: list[tuple[str, str]] = []
+    if not no_wait:
+        outcome = wait_for_episodes(app, [episode_id], threads=1, show=not as_json and sys.stderr.isatty())
+        failed = outcome[0].failed
+    if as_json:
+        emit_json({"job_id": job_id, "episode_id": episode_id, "queued": no_wait, "failed": dict(failed)})
+    else:
+        click.echo(f"job {job_id} {'queued' if no_wait else 'finished'}")
+    for stage, error in failed:
+        click.echo(f"{stage} failed: {error}", err=True)
+    if failed:
+        sys.exit(1)

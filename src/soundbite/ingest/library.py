@@ -1,0 +1,257 @@
+"""Adding to the library: feeds (by URL or file) and media files (uploads, CLI paths).
+
+Each entry point validates everything first — the feed parses, the media probes, the
+transcript reads — and only then writes, in one transaction, so that bad input never leaves
+rows or blobs behind. Processing is queued as jobs; nothing here waits for it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soundbite.app import Soundbite
+from soundbite.domain.transcript import Transcript
+from soundbite.errors import TooLarge
+from soundbite.ingest.feeds import ParsedEpisode, ParsedFeed, parse_feed
+from soundbite.ingest.fetch import fetch
+from soundbite.jobs.pipeline import stages_for
+from soundbite.media.extract import extract_audio, needs_extraction
+from soundbite.media.probe import probe
+from soundbite.store.blobs import media_key, sha256_file
+from soundbite.store.models import Episode, FeedSoundbite, MediaBlob, Podcast, utcnow
+from soundbite.store.transcripts import save_transcript
+
+UPLOADS_TITLE = "Uploads"
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    podcast_id: int
+    new_episode_ids: list[int]
+    queued_episode_ids: list[int]
+    not_modified: bool = False
+
+
+def add_feed_url(app: Soundbite, url: str, owner_id: int) -> FeedResult:
+    """Fetch a feed and add (or refresh) its podcast. Safe to call again: polling is
+    conditional and episodes are matched by GUID."""
+    with app.db.read() as s:
+        known = s.scalars(
+            select(Podcast).where(Podcast.owner_id == owner_id, Podcast.feed_url == url)
+        ).first()
+        etag, modified = (known.etag, known.last_modified) if known else (None, None)
+    result = fetch(
+        url,
+        app.fetch_policy(),
+        max_bytes=app.settings.max_feed_bytes,
+        etag=etag,
+        last_modified=modified,
+    )
+    if result.not_modified and known is not None:
+        with app.db.write() as s:
+            s.get_one(Podcast, known.id).polled_at = utcnow()
+        return FeedResult(known.id, [], [], not_modified=True)
+    feed = parse_feed(result.content, result.url)
+    return _store_feed(
+        app, feed, url, owner_id, etag=result.etag, last_modified=result.last_modified
+    )
+
+
+def add_feed_document(app: Soundbite, data: bytes, source: str, owner_id: int) -> FeedResult:
+    """A feed from a local file (`soundbite add feed.xml`). Relative URLs resolve against `source`."""
+    if len(data) > app.settings.max_feed_bytes:
+        raise TooLarge(f"the feed is {len(data)} bytes; the limit is {app.settings.max_feed_bytes}")
+    feed = parse_feed(data, source)
+    return _store_feed(app, feed, source, owner_id, etag=None, last_modified=None)
+
+
+def _store_feed(
+    app: Soundbite,
+    feed: ParsedFeed,
+    url: str,
+    owner_id: int,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+) -> FeedResult:
+    with app.db.write() as s:
+        podcast = s.scalars(
+            select(Podcast).where(Podcast.owner_id == owner_id, Podcast.feed_url == url)
+        ).first()
+        if podcast is None:
+            podcast = Podcast(owner_id=owner_id, feed_url=url, title=feed.title or url)
+            s.add(podcast)
+        podcast.title = feed.title or podcast.title
+        podcast.description = feed.description or ""
+        podcast.link, podcast.artwork_url = feed.link, feed.artwork_url
+        podcast.author, podcast.language = feed.author, feed.language
+        podcast.etag, podcast.last_modified, podcast.polled_at = etag, last_modified, utcnow()
+        s.flush()
+        known = {
+            e.guid: e for e in s.scalars(select(Episode).where(Episode.podcast_id == podcast.id))
+        }
+        new_ids: list[int] = []
+        for parsed in feed.episodes:
+            episode = known.get(parsed.guid)
+            if episode is None:
+                episode = Episode(
+                    owner_id=owner_id, podcast_id=podcast.id, guid=parsed.guid, title=""
+                )
+                s.add(episode)
+                _apply_feed_episode(s, episode, parsed, new=True)
+                s.flush()
+                new_ids.append(episode.id)
+            else:
+                _apply_feed_episode(s, episode, parsed, new=False)
+        podcast_id = podcast.id
+    newest = sorted(
+        feed.episodes, key=lambda e: e.published.timestamp() if e.published else 0, reverse=True
+    )[: app.settings.feed_process_latest]
+    newest_guids = {e.guid for e in newest}
+    with app.db.read() as s:
+        to_queue = [
+            e.id
+            for e in s.scalars(select(Episode).where(Episode.id.in_(new_ids)))
+            if e.guid in newest_guids
+        ]
+    for episode_id in to_queue:
+        app.queue.enqueue(episode_id, stages_for(needs_download=True))
+    return FeedResult(podcast_id, new_ids, to_queue)
+
+
+def _apply_feed_episode(s: Session, episode: Episode, parsed: ParsedEpisode, *, new: bool) -> None:
+    episode.title = parsed.title or parsed.guid
+    episode.description = parsed.description or ""
+    episode.published_at, episode.link = parsed.published, parsed.link
+    episode.artwork_url = parsed.artwork_url
+    episode.enclosure_url, episode.enclosure_type = parsed.enclosure_url, parsed.enclosure_type
+    episode.enclosure_length = parsed.enclosure_length
+    if episode.media_sha256 is None:  # once probed, the measured duration wins
+        episode.duration_ms = parsed.duration_ms
+    best = _pick_transcript(parsed)
+    episode.transcript_url = best.url if best else None
+    episode.transcript_type = best.type if best else None
+    episode.chapters_url = parsed.chapters.url if parsed.chapters else None
+    if parsed.chapters_inline:
+        episode.chapters = [c.to_json() for c in parsed.chapters_inline]
+    if new:
+        episode.soundbites = [
+            FeedSoundbite(start_ms=b.start_ms, duration_ms=b.duration_ms, title=b.title or "")
+            for b in parsed.soundbites
+        ]
+
+
+# timed formats we can import, best first; HTML and plain text have no usable timings
+TRANSCRIPT_PREFERENCE = ("application/json", "text/vtt", "application/x-subrip", "application/srt")
+
+
+def _pick_transcript(parsed: ParsedEpisode):  # type: ignore[no-untyped-def]
+    ranked = [t for t in parsed.transcripts if (t.type or "").lower() in TRANSCRIPT_PREFERENCE]
+    ranked.sort(key=lambda t: TRANSCRIPT_PREFERENCE.index((t.type or "").lower()))
+    return ranked[0] if ranked else None
+
+
+def add_media_file(
+    app: Soundbite,
+    path: Path,
+    owner_id: int,
+    *,
+    title: str | None = None,
+    content_type: str | None = None,
+    transcript: Transcript | None = None,
+) -> int:
+    """Probe, store and queue an audio or video file. Returns the new episode's id.
+
+    The file is probed before anything is written; video keeps only its audio track.
+    """
+    if path.stat().st_size > app.settings.max_upload_bytes:
+        raise TooLarge(
+            f"the file is {path.stat().st_size} bytes; the limit is {app.settings.max_upload_bytes}"
+        )
+    info = probe(path, max_duration_ms=app.settings.max_episode_seconds * 1000)
+    with tempfile.TemporaryDirectory(dir=app.settings.cache_dir.parent) as tmp:
+        audio = extract_audio(path, Path(tmp)) if needs_extraction(info) else path
+        if audio is not path:
+            info = probe(audio)
+            content_type = None
+        sha = sha256_file(audio)
+        app.storage.put_file(media_key(sha), audio)
+        size = audio.stat().st_size
+    with app.db.write() as s:
+        if s.get(MediaBlob, sha) is None:
+            s.add(
+                MediaBlob(
+                    sha256=sha, size=size, content_type=content_type or _guess_type(info.container)
+                )
+            )
+        podcast = _uploads_podcast(s, owner_id)
+        episode = Episode(
+            owner_id=owner_id,
+            podcast_id=podcast.id,
+            guid=f"upload:{sha}:{utcnow().timestamp()}",
+            title=title or path.stem,
+            duration_ms=info.duration_ms,
+            media_sha256=sha,
+            codec=info.codec,
+            channels=info.channels,
+            sample_rate=info.sample_rate,
+            published_at=utcnow(),
+        )
+        s.add(episode)
+        s.flush()
+        if transcript is not None:
+            save_transcript(s, episode.id, transcript, sha)
+        episode_id = episode.id
+    app.queue.enqueue(episode_id, stages_for(needs_download=False))
+    return episode_id
+
+
+def _uploads_podcast(s: Session, owner_id: int) -> Podcast:
+    podcast = s.scalars(
+        select(Podcast).where(Podcast.owner_id == owner_id, Podcast.feed_url.is_(None))
+    ).first()
+    if podcast is None:
+        podcast = Podcast(
+            owner_id=owner_id,
+            feed_url=None,
+            title=UPLOADS_TITLE,
+            description="Files added by upload or from the command line.",
+        )
+        s.add(podcast)
+        s.flush()
+    return podcast
+
+
+CONTAINER_TYPES = {
+    "mp3": "audio/mpeg",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+    "wav": "audio/wav",
+    "aac": "audio/aac",
+    "matroska,webm": "audio/webm",
+    "mov,mp4,m4a,3gp,3g2,mj2": "audio/mp4",
+}
+
+
+def _guess_type(container: str) -> str:
+    return CONTAINER_TYPES.get(container, "application/octet-stream")
+
+
+def copy_upload(stream, dest: Path, max_bytes: int) -> int:  # type: ignore[no-untyped-def]
+    """Copy an upload stream to disk, refusing it as soon as it passes the size cap."""
+    written = 0
+    with dest.open("wb") as out:
+        while chunk := stream.read(1024 * 1024):
+            written += len(chunk)
+            if written > max_bytes:
+                raise TooLarge(f"the upload is larger than the limit of {max_bytes} bytes")
+            out.write(chunk)
+    return written
+
+
+__all__ = ["FeedResult", "add_feed_document", "add_feed_url", "add_media_file", "copy_upload"]

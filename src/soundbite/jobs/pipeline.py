@@ -1,0 +1,19 @@
+"""The stages every episode goes through, in order.
+
+A stage runs once every stage of its episode with a lower step is done; stages that share a
+step (peaks and transcribe) may run side by side.
+"""
+
+from __future__ import annotations
+
+FETCH = "fetch"
+PROBE = "probe"
+PEAKS = "peaks"
+TRANSCRIBE = "transcribe"
+
+STEPS: dict[str, int] = {FETCH: 0, PROBE: 1, PEAKS: 2, TRANSCRIBE: 2}
+
+
+def stages_for(*, needs_download: bool) -> list[str]:
+    stages = [PROBE, PEAKS, TRANSCRIBE]
+    return [FETCH, *stages] if needs_download else stages

@@ -1,0 +1,186 @@
+"""The durable job table: enqueue, claim with a lease, report, finish, retry, reconcile.
+
+Every operation is a short transaction on the ``jobs`` table, which is the single source of
+truth for pipeline state whatever dispatches the work. Claiming is an optimistic
+``UPDATE … WHERE state = 'queued'`` checked by row count, which is race-free on SQLite and
+PostgreSQL alike without ``SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import aliased
+
+from soundbite.errors import Conflict, NotFound
+from soundbite.jobs.pipeline import STEPS
+from soundbite.store.db import Database
+from soundbite.store.models import Job, as_utc
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    episode_id: int
+    stage: str
+    attempts: int
+    worker_id: str
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def worker_identity(suffix: str = "") -> str:
+    """host:pid[:suffix] — lets a restarted process on the same host spot its dead predecessors."""
+    base = f"{socket.gethostname()}:{os.getpid()}"
+    return f"{base}:{suffix}" if suffix else base
+
+
+class JobQueue:
+    def __init__(self, db: Database, *, lease_seconds: int = 120, max_attempts: int = 3) -> None:
+        self.db = db
+        self.lease = timedelta(seconds=lease_seconds)
+        self.max_attempts = max_attempts
+
+    def enqueue(self, episode_id: int, stages: list[str]) -> None:
+        """Queue stages for an episode; a stage already known is queued again unless running."""
+        with self.db.write() as s:
+            existing = {j.stage: j for j in s.scalars(select(Job).where(Job.episode_id == episode_id))}
+            for stage in stages:
+                job = existing.get(stage)
+                if job is None:
+                    s.add(Job(episode_id=episode_id, stage=stage, step=STEPS[stage], message="waiting"))
+                elif job.state != RUNNING:
+                    job.state, job.progress, job.message = QUEUED, 0.0, "waiting"
+                    job.error, job.updated_at = None, now()
+
+    def claim(self, worker_id: str, stages: list[str] | None = None) -> ClaimedJob | None:
+        """Take the oldest runnable job, or None. Expired leases are reconciled first."""
+        self.reconcile()
+        earlier = aliased(Job)
+        blocked = exists().where(
+            and_(earlier.episode_id == Job.episode_id, earlier.step < Job.step, earlier.state != DONE)
+        )
+        query = select(Job.id).where(Job.state == QUEUED, ~blocked).order_by(Job.step, Job.id)
+        if stages:
+            query = query.where(Job.stage.in_(stages))
+        for _ in range(5):  # another worker may win the race for a candidate: try the next
+            with self.db.write() as s:
+                job_id = s.scalars(query.limit(1)).first()
+                if job_id is None:
+                    return None
+                t = now()
+                claimed = s.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.state == QUEUED)
+                    .values(
+                        state=RUNNING,
+                        worker_id=worker_id,
+                        attempts=Job.attempts + 1,
+                        lease_expires_at=t + self.lease,
+                        started_at=t,
+                        updated_at=t,
+                        progress=0.0,
+                        message="starting",
+                    )
+                ).rowcount
+                if claimed == 1:
+                    job = s.get_one(Job, job_id)
+                    return ClaimedJob(job.id, job.episode_id, job.stage, job.attempts, worker_id)
+        return None
+
+    def heartbeat(self, job: ClaimedJob, *, progress: float | None = None, message: str | None = None) -> bool:
+        """Extend the lease (and record progress). False when the job is no longer ours."""
+        values: dict[str, object] = {"lease_expires_at": now() + self.lease, "updated_at": now()}
+        if progress is not None:
+            values["progress"] = max(0.0, min(100.0, progress))
+        if message is not None:
+            values["message"] = message
+        with self.db.write() as s:
+            result = s.execute(update(Job).where(*self._ours(job)).values(**values))
+            return result.rowcount == 1
+
+    def complete(self, job: ClaimedJob, message: str = "done") -> bool:
+        t = now()
+        with self.db.write() as s:
+            result = s.execute(
+                update(Job)
+                .where(*self._ours(job))
+                .values(state=DONE, progress=100.0, message=message, error=None,
+                        lease_expires_at=None, finished_at=t, updated_at=t)
+            )
+            return result.rowcount == 1
+
+    def fail(self, job: ClaimedJob, error: str) -> bool:
+        t = now()
+        with self.db.write() as s:
+            result = s.execute(
+                update(Job)
+                .where(*self._ours(job))
+                .values(state=FAILED, message="failed", error=error,
+                        lease_expires_at=None, finished_at=t, updated_at=t)
+            )
+            return result.rowcount == 1
+
+    def retry(self, job_id: int) -> None:
+        with self.db.write() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                raise NotFound(f"no job {job_id}")
+            if job.state in (RUNNING, QUEUED):
+                raise Conflict(f"job {job_id} is {job.state}; only a finished job can be retried")
+            job.state, job.progress, job.message, job.updated_at = QUEUED, 0.0, "queued for retry", now()
+            # later stages depend on this one: run them again too
+            for later in s.scalars(select(Job).where(Job.episode_id == job.episode_id, Job.step > job.step)):
+                if later.state != RUNNING:
+                    later.state, later.progress, later.message = QUEUED, 0.0, "waiting"
+
+    def reconcile(self) -> int:
+        """Requeue running jobs whose lease expired or whose process on this host is gone."""
+        t = now()
+        requeued = 0
+        with self.db.write() as s:
+            stale = s.scalars(select(Job).where(Job.state == RUNNING)).all()
+            for job in stale:
+                expired = job.lease_expires_at is not None and as_utc(job.lease_expires_at) < t
+                if not (expired or _holder_is_dead(job.worker_id)):
+                    continue
+                requeued += 1
+                job.worker_id, job.lease_expires_at, job.updated_at = None, None, t
+                if job.attempts >= self.max_attempts:
+                    job.state, job.message = FAILED, "failed"
+                    job.error = f"the worker stopped during each of {job.attempts} attempts"
+                else:
+                    job.state, job.message = QUEUED, "worker stopped; queued again"
+        return requeued
+
+    @staticmethod
+    def _ours(job: ClaimedJob) -> tuple[object, ...]:
+        return (Job.id == job.id, Job.state == RUNNING, Job.worker_id == job.worker_id)
+
+
+
+def _holder_is_dead(worker_id: str | None) -> bool:
+    if not worker_id:
+        return True
+    host, _, rest = worker_id.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine's worker: only its lease can tell
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -1,0 +1,159 @@
+"""What each pipeline stage does to an episode: read rows and blobs, call the pure stage
+function, write rows and blobs.
+
+Every stage is idempotent: its outputs are keyed by its inputs (a media hash, a transcript
+replaced in one transaction), so running it twice leaves one result.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from soundbite.app import Soundbite
+from soundbite.domain.progress import ProgressFn
+from soundbite.errors import InvalidInput, NotFound, SoundbiteError
+from soundbite.ingest.chapters import parse_chapters_json
+from soundbite.ingest.fetch import download, fetch
+from soundbite.jobs import pipeline
+from soundbite.media.extract import extract_audio, needs_extraction
+from soundbite.media.peaks import compute_peaks, peaks_to_dat
+from soundbite.media.probe import probe
+from soundbite.speech.formats import parse_transcript
+from soundbite.speech.transcribe import transcribe
+from soundbite.store.blobs import media_key, sha256_file
+from soundbite.store.blobs.base import derived_key
+from soundbite.store.models import Episode, MediaBlob
+from soundbite.store.transcripts import save_transcript, transcript_source
+
+log = logging.getLogger(__name__)
+
+PEAKS_PER_SECOND = 100  # 10 ms per peak: enough to place a clip edge between two words
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+
+StageFn = Callable[[Soundbite, int, ProgressFn], str]
+
+
+def peaks_key(sha256: str) -> str:
+    return derived_key("peaks", sha256, f"{PEAKS_PER_SECOND}pps.dat")
+
+
+def _episode(app: Soundbite, episode_id: int) -> Episode:
+    with app.db.read() as s:
+        episode = s.get(Episode, episode_id)
+        if episode is None:
+            raise NotFound(f"episode {episode_id} no longer exists")
+        return episode
+
+
+def _media_sha(episode: Episode) -> str:
+    if episode.media_sha256 is None:
+        raise InvalidInput(f"episode {episode.id} has no media yet")
+    return episode.media_sha256
+
+
+def run_fetch(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+    """Download the enclosure (resuming a partial download), check it, store it by hash."""
+    episode = _episode(app, episode_id)
+    if episode.media_sha256 and app.storage.exists(media_key(episode.media_sha256)):
+        return "already downloaded"
+    if not episode.enclosure_url:
+        raise InvalidInput("the feed gives this episode no audio file (no enclosure)")
+    partial_dir = app.settings.cache_dir / "downloads"
+    partial_dir.mkdir(parents=True, exist_ok=True)
+    got = download(
+        episode.enclosure_url, partial_dir / f"episode-{episode_id}", app.fetch_policy(),
+        max_bytes=app.settings.max_upload_bytes,
+        progress=lambda pct, msg: progress(pct * 0.95, msg),
+    )
+    try:
+        progress(96, "checking the audio")
+        info = probe(got.path, max_duration_ms=app.settings.max_episode_seconds * 1000)
+        with tempfile.TemporaryDirectory(dir=partial_dir) as tmp:
+            audio, sha, content_type = got.path, got.sha256, episode.enclosure_type or got.content_type
+            if needs_extraction(info):
+                audio, content_type = extract_audio(got.path, Path(tmp)), None
+                sha = sha256_file(audio)
+            size = audio.stat().st_size
+            app.storage.put_file(media_key(sha), audio, move=True)
+    finally:
+        got.path.unlink(missing_ok=True)
+    with app.db.write() as s:
+        if s.get(MediaBlob, sha) is None:
+            s.add(MediaBlob(sha256=sha, size=size, content_type=content_type))
+        s.get_one(Episode, episode_id).media_sha256 = sha
+    return f"downloaded {size / 1e6:.1f} MB"
+
+
+def run_probe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+    episode = _episode(app, episode_id)
+    with app.storage.local_path(media_key(_media_sha(episode))) as path:
+        info = probe(path, max_duration_ms=app.settings.max_episode_seconds * 1000)
+    with app.db.write() as s:
+        row = s.get_one(Episode, episode_id)
+        row.duration_ms, row.codec = info.duration_ms, info.codec
+        row.channels, row.sample_rate = info.channels, info.sample_rate
+    _import_publisher_chapters(app, episode)
+    seconds = info.duration_ms / 1000
+    return f"{info.codec}, {info.channels} ch, {info.sample_rate} Hz, {seconds:.1f} s"
+
+
+def _import_publisher_chapters(app: Soundbite, episode: Episode) -> None:
+    if not episode.chapters_url or episode.chapters:
+        return
+    try:
+        result = fetch(episode.chapters_url, app.fetch_policy(), max_bytes=MAX_TRANSCRIPT_BYTES)
+        chapters = parse_chapters_json(result.content)
+    except SoundbiteError as exc:
+        # chapters are a nicety: a broken chapters file must not stop the episode
+        log.warning("episode %s: chapters not imported: %s", episode.id, exc.message)
+        return
+    with app.db.write() as s:
+        s.get_one(Episode, episode.id).chapters = [c.to_json() for c in chapters]
+
+
+def run_peaks(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+    sha = _media_sha(_episode(app, episode_id))
+    key = peaks_key(sha)
+    if app.storage.exists(key):
+        return "peaks already computed for this audio"
+    with app.storage.local_path(media_key(sha)) as path:
+        peaks = compute_peaks(path, pixels_per_second=PEAKS_PER_SECOND, progress=progress)
+    app.storage.put_bytes(key, peaks_to_dat(peaks))
+    return f"{peaks.length} points"
+
+
+def run_transcribe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+    episode = _episode(app, episode_id)
+    sha = _media_sha(episode)
+    with app.db.read() as s:
+        if transcript_source(s, episode_id) == "publisher":
+            return "kept the publisher's transcript"
+    if episode.transcript_url:
+        try:
+            progress(1, "importing the publisher's transcript")
+            result = fetch(episode.transcript_url, app.fetch_policy(), max_bytes=MAX_TRANSCRIPT_BYTES)
+            transcript = parse_transcript(
+                result.content, content_type=episode.transcript_type or result.content_type,
+                filename=episode.transcript_url,
+            )
+            with app.db.write() as s:
+                save_transcript(s, episode_id, transcript, sha)
+            return f"imported the publisher's transcript ({len(transcript.segments)} segments)"
+        except SoundbiteError as exc:
+            log.warning("episode %s: publisher transcript unusable (%s); transcribing", episode_id, exc.message)
+    with app.storage.local_path(media_key(sha)) as path:
+        transcript = transcribe(path, app.model_options(), progress=progress)
+    with app.db.write() as s:
+        save_transcript(s, episode_id, transcript, sha)
+    return f"{len(transcript.words)} words ({transcript.language})"
+
+
+STAGES: dict[str, StageFn] = {
+    pipeline.FETCH: run_fetch,
+    pipeline.PROBE: run_probe,
+    pipeline.PEAKS: run_peaks,
+    pipeline.TRANSCRIBE: run_transcribe,
+}

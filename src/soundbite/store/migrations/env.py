@@ -1,0 +1,32 @@
+"""Alembic environment: the URL and connection come from soundbite.store.migrate, not an ini."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import text
+
+from soundbite.store.models import Base
+
+MIGRATION_LOCK_ID = 0x50B17E  # any fixed number; all Soundbite processes use the same one
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes["connection"]
+    if connection.dialect.name == "postgresql":
+        # several web processes may start together: only one migrates, the others wait
+        connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+            connection.commit()
+
+
+run_migrations_online()
