@@ -13,11 +13,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from soundbite.app import Soundbite
 from soundbite.errors import SoundbiteError
 from soundbite.jobs.queue import ClaimedJob, worker_identity
-from soundbite.jobs.stages import STAGES, StageFn
+
+if TYPE_CHECKING:
+    from soundbite.jobs.stages import StageFn
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,12 @@ class WorkerPool:
         self.app = app
         self.threads = threads
         self.stages = stages
-        self.registry = registry or STAGES
+        if registry is None:
+            # imported here so that the queue machinery loads without the media/speech stack
+            from soundbite.jobs.stages import STAGES
+
+            registry = STAGES
+        self.registry = registry
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._workers: list[threading.Thread] = []
