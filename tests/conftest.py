@@ -45,7 +45,8 @@ def postgres_server() -> str:
     if not _postgres_up():
         subprocess.run(
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
-            shell=True, check=False,
+            shell=True,
+            check=False,
         )
         for _ in range(30):
             if _postgres_up():

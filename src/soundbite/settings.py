@@ -88,9 +88,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         2 * GIB, description="Largest upload or enclosure download accepted, in bytes."
     )
-    max_episode_seconds: int = Field(
-        6 * 3600, description="Longest episode accepted, in seconds."
-    )
+    max_episode_seconds: int = Field(6 * 3600, description="Longest episode accepted, in seconds.")
     max_feed_bytes: int = Field(20 * MIB, description="Largest feed document accepted, in bytes.")
     feed_process_latest: int = Field(
         5,
@@ -109,7 +107,7 @@ class Settings(BaseSettings):
     fetch_allow_networks: tuple[str, ...] = Field(
         (),
         description="Networks (CIDR, JSON list) that may be fetched even though they are "
-        "private, e.g. `[\"10.1.2.0/24\"]`: narrower than allowing all private networks.",
+        'private, e.g. `["10.1.2.0/24"]`: narrower than allowing all private networks.',
     )
     log_level: str = Field("info", description="Logging level: debug, info, warning, error.")
 

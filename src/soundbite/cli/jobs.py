@@ -7,7 +7,7 @@ import sys
 import click
 from sqlalchemy import select
 
-from soundbite.cli import Context, cli, emit_json, handle_errors, pass_ctx
+from soundbite.cli.base import Context, cli, emit_json, handle_errors, pass_ctx
 from soundbite.store.models import Job
 
 
@@ -27,17 +27,26 @@ def list_jobs(ctx: Context, state: str | None, episode_id: int | None, as_json: 
             query = query.where(Job.episode_id == episode_id)
         jobs = s.scalars(query).all()
     items = [
-        {"id": j.id, "episode_id": j.episode_id, "stage": j.stage, "state": j.state,
-         "attempts": j.attempts, "progress": round(j.progress, 1), "message": j.message,
-         "error": j.error}
+        {
+            "id": j.id,
+            "episode_id": j.episode_id,
+            "stage": j.stage,
+            "state": j.state,
+            "attempts": j.attempts,
+            "progress": round(j.progress, 1),
+            "message": j.message,
+            "error": j.error,
+        }
         for j in jobs
     ]
     if as_json:
         emit_json(items)
         return
     for j in items:
-        line = f"{j['id']:>5}  episode {j['episode_id']:<5} {j['stage']:<10} {j['state']:<8} {j['progress']:>5}%  {j['message']}"
-        click.echo(line)
+        click.echo(
+            f"{j['id']:>5}  episode {j['episode_id']:<5} {j['stage']:<10} {j['state']:<8} "
+            f"{j['progress']:>5}%  {j['message']}"
+        )
         if j["error"]:
             click.echo(f"       error: {j['error']}")
 
@@ -58,10 +67,14 @@ def retry(ctx: Context, job_id: int, no_wait: bool, as_json: bool) -> None:
         episode_id = s.get_one(Job, job_id).episode_id
     failed: list[tuple[str, str]] = []
     if not no_wait:
-        outcome = wait_for_episodes(app, [episode_id], threads=1, show=not as_json and sys.stderr.isatty())
+        outcome = wait_for_episodes(
+            app, [episode_id], threads=1, show=not as_json and sys.stderr.isatty()
+        )
         failed = outcome[0].failed
     if as_json:
-        emit_json({"job_id": job_id, "episode_id": episode_id, "queued": no_wait, "failed": dict(failed)})
+        emit_json(
+            {"job_id": job_id, "episode_id": episode_id, "queued": no_wait, "failed": dict(failed)}
+        )
     else:
         click.echo(f"job {job_id} {'queued' if no_wait else 'finished'}")
     for stage, error in failed:

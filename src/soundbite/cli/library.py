@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from soundbite.cli import Context, cli, emit_json, handle_errors, pass_ctx
+from soundbite.cli.base import Context, cli, emit_json, handle_errors, pass_ctx
 from soundbite.cli.progress import EpisodeOutcome, wait_for_episodes
 from soundbite.errors import NotFound
 from soundbite.store.accounts import owner_account
@@ -26,15 +26,25 @@ def _looks_like_xml(path: Path) -> bool:
 
 @cli.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option("--transcript", "transcript_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Publisher transcript (VTT, SRT or Podcasting 2.0 JSON) to import instead of transcribing.")
+@click.option(
+    "--transcript",
+    "transcript_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Publisher transcript (VTT, SRT, Podcasting 2.0 JSON) to import, not transcribe.",
+)
 @click.option("--title", help="Episode title (default: the file name).")
 @click.option("--no-wait", is_flag=True, help="Queue the work and return at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable output.")
 @pass_ctx
 @handle_errors
-def add(ctx: Context, targets: tuple[str, ...], transcript_path: Path | None, title: str | None,
-        no_wait: bool, as_json: bool) -> None:
+def add(
+    ctx: Context,
+    targets: tuple[str, ...],
+    transcript_path: Path | None,
+    title: str | None,
+    no_wait: bool,
+    as_json: bool,
+) -> None:
     """Add feed URLs, feed files, or audio/video files, and process them.
 
     \b
@@ -66,19 +76,39 @@ def add(ctx: Context, targets: tuple[str, ...], transcript_path: Path | None, ti
             added.append({"target": target, "episode_ids": [episode_id]})
             to_wait.append(episode_id)
             continue
-        added.append({"target": target, "podcast_id": result.podcast_id,
-                      "episode_ids": result.new_episode_ids, "queued_episode_ids": result.queued_episode_ids})
+        added.append(
+            {
+                "target": target,
+                "podcast_id": result.podcast_id,
+                "episode_ids": result.new_episode_ids,
+                "queued_episode_ids": result.queued_episode_ids,
+            }
+        )
         to_wait.extend(result.queued_episode_ids)
-    outcomes = [] if no_wait or not to_wait else wait_for_episodes(
-        app, to_wait, threads=max(1, ctx.settings.workers), show=not as_json and sys.stderr.isatty())
+    outcomes = (
+        []
+        if no_wait or not to_wait
+        else wait_for_episodes(
+            app,
+            to_wait,
+            threads=max(1, ctx.settings.workers),
+            show=not as_json and sys.stderr.isatty(),
+        )
+    )
     _report(added, outcomes, as_json)
 
 
 def _report(added: list[dict[str, object]], outcomes: list[EpisodeOutcome], as_json: bool) -> None:
     failures = [o for o in outcomes if o.failed]
     if as_json:
-        emit_json({"added": added, "failed": [
-            {"episode_id": o.episode_id, "stages": dict(o.failed)} for o in failures]})
+        emit_json(
+            {
+                "added": added,
+                "failed": [
+                    {"episode_id": o.episode_id, "stages": dict(o.failed)} for o in failures
+                ],
+            }
+        )
     else:
         for item in added:
             ids = ", ".join(str(i) for i in item["episode_ids"]) or "none new"  # type: ignore[attr-defined]
@@ -106,8 +136,15 @@ def episodes(ctx: Context, podcast_id: int | None, as_json: bool) -> None:
         for job in s.scalars(select(Job)):
             states.setdefault(job.episode_id, {})[job.stage] = job.state
     items = [
-        {"id": e.id, "podcast_id": e.podcast_id, "podcast": ptitle, "title": e.title,
-         "duration_ms": e.duration_ms, "published_at": e.published_at, "stages": states.get(e.id, {})}
+        {
+            "id": e.id,
+            "podcast_id": e.podcast_id,
+            "podcast": ptitle,
+            "title": e.title,
+            "duration_ms": e.duration_ms,
+            "published_at": e.published_at,
+            "stages": states.get(e.id, {}),
+        }
         for e, ptitle in rows
     ]
     if as_json:
@@ -121,8 +158,13 @@ def episodes(ctx: Context, podcast_id: int | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("episode_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["json", "vtt", "srt", "txt"]), default="txt",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "vtt", "srt", "txt"]),
+    default="txt",
+    show_default=True,
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @pass_ctx
 @handle_errors

@@ -56,16 +56,24 @@ def wait_for_episodes(
     finally:
         pool.stop()
     return [
-        EpisodeOutcome(eid, title, [(j.stage, j.error or "failed") for j in jobs if j.state == FAILED])
+        EpisodeOutcome(
+            eid, title, [(j.stage, j.error or "failed") for j in jobs if j.state == FAILED]
+        )
         for eid, (title, jobs) in _snapshot(app, episode_ids).items()
     ]
 
 
 def _snapshot(app: Soundbite, episode_ids: list[int]) -> dict[int, tuple[str, list[Job]]]:
     with app.db.read() as s:
-        titles = dict(s.execute(select(Episode.id, Episode.title).where(Episode.id.in_(episode_ids))).tuples())
-        jobs = s.scalars(select(Job).where(Job.episode_id.in_(episode_ids)).order_by(Job.step, Job.id)).all()
-    grouped: dict[int, tuple[str, list[Job]]] = {eid: (titles.get(eid, f"episode {eid}"), []) for eid in episode_ids}
+        titles = dict(
+            s.execute(select(Episode.id, Episode.title).where(Episode.id.in_(episode_ids))).tuples()
+        )
+        jobs = s.scalars(
+            select(Job).where(Job.episode_id.in_(episode_ids)).order_by(Job.step, Job.id)
+        ).all()
+    grouped: dict[int, tuple[str, list[Job]]] = {
+        eid: (titles.get(eid, f"episode {eid}"), []) for eid in episode_ids
+    }
     for job in jobs:
         grouped[job.episode_id][1].append(job)
     return grouped

@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from soundbite.cli import Context, cli, handle_errors, pass_ctx
+from soundbite.cli.base import Context, cli, handle_errors, pass_ctx
 from soundbite.settings import settings_markdown
 
 
@@ -25,7 +25,9 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     from soundbite.store.accounts import ensure_owner
     from soundbite.web.app import create_app
 
-    overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
+    overrides = {
+        k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None
+    }
     if overrides:
         ctx.settings = ctx.settings.model_copy(update=overrides)
     settings = ctx.settings
@@ -47,7 +49,9 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
 
 @cli.command()
 @click.option("--threads", type=int, default=1, show_default=True, help="Worker threads.")
-@click.option("--stages", default=None, help="Only these stages, comma-separated (e.g. transcribe).")
+@click.option(
+    "--stages", default=None, help="Only these stages, comma-separated (e.g. transcribe)."
+)
 @pass_ctx
 @handle_errors
 def worker(ctx: Context, threads: int, stages: str | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from soundbite.cli import Context, cli, emit_json, handle_errors, pass_ctx
+from soundbite.cli.base import Context, cli, emit_json, handle_errors, pass_ctx
 from soundbite.store import accounts
 
 

@@ -63,7 +63,9 @@ def add_feed_url(app: Soundbite, url: str, owner_id: int) -> FeedResult:
 
 
 def add_feed_document(app: Soundbite, data: bytes, source: str, owner_id: int) -> FeedResult:
-    """A feed from a local file (`soundbite add feed.xml`). Relative URLs resolve against `source`."""
+    """A feed from a local file (`soundbite add feed.xml`).
+
+    Relative URLs resolve against `source`."""
     if len(data) > app.settings.max_feed_bytes:
         raise TooLarge(f"the feed is {len(data)} bytes; the limit is {app.settings.max_feed_bytes}")
     feed = parse_feed(data, source)

@@ -52,11 +52,17 @@ class JobQueue:
     def enqueue(self, episode_id: int, stages: list[str]) -> None:
         """Queue stages for an episode; a stage already known is queued again unless running."""
         with self.db.write() as s:
-            existing = {j.stage: j for j in s.scalars(select(Job).where(Job.episode_id == episode_id))}
+            existing = {
+                j.stage: j for j in s.scalars(select(Job).where(Job.episode_id == episode_id))
+            }
             for stage in stages:
                 job = existing.get(stage)
                 if job is None:
-                    s.add(Job(episode_id=episode_id, stage=stage, step=STEPS[stage], message="waiting"))
+                    s.add(
+                        Job(
+                            episode_id=episode_id, stage=stage, step=STEPS[stage], message="waiting"
+                        )
+                    )
                 elif job.state != RUNNING:
                     job.state, job.progress, job.message = QUEUED, 0.0, "waiting"
                     job.error, job.updated_at = None, now()
@@ -66,7 +72,9 @@ class JobQueue:
         self.reconcile()
         earlier = aliased(Job)
         blocked = exists().where(
-            and_(earlier.episode_id == Job.episode_id, earlier.step < Job.step, earlier.state != DONE)
+            and_(
+                earlier.episode_id == Job.episode_id, earlier.step < Job.step, earlier.state != DONE
+            )
         )
         query = select(Job.id).where(Job.state == QUEUED, ~blocked).order_by(Job.step, Job.id)
         if stages:
@@ -96,7 +104,9 @@ class JobQueue:
                     return ClaimedJob(job.id, job.episode_id, job.stage, job.attempts, worker_id)
         return None
 
-    def heartbeat(self, job: ClaimedJob, *, progress: float | None = None, message: str | None = None) -> bool:
+    def heartbeat(
+        self, job: ClaimedJob, *, progress: float | None = None, message: str | None = None
+    ) -> bool:
         """Extend the lease (and record progress). False when the job is no longer ours."""
         values: dict[str, object] = {"lease_expires_at": now() + self.lease, "updated_at": now()}
         if progress is not None:
@@ -113,8 +123,15 @@ class JobQueue:
             result = s.execute(
                 update(Job)
                 .where(*self._ours(job))
-                .values(state=DONE, progress=100.0, message=message, error=None,
-                        lease_expires_at=None, finished_at=t, updated_at=t)
+                .values(
+                    state=DONE,
+                    progress=100.0,
+                    message=message,
+                    error=None,
+                    lease_expires_at=None,
+                    finished_at=t,
+                    updated_at=t,
+                )
             )
             return result.rowcount == 1
 
@@ -124,8 +141,14 @@ class JobQueue:
             result = s.execute(
                 update(Job)
                 .where(*self._ours(job))
-                .values(state=FAILED, message="failed", error=error,
-                        lease_expires_at=None, finished_at=t, updated_at=t)
+                .values(
+                    state=FAILED,
+                    message="failed",
+                    error=error,
+                    lease_expires_at=None,
+                    finished_at=t,
+                    updated_at=t,
+                )
             )
             return result.rowcount == 1
 
@@ -136,9 +159,16 @@ class JobQueue:
                 raise NotFound(f"no job {job_id}")
             if job.state in (RUNNING, QUEUED):
                 raise Conflict(f"job {job_id} is {job.state}; only a finished job can be retried")
-            job.state, job.progress, job.message, job.updated_at = QUEUED, 0.0, "queued for retry", now()
+            job.state, job.progress, job.message, job.updated_at = (
+                QUEUED,
+                0.0,
+                "queued for retry",
+                now(),
+            )
             # later stages depend on this one: run them again too
-            for later in s.scalars(select(Job).where(Job.episode_id == job.episode_id, Job.step > job.step)):
+            for later in s.scalars(
+                select(Job).where(Job.episode_id == job.episode_id, Job.step > job.step)
+            ):
                 if later.state != RUNNING:
                     later.state, later.progress, later.message = QUEUED, 0.0, "waiting"
 
@@ -164,7 +194,6 @@ class JobQueue:
     @staticmethod
     def _ours(job: ClaimedJob) -> tuple[object, ...]:
         return (Job.id == job.id, Job.state == RUNNING, Job.worker_id == job.worker_id)
-
 
 
 def _holder_is_dead(worker_id: str | None) -> bool:

@@ -64,7 +64,9 @@ def run_fetch(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
     partial_dir = app.settings.cache_dir / "downloads"
     partial_dir.mkdir(parents=True, exist_ok=True)
     got = download(
-        episode.enclosure_url, partial_dir / f"episode-{episode_id}", app.fetch_policy(),
+        episode.enclosure_url,
+        partial_dir / f"episode-{episode_id}",
+        app.fetch_policy(),
         max_bytes=app.settings.max_upload_bytes,
         progress=lambda pct, msg: progress(pct * 0.95, msg),
     )
@@ -72,7 +74,11 @@ def run_fetch(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
         progress(96, "checking the audio")
         info = probe(got.path, max_duration_ms=app.settings.max_episode_seconds * 1000)
         with tempfile.TemporaryDirectory(dir=partial_dir) as tmp:
-            audio, sha, content_type = got.path, got.sha256, episode.enclosure_type or got.content_type
+            audio, sha, content_type = (
+                got.path,
+                got.sha256,
+                episode.enclosure_type or got.content_type,
+            )
             if needs_extraction(info):
                 audio, content_type = extract_audio(got.path, Path(tmp)), None
                 sha = sha256_file(audio)
@@ -134,16 +140,23 @@ def run_transcribe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str
     if episode.transcript_url:
         try:
             progress(1, "importing the publisher's transcript")
-            result = fetch(episode.transcript_url, app.fetch_policy(), max_bytes=MAX_TRANSCRIPT_BYTES)
+            result = fetch(
+                episode.transcript_url, app.fetch_policy(), max_bytes=MAX_TRANSCRIPT_BYTES
+            )
             transcript = parse_transcript(
-                result.content, content_type=episode.transcript_type or result.content_type,
+                result.content,
+                content_type=episode.transcript_type or result.content_type,
                 filename=episode.transcript_url,
             )
             with app.db.write() as s:
                 save_transcript(s, episode_id, transcript, sha)
             return f"imported the publisher's transcript ({len(transcript.segments)} segments)"
         except SoundbiteError as exc:
-            log.warning("episode %s: publisher transcript unusable (%s); transcribing", episode_id, exc.message)
+            log.warning(
+                "episode %s: publisher transcript unusable (%s); transcribing",
+                episode_id,
+                exc.message,
+            )
     with app.storage.local_path(media_key(sha)) as path:
         transcript = transcribe(path, app.model_options(), progress=progress)
     with app.db.write() as s:

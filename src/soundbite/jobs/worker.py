@@ -53,8 +53,12 @@ class WorkerPool:
     def start(self) -> None:
         self.app.queue.reconcile()
         for i in range(self.threads):
-            t = threading.Thread(target=self._loop, args=(worker_identity(f"w{i}"),),
-                                 name=f"soundbite-worker-{i}", daemon=True)
+            t = threading.Thread(
+                target=self._loop,
+                args=(worker_identity(f"w{i}"),),
+                name=f"soundbite-worker-{i}",
+                daemon=True,
+            )
             t.start()
             self._workers.append(t)
 
@@ -107,7 +111,9 @@ class WorkerPool:
         beat = threading.Thread(target=keep_lease, daemon=True)
         beat.start()
         report = _throttled(lambda pct, msg: queue.heartbeat(job, progress=pct, message=msg))
-        log.info("job %s: %s of episode %s (attempt %s)", job.id, job.stage, job.episode_id, job.attempts)
+        log.info(
+            "job %s: %s of episode %s (attempt %s)", job.id, job.stage, job.episode_id, job.attempts
+        )
         try:
             message = stage(self.app, job.episode_id, report)
         except SoundbiteError as exc:

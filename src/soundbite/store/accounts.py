@@ -61,7 +61,9 @@ def owner_account(app: Soundbite) -> Account:
 def complete_setup(app: Soundbite, setup_token: str, password: str) -> Account:
     _check_password(password)
     with app.db.write() as s:
-        user = s.scalars(select(User).where(User.setup_token_hash == token_hash(setup_token))).first()
+        user = s.scalars(
+            select(User).where(User.setup_token_hash == token_hash(setup_token))
+        ).first()
         if user is None:
             raise AuthRequired("this setup link is not valid or was already used")
         user.password_hash, user.setup_token_hash = hash_password(password), None
@@ -90,8 +92,13 @@ def login(app: Soundbite, username: str, password: str) -> tuple[Account, str]:
         if not verify_password(password, stored) or user is None:
             raise AuthRequired("wrong user name or password")
         token = new_token("sess")
-        s.add(WebSession(user_id=user.id, token_hash=token_hash(token),
-                         expires_at=utcnow() + timedelta(days=SESSION_DAYS)))
+        s.add(
+            WebSession(
+                user_id=user.id,
+                token_hash=token_hash(token),
+                expires_at=utcnow() + timedelta(days=SESSION_DAYS),
+            )
+        )
         return _account(user), token
 
 
@@ -131,7 +138,9 @@ def account_for_api_token(app: Soundbite, token: str) -> Account | None:
 
 def list_api_tokens(app: Soundbite, owner_id: int) -> list[ApiToken]:
     with app.db.read() as s:
-        return list(s.scalars(select(ApiToken).where(ApiToken.owner_id == owner_id).order_by(ApiToken.id)))
+        return list(
+            s.scalars(select(ApiToken).where(ApiToken.owner_id == owner_id).order_by(ApiToken.id))
+        )
 
 
 def revoke_api_token(app: Soundbite, owner_id: int, token_id: int) -> None:

@@ -28,7 +28,10 @@ def save_transcript(
         )
         seg_row.words = [
             TranscriptWord(
-                position=j, start_ms=w.start_ms, end_ms=w.end_ms, text=w.text,
+                position=j,
+                start_ms=w.start_ms,
+                end_ms=w.end_ms,
+                text=w.text,
                 probability=w.probability,
             )
             for j, w in enumerate(seg.words)

@@ -1,0 +1,3 @@
+from soundbite.cli import main
+
+main()

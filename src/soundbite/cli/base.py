@@ -1,0 +1,76 @@
+"""The `soundbite` command. With no command it serves, like `datasette file.db` does.
+
+Every command works on the local data directory directly (as the owner account), takes
+`--json` where it prints results, writes errors to stderr and exits non-zero on failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from soundbite.app import Soundbite
+from soundbite.errors import SoundbiteError
+from soundbite.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """Built lazily so that `soundbite --help` never touches the database."""
+
+    def __init__(self) -> None:
+        self._app: Soundbite | None = None
+        self.settings = Settings()
+
+    @property
+    def app(self) -> Soundbite:
+        if self._app is None:
+            from soundbite.store.accounts import ensure_owner
+
+            self._app = Soundbite.from_settings(self.settings)
+            ensure_owner(self._app)
+        return self._app
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn our errors into a message on stderr and the error's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SoundbiteError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(package_name="soundbite")
+@click.pass_context
+def cli(click_ctx: click.Context) -> None:
+    """Soundbite: ingest podcasts, transcribe them, clip and share moments."""
+    ctx = click_ctx.ensure_object(Context)
+    logging.basicConfig(
+        level=ctx.settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if click_ctx.invoked_subcommand is None:
+        from soundbite.cli.serve import serve
+
+        click_ctx.invoke(serve)
