@@ -34,7 +34,9 @@ def expire_leases(s: object) -> None:
 
 def states(app: Soundbite, episode_id: int) -> dict[str, str]:
     with app.db.read() as s:
-        return {j.stage: j.state for j in s.scalars(select(Job).where(Job.episode_id == episode_id))}
+        return {
+            j.stage: j.state for j in s.scalars(select(Job).where(Job.episode_id == episode_id))
+        }
 
 
 def test_stages_run_in_pipeline_order(app: Soundbite, owner_id: int) -> None:
@@ -53,7 +55,9 @@ def test_stages_run_in_pipeline_order(app: Soundbite, owner_id: int) -> None:
     assert {a.stage, b.stage} == {"peaks", "transcribe"}
 
 
-def test_a_job_is_claimed_by_exactly_one_of_many_racing_workers(app: Soundbite, owner_id: int) -> None:
+def test_a_job_is_claimed_by_exactly_one_of_many_racing_workers(
+    app: Soundbite, owner_id: int
+) -> None:
     episode_ids = [make_episode(app, owner_id, f"e{i}") for i in range(6)]
     for eid in episode_ids:
         app.queue.enqueue(eid, ["probe"])
@@ -74,7 +78,9 @@ def test_a_job_is_claimed_by_exactly_one_of_many_racing_workers(app: Soundbite, 
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 6
 
 
-def test_expired_lease_is_taken_over_and_the_old_worker_loses_it(app: Soundbite, owner_id: int) -> None:
+def test_expired_lease_is_taken_over_and_the_old_worker_loses_it(
+    app: Soundbite, owner_id: int
+) -> None:
     eid = make_episode(app, owner_id)
     app.queue.enqueue(eid, ["probe"])
     old = app.queue.claim("otherhost:1:w0")
@@ -89,7 +95,9 @@ def test_expired_lease_is_taken_over_and_the_old_worker_loses_it(app: Soundbite,
     assert states(app, eid) == {"probe": "done"}
 
 
-def test_a_job_whose_worker_keeps_dying_fails_after_max_attempts(app: Soundbite, owner_id: int) -> None:
+def test_a_job_whose_worker_keeps_dying_fails_after_max_attempts(
+    app: Soundbite, owner_id: int
+) -> None:
     queue = JobQueue(app.db, lease_seconds=60, max_attempts=2)
     eid = make_episode(app, owner_id)
     queue.enqueue(eid, ["probe"])
@@ -101,7 +109,9 @@ def test_a_job_whose_worker_keeps_dying_fails_after_max_attempts(app: Soundbite,
     assert queue.claim("otherhost:9:w") is None
     with app.db.read() as s:
         job_row = s.scalars(select(Job)).one()
-    assert job_row.state == "failed" and "stopped during each of 2 attempts" in (job_row.error or "")
+    assert job_row.state == "failed" and "stopped during each of 2 attempts" in (
+        job_row.error or ""
+    )
 
 
 def test_a_dead_process_on_this_host_is_noticed_without_waiting_for_the_lease(

@@ -10,7 +10,9 @@ DOCS = Path(__file__).parent.parent / "docs" / "settings.md"
 def test_every_setting_is_documented_and_docs_are_current() -> None:
     for name, field in Settings.model_fields.items():
         assert field.description, f"setting {name} has no description"
-    assert DOCS.read_text() == settings_markdown(), "run: soundbite settings --markdown > docs/settings.md"
+    assert DOCS.read_text() == settings_markdown(), (
+        "run: soundbite settings --markdown > docs/settings.md"
+    )
 
 
 def test_defaults_work_offline_on_one_machine(monkeypatch: pytest.MonkeyPatch) -> None:

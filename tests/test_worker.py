@@ -34,7 +34,10 @@ def test_errors_are_kept_on_the_job_and_a_retry_succeeds(app: Soundbite, owner_i
     assert pool.run_until_idle() == 1
     with app.db.read() as s:
         probe = s.scalars(select(Job).where(Job.stage == "probe")).one()
-    assert probe.state == "failed" and probe.error == "could not decode any audio: the file is truncated"
+    assert (
+        probe.state == "failed"
+        and probe.error == "could not decode any audio: the file is truncated"
+    )
 
     app.queue.retry(probe.id)
     assert pool.run_until_idle() == 2

@@ -7,13 +7,13 @@ re-worded on the way out.
     SoundbiteError
     ├── InvalidInput            422  the request itself is wrong
     │   ├── FeedError           422  the document is not a podcast feed we can read
-    │   ├── MediaError          422  the file is not audio we can decode (empty, truncated, no audio)
+    │   ├── MediaError          422  not audio we can decode (empty, truncated, no audio)
     │   └── TranscriptError     422  a transcript file we cannot parse
     ├── TooLarge                413  over a size or duration limit
     ├── FetchError              502  a remote server failed us (HTTP error, timeout, reset)
     │   └── FetchRefused        422  the URL is not allowed
     ├── NotFound                404
-    ├── Conflict                409  the state does not allow it (e.g. retrying a job that is running)
+    ├── Conflict                409  the state does not allow it (retrying a running job)
     ├── AuthRequired            401
     ├── Forbidden               403
     └── ModelError              500  the speech model is missing or corrupt
