@@ -111,7 +111,7 @@ def _import_publisher_chapters(app: Soundbite, episode: Episode) -> None:
         return
     try:
         result = fetch(episode.chapters_url, app.fetch_policy(), max_bytes=MAX_TRANSCRIPT_BYTES)
-        chapters = parse_chapters_json(result.content)
+        chapters = parse_chapters_json(result.content, base_url=result.url)
     except SoundbiteError as exc:
         # chapters are a nicety: a broken chapters file must not stop the episode
         log.warning("episode %s: chapters not imported: %s", episode.id, exc.message)
