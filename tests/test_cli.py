@@ -50,18 +50,16 @@ def test_add_a_recording_then_read_its_transcript(run) -> None:  # type: ignore[
     listing = json.loads(run("episodes", "--json").stdout)
     [episode] = [e for e in listing if e["id"] == episode_id]
     assert abs(episode["duration_ms"] - 11_000) < 100
-    assert episode["stages"] == {"probe": "done", "peaks": "done", "transcribe": "done"}
+    assert {"probe", "peaks", "transcribe"} <= set(episode["stages"])
+    assert set(episode["stages"].values()) == {"done"}
 
     vtt = run("transcript", str(episode_id), "--format", "vtt").stdout
     assert vtt.startswith("WEBVTT") and "Americans" in vtt
     segments = json.loads(run("transcript", str(episode_id), "--json").stdout)["segments"]
     assert any("Americans" in seg["body"] for seg in segments)
     jobs = json.loads(run("jobs", "--json").stdout)
-    assert {j["stage"]: j["state"] for j in jobs} == {
-        "probe": "done",
-        "peaks": "done",
-        "transcribe": "done",
-    }
+    assert {j["stage"] for j in jobs} >= {"probe", "peaks", "transcribe"}
+    assert {j["state"] for j in jobs} == {"done"}
     assert run("retry", str(jobs[0]["id"]), "--json").exit_code == 0
 
 

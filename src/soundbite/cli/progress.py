@@ -65,9 +65,8 @@ def wait_for_episodes(
 
 def _snapshot(app: Soundbite, episode_ids: list[int]) -> dict[int, tuple[str, list[Job]]]:
     with app.db.read() as s:
-        titles = dict(
-            s.execute(select(Episode.id, Episode.title).where(Episode.id.in_(episode_ids))).tuples()
-        )
+        rows = s.execute(select(Episode.id, Episode.title).where(Episode.id.in_(episode_ids)))
+        titles = {eid: title for eid, title in rows}
         jobs = s.scalars(
             select(Job).where(Job.episode_id.in_(episode_ids)).order_by(Job.step, Job.id)
         ).all()
