@@ -1,0 +1,122 @@
+"""Request dependencies: the Soundbite instance, who is asking, and whether they may.
+
+Route functions declare what they need with the ``Annotated`` aliases at the bottom
+(``SoundbiteDep``, ``CurrentUser``, ``LibraryReader``, ``Wake``) instead of reaching into
+``request.app.state`` themselves, so every route gets authentication and CSRF checks the
+same way and tests exercise the real thing.
+
+A request is authenticated by ``Authorization: Bearer sbt_…`` (scripts, the CLI) or by the
+``sb_session`` cookie (the browser). A bearer header that does not check out is an error,
+never a reason to fall back to the cookie: mixing the two would let a script's bad token
+quietly act as whoever is signed in in the same browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from soundbite.app import Soundbite
+from soundbite.errors import AuthRequired, Forbidden
+from soundbite.jobs.worker import WorkerPool
+from soundbite.store.accounts import Account, account_for_api_token, account_for_session
+from soundbite.web.sessions import CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, csrf_valid
+
+# declared as security schemes so that /docs offers an "Authorize" button for both
+_bearer = HTTPBearer(auto_error=False, description="An API token (`sbt_…`) from POST /api/tokens")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Browser session")
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    account: Account
+    # the session token when signed in by cookie; None for an API token
+    session_token: str | None
+
+
+def get_soundbite(request: Request) -> Soundbite:
+    sb: Soundbite = request.app.state.soundbite
+    return sb
+
+
+SoundbiteDep = Annotated[Soundbite, Depends(get_soundbite)]
+
+
+def authenticate(
+    request: Request,
+    sb: SoundbiteDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session_token: Annotated[str | None, Depends(_cookie)],
+) -> Auth | None:
+    """Who is asking, or None for nobody. Raises on credentials that are present but bad."""
+    if request.headers.get("authorization"):
+        if bearer is None:
+            raise AuthRequired("the Authorization header must be `Bearer <API token>`")
+        account = account_for_api_token(sb, bearer.credentials)
+        if account is None:
+            raise AuthRequired("this API token is not valid (revoked or mistyped)")
+        return Auth(account, None)
+    if session_token:
+        account = account_for_session(sb, session_token)
+        # an expired cookie is not an error in itself: the visitor is simply signed out
+        return Auth(account, session_token) if account else None
+    return None
+
+
+OptionalAuth = Annotated[Auth | None, Depends(authenticate)]
+
+
+def require_auth(request: Request, auth: OptionalAuth) -> Auth:
+    if auth is None:
+        raise AuthRequired(
+            "sign in first: send a session cookie or `Authorization: Bearer <token>`"
+        )
+    # only cookies need CSRF: a page on another site can make a browser send our cookie,
+    # but it cannot make it send an Authorization header it does not know
+    session = auth.session_token
+    given = request.headers.get(CSRF_HEADER)
+    if session and request.method in UNSAFE_METHODS and not csrf_valid(session, given):
+        raise Forbidden(
+            f"missing or wrong {CSRF_HEADER} header: send the csrf_token from "
+            "/api/auth/login or /api/auth/me (also in the sb_csrf cookie)"
+        )
+    return auth
+
+
+RequiredAuth = Annotated[Auth, Depends(require_auth)]
+
+
+def current_user(auth: RequiredAuth) -> Account:
+    return auth.account
+
+
+CurrentUser = Annotated[Account, Depends(current_user)]
+
+
+def library_reader(request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Account | None:
+    """Anyone may read a public library; otherwise reading needs an account."""
+    if sb.settings.public_library:
+        return auth.account if auth else None
+    return require_auth(request, auth).account
+
+
+LibraryReader = Annotated[Account | None, Depends(library_reader)]
+
+
+def get_wake(request: Request) -> Callable[[], None]:
+    """Nudge the in-process worker pool after an enqueue: work starts now, not at its next poll."""
+    pool: WorkerPool | None = request.app.state.pool
+    return pool.wake if pool is not None else lambda: None
+
+
+Wake = Annotated[Callable[[], None], Depends(get_wake)]
+
+
+def require_editor(user: Account, owner_id: int) -> None:
+    """Rows belong to whoever added them; the instance owner may act on all of them."""
+    if not (user.is_owner or user.id == owner_id):
+        raise Forbidden("this belongs to another account")

@@ -1,0 +1,59 @@
+"""Episodes: listing, details with pipeline progress, and queueing processing on request.
+
+Uploading a new episode lives in ``uploads.py``; its transcript and waveform in
+``transcripts.py`` and ``peaks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from soundbite.errors import Conflict
+from soundbite.jobs.pipeline import stages_for
+from soundbite.store.models import Job
+from soundbite.web.api import views
+from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep, Wake, require_editor
+from soundbite.web.api.schemas import EpisodeDetail, EpisodePage
+
+router = APIRouter(tags=["episodes"])
+
+
+@router.get("/episodes", response_model=EpisodePage)
+def list_episodes(
+    sb: SoundbiteDep,
+    _reader: LibraryReader,
+    podcast_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EpisodePage:
+    """Newest first, with each episode's processing status."""
+    return views.list_episodes(sb, podcast_id=podcast_id, limit=limit, offset=offset)
+
+
+@router.get("/episodes/{episode_id}", response_model=EpisodeDetail)
+def get_episode(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> EpisodeDetail:
+    """Everything about one episode: metadata, media and transcript links, pipeline stages."""
+    return views.get_episode(sb, episode_id)
+
+
+@router.post("/episodes/{episode_id}/process", response_model=EpisodeDetail, status_code=202)
+def process_episode(
+    episode_id: int, sb: SoundbiteDep, user: CurrentUser, wake: Wake
+) -> EpisodeDetail:
+    """Queue the pipeline for an episode that has not been processed (older feed episodes
+    are listed but not downloaded until asked). To run a stage again, retry its job."""
+    episode = views.episode_row(sb, episode_id)
+    require_editor(user, episode.owner_id)
+    with sb.db.read() as s:
+        has_jobs = s.scalar(select(Job.id).where(Job.episode_id == episode_id).limit(1))
+    if has_jobs is not None:
+        raise Conflict(
+            "this episode is already queued or processed; use POST /api/jobs/{id}/retry "
+            "to run a stage again"
+        )
+    sb.queue.enqueue(episode_id, stages_for(needs_download=episode.media_sha256 is None))
+    wake()
+    return views.get_episode(sb, episode_id)

@@ -1,0 +1,44 @@
+"""Pipeline jobs: what is queued, running, done or failed, and retrying a failed one.
+
+The job table is the source of truth for pipeline state, so this is a direct view of it.
+Retrying also queues the stages after the retried one (they consumed its output).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from soundbite.store.models import Job
+from soundbite.web.api import views
+from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep, Wake, require_editor
+from soundbite.web.api.schemas import JobPublic
+
+router = APIRouter(tags=["jobs"])
+
+
+@router.get("/jobs", response_model=list[JobPublic])
+def list_jobs(
+    sb: SoundbiteDep,
+    _reader: LibraryReader,
+    state: Literal["queued", "running", "done", "failed"] | None = None,
+    episode_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[JobPublic]:
+    """Newest first."""
+    return views.list_jobs(sb, state=state, episode_id=episode_id, limit=limit)
+
+
+@router.post(
+    "/jobs/{job_id}/retry",
+    response_model=JobPublic,
+    responses={409: {"description": "The job is queued or running"}},
+)
+def retry_job(job_id: int, sb: SoundbiteDep, user: CurrentUser, wake: Wake) -> JobPublic:
+    """Queue a finished (failed or done) job again."""
+    require_editor(user, views.job_owner_id(sb, job_id))
+    sb.queue.retry(job_id)
+    wake()
+    with sb.db.read() as s:
+        return JobPublic.model_validate(s.get_one(Job, job_id))

@@ -1,0 +1,66 @@
+"""An episode's transcript, rendered on request in the format asked for.
+
+Rendering from the rows each time keeps one source of truth; a transcript is a few hundred
+kilobytes at most, so caching the rendered files would save little. The URL does not name
+the content (re-transcribing replaces it), so caches must revalidate.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from soundbite.errors import NotFound
+from soundbite.speech.formats import FORMATS
+from soundbite.store.transcripts import load_transcript
+from soundbite.web.api import views
+from soundbite.web.api.deps import LibraryReader, SoundbiteDep
+from soundbite.web.headers import cache_control, content_disposition, download_name
+
+router = APIRouter(tags=["transcripts"])
+
+TranscriptFormat = Literal["json", "vtt", "srt", "txt"]
+
+
+@router.get(
+    "/episodes/{episode_id}/transcript",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                "text/vtt": {},
+                "application/x-subrip": {},
+                "text/plain": {},
+            }
+        },
+        404: {"description": "No such episode, or not transcribed yet"},
+    },
+)
+def get_transcript(
+    episode_id: int,
+    sb: SoundbiteDep,
+    _reader: LibraryReader,
+    format: TranscriptFormat = "json",
+    download: Annotated[bool, Query(description="Ask the browser to save it as a file")] = False,
+) -> Response:
+    """The transcript as JSON (segments and words, times in ms), WebVTT, SRT or plain text."""
+    episode = views.episode_row(sb, episode_id)
+    with sb.db.read() as s:
+        transcript = load_transcript(s, episode_id)
+    if transcript is None:
+        raise NotFound(
+            f"episode {episode_id} has no transcript yet; it appears when the transcribe "
+            "stage is done"
+        )
+    media_type, render = FORMATS[format]
+    filename = download_name(episode.title, format)
+    return Response(
+        render(transcript),
+        media_type=media_type,
+        headers={
+            "Content-Disposition": content_disposition(filename, attachment=download),
+            "Cache-Control": cache_control(public=sb.settings.public_library, immutable=False),
+        },
+    )

@@ -1,0 +1,137 @@
+"""What the JSON API accepts and returns, split by purpose (``…Create`` in, ``…Public`` out).
+
+Rows never leave the server as they are: a schema names every field a client may see, so
+adding a column (a password hash, a lease holder) cannot leak it, and /docs shows the shapes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from soundbite.store.models import as_utc
+
+# SQLite hands back naive datetimes; clients always get an explicit UTC offset
+Timestamp = Annotated[datetime, AfterValidator(as_utc)]
+EpisodeStatus = Literal["not processed", "queued", "processing", "ready", "failed"]
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class UserPublic(Public):
+    id: int
+    username: str
+    is_owner: bool
+
+
+class SessionPublic(BaseModel):
+    user: UserPublic
+    csrf_token: str | None = Field(
+        None, description="Echo in `X-CSRF-Token` on writes; null when signed in by API token."
+    )
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class TokenPublic(Public):
+    id: int
+    name: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="Shown once: only a hash is kept.")
+
+
+class PodcastPublic(Public):
+    id: int
+    title: str
+    description: str
+    feed_url: str | None = Field(description="None for the podcast that holds uploads.")
+    link: str | None
+    artwork_url: str | None
+    author: str | None
+    language: str | None
+    polled_at: Timestamp | None
+    created_at: Timestamp
+    episode_count: int
+
+
+class FeedCreate(BaseModel):
+    url: str = Field(min_length=1, max_length=2000, examples=["https://example.org/feed.xml"])
+
+
+class FeedAdded(BaseModel):
+    podcast: PodcastPublic
+    new_episode_ids: list[int]
+    queued_episode_ids: list[int]
+    not_modified: bool = Field(False, description="The server said the feed has not changed.")
+
+
+class JobPublic(Public):
+    id: int
+    episode_id: int
+    stage: str
+    state: Literal["queued", "running", "done", "failed"]
+    attempts: int
+    progress: float
+    message: str
+    error: str | None
+    updated_at: Timestamp
+
+
+class SoundbitePublic(Public):
+    start_ms: int
+    duration_ms: int
+    title: str
+
+
+class EpisodeSummary(BaseModel):
+    id: int
+    podcast_id: int
+    title: str
+    published_at: Timestamp | None
+    duration_ms: int | None
+    artwork_url: str | None = Field(description="The episode's own artwork, else the podcast's.")
+    status: EpisodeStatus
+    has_transcript: bool
+    stages: list[JobPublic]
+
+
+class EpisodeDetail(EpisodeSummary):
+    podcast_title: str
+    description: str
+    link: str | None
+    enclosure_url: str | None
+    codec: str | None
+    channels: int | None
+    sample_rate: int | None
+    chapters: list[dict[str, Any]]
+    soundbites: list[SoundbitePublic]
+    media_sha256: str | None
+    audio_url: str | None
+    has_peaks: bool
+    peaks_url: str | None
+    transcript_source: str | None
+    transcript_urls: dict[str, str] = Field(
+        description="Download URL per format (json, vtt, srt, txt); empty until transcribed."
+    )
+
+
+class EpisodePage(BaseModel):
+    items: list[EpisodeSummary]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,217 @@
+"""Read views of the library: rows in, response schemas out.
+
+The API routes and the server-rendered pages show the same things, so both build them here
+rather than each querying on its own. Each view is a handful of set-based queries (one for
+the jobs of a whole page of episodes, not one per episode), so a page costs the same however
+many episodes it lists.
+
+Reads are instance-wide: the library belongs to the instance, and ``owner_id`` only decides
+who may change a row (see ``deps.require_editor``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from soundbite.app import Soundbite
+from soundbite.errors import NotFound
+from soundbite.jobs.stages import peaks_key
+from soundbite.speech.formats import FORMATS
+from soundbite.store.models import Episode, Job, Podcast, Transcript
+from soundbite.web.api.schemas import (
+    EpisodeDetail,
+    EpisodePage,
+    EpisodeStatus,
+    EpisodeSummary,
+    JobPublic,
+    PodcastPublic,
+    SoundbitePublic,
+)
+
+
+def episode_status(states: Sequence[str]) -> EpisodeStatus:
+    """One word for a list of stage states, worst news first: a failure needs a person,
+    whereas "processing" will resolve by itself."""
+    if not states:
+        return "not processed"
+    if "failed" in states:
+        return "failed"
+    if all(state == "done" for state in states):
+        return "ready"
+    if "running" in states or "done" in states:
+        return "processing"
+    return "queued"
+
+
+def _podcast(podcast: Podcast, episode_count: int) -> PodcastPublic:
+    return PodcastPublic(
+        id=podcast.id,
+        title=podcast.title,
+        description=podcast.description,
+        feed_url=podcast.feed_url,
+        link=podcast.link,
+        artwork_url=podcast.artwork_url,
+        author=podcast.author,
+        language=podcast.language,
+        polled_at=podcast.polled_at,
+        created_at=podcast.created_at,
+        episode_count=episode_count,
+    )
+
+
+def list_podcasts(sb: Soundbite) -> list[PodcastPublic]:
+    with sb.db.read() as s:
+        counts = dict(
+            s.execute(select(Episode.podcast_id, func.count()).group_by(Episode.podcast_id)).all()
+        )
+        podcasts = s.scalars(select(Podcast).order_by(Podcast.title, Podcast.id))
+        return [_podcast(p, counts.get(p.id, 0)) for p in podcasts]
+
+
+def get_podcast(sb: Soundbite, podcast_id: int) -> PodcastPublic:
+    with sb.db.read() as s:
+        podcast = s.get(Podcast, podcast_id)
+        if podcast is None:
+            raise NotFound(f"no podcast {podcast_id}")
+        count = s.scalar(select(func.count()).where(Episode.podcast_id == podcast_id)) or 0
+        return _podcast(podcast, count)
+
+
+def _jobs_by_episode(s: Session, episode_ids: Sequence[int]) -> dict[int, list[JobPublic]]:
+    jobs: dict[int, list[JobPublic]] = defaultdict(list)
+    if episode_ids:
+        rows = s.scalars(
+            select(Job).where(Job.episode_id.in_(episode_ids)).order_by(Job.step, Job.id)
+        )
+        for job in rows:
+            jobs[job.episode_id].append(JobPublic.model_validate(job))
+    return jobs
+
+
+def _transcribed(s: Session, episode_ids: Sequence[int]) -> set[int]:
+    if not episode_ids:
+        return set()
+    query = select(Transcript.episode_id).where(Transcript.episode_id.in_(episode_ids))
+    return set(s.scalars(query))
+
+
+def _summary_fields(
+    episode: Episode, podcast: Podcast, stages: list[JobPublic], has_transcript: bool
+) -> dict[str, object]:
+    return {
+        "id": episode.id,
+        "podcast_id": episode.podcast_id,
+        "title": episode.title,
+        "published_at": episode.published_at,
+        "duration_ms": episode.duration_ms,
+        "artwork_url": episode.artwork_url or podcast.artwork_url,
+        "status": episode_status([job.state for job in stages]),
+        "has_transcript": has_transcript,
+        "stages": stages,
+    }
+
+
+def list_episodes(sb: Soundbite, *, podcast_id: int | None, limit: int, offset: int) -> EpisodePage:
+    """Newest first; episodes without a date (rare, from sloppy feeds) go last."""
+    where = [Episode.podcast_id == podcast_id] if podcast_id is not None else []
+    with sb.db.read() as s:
+        total = s.scalar(select(func.count()).select_from(Episode).where(*where)) or 0
+        rows = s.execute(
+            select(Episode, Podcast)
+            .join(Podcast, Podcast.id == Episode.podcast_id)
+            .where(*where)
+            .order_by(Episode.published_at.desc().nulls_last(), Episode.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        ids = [episode.id for episode, _ in rows]
+        jobs, transcribed = _jobs_by_episode(s, ids), _transcribed(s, ids)
+        items = [
+            EpisodeSummary.model_validate(
+                _summary_fields(e, p, jobs.get(e.id, []), e.id in transcribed)
+            )
+            for e, p in rows
+        ]
+    return EpisodePage(items=items, total=total, limit=limit, offset=offset)
+
+
+def get_episode(sb: Soundbite, episode_id: int) -> EpisodeDetail:
+    with sb.db.read() as s:
+        episode = s.get(Episode, episode_id)
+        if episode is None:
+            raise NotFound(f"no episode {episode_id}")
+        podcast = episode.podcast
+        stages = _jobs_by_episode(s, [episode_id]).get(episode_id, [])
+        transcript = s.scalars(
+            select(Transcript).where(Transcript.episode_id == episode_id)
+        ).first()
+        soundbites = [SoundbitePublic.model_validate(b) for b in episode.soundbites]
+    sha = episode.media_sha256
+    has_peaks = sha is not None and sb.storage.exists(peaks_key(sha))
+    base = f"/api/episodes/{episode_id}"
+    return EpisodeDetail.model_validate(
+        {
+            **_summary_fields(episode, podcast, stages, transcript is not None),
+            "podcast_title": podcast.title,
+            "description": episode.description,
+            "link": episode.link,
+            "enclosure_url": episode.enclosure_url,
+            "codec": episode.codec,
+            "channels": episode.channels,
+            "sample_rate": episode.sample_rate,
+            "chapters": episode.chapters or [],
+            "soundbites": soundbites,
+            "media_sha256": sha,
+            "audio_url": f"/media/{sha}" if sha else None,
+            "has_peaks": has_peaks,
+            # the media hash in the URL makes it content-addressed, hence cacheable for good
+            "peaks_url": f"{base}/peaks?v={sha[:16]}" if has_peaks and sha else None,
+            "transcript_source": transcript.source if transcript else None,
+            "transcript_urls": (
+                {name: f"{base}/transcript?format={name}" for name in FORMATS} if transcript else {}
+            ),
+        }
+    )
+
+
+def podcast_row(sb: Soundbite, podcast_id: int) -> Podcast:
+    """The row itself, for routes that act on it (detached: read its columns only)."""
+    with sb.db.read() as s:
+        podcast = s.get(Podcast, podcast_id)
+        if podcast is None:
+            raise NotFound(f"no podcast {podcast_id}")
+        return podcast
+
+
+def episode_row(sb: Soundbite, episode_id: int) -> Episode:
+    with sb.db.read() as s:
+        episode = s.get(Episode, episode_id)
+        if episode is None:
+            raise NotFound(f"no episode {episode_id}")
+        return episode
+
+
+def job_owner_id(sb: Soundbite, job_id: int) -> int:
+    with sb.db.read() as s:
+        owner = s.scalar(
+            select(Episode.owner_id).join(Job, Job.episode_id == Episode.id).where(Job.id == job_id)
+        )
+    if owner is None:
+        raise NotFound(f"no job {job_id}")
+    return owner
+
+
+def list_jobs(
+    sb: Soundbite, *, state: str | None, episode_id: int | None, limit: int
+) -> list[JobPublic]:
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    if state is not None:
+        query = query.where(Job.state == state)
+    if episode_id is not None:
+        query = query.where(Job.episode_id == episode_id)
+    with sb.db.read() as s:
+        return [JobPublic.model_validate(job) for job in s.scalars(query)]

@@ -1,0 +1,75 @@
+"""The FastAPI application: JSON API under ``/api``, media at ``/media``, pages at ``/``.
+
+``create_app`` is handed a ready Soundbite instance (and, in ``soundbite serve``, the
+in-process worker pool) instead of building one, so tests and the CLI choose the database
+and storage, and routes reach them through ``api/deps.py`` rather than globals.
+
+Errors: every SoundbiteError becomes its ``status_code`` with ``{"detail": message}``, the
+same shape FastAPI uses for validation errors, so a client reads one field for every failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from soundbite.app import Soundbite
+from soundbite.errors import AuthRequired, SoundbiteError
+from soundbite.jobs.worker import WorkerPool
+from soundbite.web import media
+from soundbite.web.api.routes import (
+    auth,
+    episodes,
+    insight,
+    jobs,
+    peaks,
+    podcasts,
+    search,
+    transcripts,
+    uploads,
+)
+from soundbite.web.pages import account, library
+from soundbite.web.uploads import sweep_stale
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """\
+Self-hostable podcast clipping. Sign in with `POST /api/auth/login` (a session cookie; send
+the returned `csrf_token` as `X-CSRF-Token` on writes) or use an API token from
+`POST /api/tokens` as `Authorization: Bearer sbt_…`. Times are integer milliseconds.
+"""
+
+
+def create_app(sb: Soundbite, *, pool: WorkerPool | None = None) -> FastAPI:
+    app = FastAPI(title="Soundbite", version="0.1.0", description=DESCRIPTION)
+    app.state.soundbite = sb
+    app.state.pool = pool
+
+    api = APIRouter(prefix="/api")
+    for module in (auth, podcasts, episodes, uploads, transcripts, peaks, jobs, insight, search):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(media.router)
+    app.include_router(account.router)
+    app.include_router(library.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.add_exception_handler(SoundbiteError, _soundbite_error)  # type: ignore[arg-type]
+    sweep_stale(uploads.upload_dir(sb))
+    return app
+
+
+async def _soundbite_error(request: Request, exc: SoundbiteError) -> JSONResponse:
+    headers = {}
+    if isinstance(exc, AuthRequired):
+        # RFC 9110 §11.6.1: a 401 names the scheme that would work
+        headers["WWW-Authenticate"] = 'Bearer realm="soundbite"'
+    if exc.status_code >= 500:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)

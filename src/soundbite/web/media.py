@@ -1,0 +1,74 @@
+"""Episode audio at ``/media/<sha256>``, with HTTP Range for seeking.
+
+The URL names the bytes, so a response never goes stale: the ETag is the hash and caches may
+keep it for a year. Outside ``/api`` because it is fetched by ``<audio>`` elements and
+CDNs, not by API clients.
+
+The stored content type came from a feed or an upload and is not trusted to be harmless:
+anything that is not audio or video is served as ``application/octet-stream`` with
+``nosniff``, so a blob labelled ``text/html`` can never run as a page on our origin.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from soundbite.errors import NotFound
+from soundbite.store.blobs import media_key
+from soundbite.store.models import MediaBlob
+from soundbite.web.api.deps import LibraryReader, SoundbiteDep
+from soundbite.web.headers import cache_control
+from soundbite.web.ranges import ranged_response
+
+router = APIRouter(tags=["media"])
+
+SAFE_TYPE_PREFIXES = ("audio/", "video/")
+
+
+def safe_media_type(content_type: str | None) -> str:
+    if content_type and content_type.lower().startswith(SAFE_TYPE_PREFIXES):
+        return content_type
+    return "application/octet-stream"
+
+
+@router.get(
+    "/media/{sha256}",
+    response_class=Response,
+    responses={
+        200: {"content": {"audio/*": {}}, "description": "The whole file"},
+        206: {"description": "The requested byte range"},
+        304: {"description": "Not modified (If-None-Match)"},
+        416: {"description": "Range not satisfiable"},
+    },
+)
+def get_media(
+    request: Request,
+    sb: SoundbiteDep,
+    _reader: LibraryReader,
+    sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
+) -> Response:
+    """Episode audio by content hash; supports Range, If-Range and If-None-Match."""
+    with sb.db.read() as s:
+        blob = s.get(MediaBlob, sha256)
+        content_type = blob.content_type if blob else None
+    if blob is None:
+        raise NotFound("no such media file")
+    key = media_key(sha256)
+    size = sb.storage.size(key)
+    return ranged_response(
+        request,
+        size=size,
+        etag=sha256,
+        media_type=safe_media_type(content_type),
+        read=lambda start, end: sb.storage.iter_range(key, start, end),
+        headers={
+            "Cache-Control": cache_control(public=sb.settings.public_library, immutable=True),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+# HEAD answers like GET without the body; listed once in the OpenAPI schema, under GET
+router.add_api_route("/media/{sha256}", get_media, methods=["HEAD"], include_in_schema=False)

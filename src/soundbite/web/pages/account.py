@@ -1,0 +1,93 @@
+"""Pages for signing in, signing out and first-run setup: plain HTML forms, no script.
+
+They work before any JavaScript app exists and whatever a browser blocks. A failed attempt
+shows the form again with the reason and an honest status code (401, 422) rather than
+a redirect, so the typed user name survives and tests can tell outcomes apart.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from soundbite.errors import InvalidInput, SoundbiteError
+from soundbite.store import accounts
+from soundbite.web.api.deps import OptionalAuth, SoundbiteDep
+from soundbite.web.pages.rendering import check_same_origin, render
+from soundbite.web.sessions import clear_session_cookies, csrf_valid, set_session_cookies
+
+router = APIRouter(include_in_schema=False)
+
+
+def _signed_in(sb: SoundbiteDep, session_token: str) -> RedirectResponse:
+    # 303: the browser follows with a GET, so reloading the page does not post again
+    response = RedirectResponse("/", status_code=303)
+    set_session_cookies(response, sb.settings, session_token)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, auth: OptionalAuth) -> Response:
+    if auth is not None:
+        return RedirectResponse("/", status_code=303)
+    return render(request, "login.html")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_form(
+    request: Request,
+    sb: SoundbiteDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    check_same_origin(request, sb.settings)
+    try:
+        _, session_token = accounts.login(sb, username, password)
+    except SoundbiteError as exc:
+        context = {"error": exc.message, "username": username}
+        return render(request, "login.html", context, status_code=exc.status_code)
+    return _signed_in(sb, session_token)
+
+
+@router.post("/logout")
+def logout_form(
+    request: Request, sb: SoundbiteDep, auth: OptionalAuth, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    if auth is not None and auth.session_token is not None:
+        if not csrf_valid(auth.session_token, csrf):
+            return render(request, "login.html", {"error": "please sign out again"}, 403)
+        accounts.logout(sb, auth.session_token)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookies(response)
+    return response
+
+
+@router.get("/setup", response_class=HTMLResponse)
+def setup_page(request: Request, token: str = "") -> Response:
+    if not token:
+        error = "open the setup link printed in the console when Soundbite first started"
+        return render(request, "setup.html", {"error": error}, status_code=400)
+    return render(request, "setup.html", {"token": token})
+
+
+@router.post("/setup", response_class=HTMLResponse)
+def setup_form(
+    request: Request,
+    sb: SoundbiteDep,
+    token: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    password_again: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    """Set the owner's password with the one-time link, then sign straight in."""
+    check_same_origin(request, sb.settings)
+    try:
+        if password != password_again:
+            raise InvalidInput("the two passwords differ")
+        account = accounts.complete_setup(sb, token, password)
+        _, session_token = accounts.login(sb, account.username, password)
+    except SoundbiteError as exc:
+        context = {"error": exc.message, "token": token}
+        return render(request, "setup.html", context, status_code=exc.status_code)
+    return _signed_in(sb, session_token)
