@@ -67,8 +67,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin = sa.create_engine(server)
     with admin.begin() as c:
         c.execute(sa.text(f"create schema {schema}"))
-    yield f"{server}?options=-csearch_path%3D{schema}"
+    # the application name lets teardown find every connection this test opened, even in
+    # processes it started, and end them: a leftover one would block DROP SCHEMA forever
+    yield f"{server}?options=-csearch_path%3D{schema}&application_name={schema}"
     with admin.begin() as c:
+        c.execute(
+            sa.text(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where application_name = :name and pid <> pg_backend_pid()"
+            ),
+            {"name": schema},
+        )
+        c.execute(sa.text("set local lock_timeout = '30s'"))
         c.execute(sa.text(f"drop schema {schema} cascade"))
     admin.dispose()
 

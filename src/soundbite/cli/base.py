@@ -70,6 +70,9 @@ def cli(click_ctx: click.Context) -> None:
         level=ctx.settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # these narrate every step at INFO; a command line wants our own messages only
+    for noisy in ("alembic", "faster_whisper", "httpx"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     if click_ctx.invoked_subcommand is None:
         from soundbite.cli.serve import serve
 
