@@ -3,9 +3,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test lint format bench clean
+.PHONY: install chromium run test lint format bench load cluster clean
 
-install: $(VENV)/.installed
+APP_BUILD := src/soundbite/web/static/app/index.html
+APP_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
+	frontend/vite.config.ts frontend/tsconfig.json
+
+install: $(VENV)/.installed $(APP_BUILD)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,19 +17,32 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The listener's app (frontend/): npm packages from the lock file, built into static/app/.
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+$(APP_BUILD): frontend/node_modules/.package-lock.json $(APP_SOURCES)
+	cd frontend && npm run build
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
+chromium:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
 ## README command 1: install, process the demo episode, serve on http://127.0.0.1:8000
 run: install
 	$(BIN)/soundbite demo
 	$(BIN)/soundbite serve
 
 ## README command 2: install and run the whole test suite
-test: install
+test: install chromium
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	cd frontend && npm run typecheck
 
 format: install
 	$(BIN)/ruff format src tests bench
@@ -35,5 +52,14 @@ bench: install
 	$(BIN)/python bench/peaks.py
 	$(BIN)/python bench/transcribe.py
 
+## the scale-out benchmark (bench/load.py): two web processes on PostgreSQL + S3 against the
+## embedded mode, and episodes through two workers, one worker and embedded; loopback only
+load: install
+	$(BIN)/python bench/load.py
+
+## a local scale-out cluster: SeaweedFS, two Celery workers, two web processes (Ctrl-C stops)
+cluster: install
+	$(BIN)/soundbite cluster
+
 clean:
-	rm -rf $(VENV) soundbite-data .pytest_cache
+	rm -rf $(VENV) soundbite-data .pytest_cache frontend/node_modules src/soundbite/web/static/app

@@ -1,43 +1,95 @@
-"""The server-rendered library page: what it shows, and that feed/upload text stays text."""
+"""The app's pages from the server's side: the shell for every client route, its settings
+and CSP nonce, and who is sent to sign in (the browser tests in tests/browser drive the app)."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+
+import pytest
 
 from soundbite.app import Soundbite
 from soundbite.store.accounts import ensure_owner
-from tests.conftest import make_settings
-from tests.test_web_support import VTT, make_client, sign_in, upload
+from soundbite.web.pages.app import SHELL
+from tests.conftest import OWNER_PASSWORD, make_settings
+from tests.test_web_support import make_client, sign_in
 
-HOSTILE = '<script>alert("x")</script> & <b>friends</b>'
+APP_PATHS = ["/", "/episodes/7?t=83.5", "/podcasts/2", "/clips", "/search?q=rose"]
+
+pytestmark = pytest.mark.skipif(
+    not SHELL.exists(), reason="the web app is not built: `make install` builds it"
+)
 
 
-def test_library_page_lists_episodes_with_progress_and_escapes_titles(app: Soundbite) -> None:
+def _config(html: str) -> dict[str, object]:
+    found = re.search(r'<script type="application/json" id="sb-config">(.*?)</script>', html)
+    assert found, "no settings block in the shell"
+    config: dict[str, object] = json.loads(found.group(1))
+    return config
+
+
+@pytest.mark.parametrize("path", APP_PATHS)
+def test_app_routes_serve_the_shell_with_settings_and_a_fresh_nonce(
+    app: Soundbite, path: str
+) -> None:
     client = make_client(app)
     sign_in(client)
-    episode = upload(client, title=HOSTILE, transcript=("t.vtt", VTT, "text/vtt")).json()
+    first, second = client.get(path), client.get(path)
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/html")
+    config = _config(first.text)
+    assert config["clip_max_ms"] == app.settings.clip_max_seconds * 1000
+    assert config["clip_min_ms"] == 1000
+    csp = first.headers["content-security-policy"]
+    assert f"'nonce-{config['style_nonce']}'" in csp
+    assert "script-src 'self';" in csp and "unsafe" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert _config(second.text)["style_nonce"] != config["style_nonce"]
+    for asset in re.findall(r'(?:src|href)="(/static/app/[^"]+)"', first.text):
+        assert client.get(asset).status_code == 200
 
-    page = client.get("/")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    html = page.text
-    assert "<script>" not in html and "<b>friends</b>" not in html
+
+def test_signed_out_visitors_sign_in_and_come_back(app: Soundbite) -> None:
+    client = make_client(app)
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    away = client.get("/episodes/7?t=83", follow_redirects=False)
     assert (
-        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;friends&lt;/b&gt;" in html
+        away.status_code == 303 and away.headers["location"] == "/login?next=/episodes/7%3Ft%3D83"
     )
-    assert 'http-equiv="refresh"' in html  # stages are queued: the page reloads itself
-    for stage in ("probe", "peaks", "transcribe"):
-        assert f">{stage}</label>" in html
-    assert f"/api/episodes/{episode['id']}/transcript?format=vtt&amp;download=true" in html
-    assert 'name="viewport"' in html and "Sign out" in html
-    assert client.get("/static/soundbite.css").status_code == 200
+    form = client.get("/login?next=/episodes/7%3Ft%3D83")
+    assert 'name="next" value="/episodes/7?t=83"' in form.text
+    done = client.post(
+        "/login",
+        data={"username": "owner", "password": OWNER_PASSWORD, "next": "/episodes/7?t=83"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/episodes/7?t=83"
+    assert client.get("/login?next=/clips", follow_redirects=False).headers["location"] == "/clips"
 
 
-def test_public_library_page_without_sign_in(tmp_path: Path, database_url: str) -> None:
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+def test_sign_in_never_sends_anyone_to_another_site(app: Soundbite, target: str) -> None:
+    client = make_client(app)
+    done = client.post(
+        "/login",
+        data={"username": "owner", "password": OWNER_PASSWORD, "next": target},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/"
+
+
+def test_unknown_paths_are_not_the_app(app: Soundbite) -> None:
+    client = make_client(app)
+    sign_in(client)
+    assert client.get("/nothing-here").status_code == 404
+    assert client.get("/api/nothing").status_code == 404
+
+
+def test_public_library_opens_without_sign_in(tmp_path: Path, database_url: str) -> None:
     sb = Soundbite.from_settings(make_settings(tmp_path / "d", database_url, public_library=True))
     try:
         ensure_owner(sb)
-        page = make_client(sb).get("/", follow_redirects=False)
-        assert page.status_code == 200 and "No episodes yet." in page.text
-        assert "Sign in" in page.text and "Sign out" not in page.text
+        page = make_client(sb).get("/episodes/1", follow_redirects=False)
+        assert page.status_code == 200 and _config(page.text)["public_library"] is True
     finally:
         sb.close()

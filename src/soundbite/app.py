@@ -1,21 +1,24 @@
-"""Builds a Soundbite instance from settings: database, blob storage and the job queue.
+"""Builds a Soundbite instance from settings: database, blob storage, job queue and dispatch.
 
 The CLI, the web app, the workers and the tests all start here, so the wiring lives in one
-place and every part is handed what it needs instead of importing globals.
+place and every part is handed what it needs instead of importing globals. The embedded and
+scale-out modes differ only here: ``s3_bucket`` picks S3 over the local folder and
+``broker_url`` picks Celery over the in-process worker threads (docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import ip_network
 
 from soundbite.ingest.fetch import FetchPolicy
+from soundbite.jobs.dispatch import Dispatcher, LocalDispatcher
 from soundbite.jobs.queue import JobQueue
 from soundbite.settings import Settings
 from soundbite.speech.model import ModelOptions
 from soundbite.store.blobs import BlobStorage, LocalStorage
-from soundbite.store.db import Database
+from soundbite.store.db import Database, PoolOptions
 from soundbite.store.migrate import upgrade
 
 log = logging.getLogger("soundbite")
@@ -27,22 +30,33 @@ class Soundbite:
     db: Database
     storage: BlobStorage
     queue: JobQueue
+    # `soundbite serve` attaches its worker pool to the local dispatcher
+    dispatcher: Dispatcher = field(default_factory=LocalDispatcher)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Soundbite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database(settings.resolved_database_url)
+        db = Database(
+            settings.resolved_database_url,
+            PoolOptions(
+                size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                timeout_s=settings.db_pool_timeout_seconds,
+                recycle_s=settings.db_pool_recycle_seconds,
+            ),
+        )
         if migrate:
             upgrade(db)
         return cls(
             settings=settings,
             db=db,
-            storage=LocalStorage(settings.resolved_storage_dir),
+            storage=make_storage(settings),
             queue=JobQueue(
                 db,
                 lease_seconds=settings.job_lease_seconds,
                 max_attempts=settings.job_max_attempts,
             ),
+            dispatcher=make_dispatcher(settings, db),
         )
 
     def fetch_policy(self) -> FetchPolicy:
@@ -61,4 +75,41 @@ class Soundbite:
         )
 
     def close(self) -> None:
+        self.dispatcher.close()
         self.db.dispose()
+
+
+def make_storage(settings: Settings) -> BlobStorage:
+    if not settings.s3_bucket:
+        return LocalStorage(settings.resolved_storage_dir)
+    from soundbite.store.blobs.s3 import MIB, S3Options, S3Storage
+
+    secret = settings.s3_secret_access_key
+    return S3Storage(
+        S3Options(
+            bucket=settings.s3_bucket,
+            cache_dir=settings.s3_cache_dir,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            multipart_threshold=settings.s3_multipart_threshold_mb * MIB,
+            max_attempts=settings.s3_max_attempts,
+            cache_max_bytes=settings.s3_cache_max_mb * MIB,
+        )
+    )
+
+
+def make_dispatcher(settings: Settings, db: Database) -> Dispatcher:
+    if not settings.broker_url:
+        return LocalDispatcher()
+    from soundbite.jobs.celery_app import make_celery
+    from soundbite.jobs.dispatch import CeleryDispatcher
+
+    return CeleryDispatcher(
+        db,
+        make_celery(settings),
+        redispatch_seconds=settings.redispatch_seconds,
+        queue_prefix=settings.broker_queue_prefix,
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         None,
         description="Absolute URL the instance is reached at (e.g. `https://clips.example.org`), "
-        "used in links the server prints. Default: `http://<host>:<port>`.",
+        "used in links the server prints and in share links, cards and oEmbed. Default: the "
+        "scheme and host of each web request (`http://<host>:<port>` from the CLI).",
     )
     public_library: bool = Field(
         False,
@@ -109,7 +110,115 @@ class Settings(BaseSettings):
         description="Networks (CIDR, JSON list) that may be fetched even though they are "
         'private, e.g. `["10.1.2.0/24"]`: narrower than allowing all private networks.',
     )
+    clip_max_seconds: int = Field(300, ge=1, description="Longest clip allowed, in seconds.")
+    clip_loudness_lufs: float = Field(
+        -16.0,
+        le=0,
+        description="Integrated loudness (EBU R128 / ITU-R BS.1770) rendered clips are "
+        "normalised to, in LUFS; -16 is the usual podcast target.",
+    )
+    clip_audio_kbps: int = Field(
+        128, ge=32, le=320, description="Bit rate of rendered clip audio (MP3 and AAC), kbit/s."
+    )
+    clip_render_workers: int = Field(
+        2,
+        ge=1,
+        description="Clip renders one process encodes at once (each keeps about one core "
+        "busy); further renders wait their turn.",
+    )
+    clip_prerender: bool = Field(
+        True,
+        description="Start rendering a new clip's MP3 as soon as it is created, so that it "
+        "is ready, or already streaming, when it is first played.",
+    )
+    clip_render_timeout_seconds: int = Field(
+        300,
+        ge=10,
+        description="A clip render claimed by a process that has not finished it after this "
+        "long is taken over by another process (the first one is presumed dead).",
+    )
     log_level: str = Field("info", description="Logging level: debug, info, warning, error.")
+    # --- scale-out (docs/deploy.md): each of these is off until set ---
+    db_pool_size: int = Field(
+        5,
+        ge=1,
+        description="PostgreSQL connections each process keeps open. Budget: processes × "
+        "(pool size + overflow) must stay under the server's `max_connections`.",
+    )
+    db_max_overflow: int = Field(
+        10, ge=0, description="Extra PostgreSQL connections a process may open under bursts."
+    )
+    db_pool_timeout_seconds: float = Field(
+        10.0, description="How long a request waits for a free PostgreSQL connection."
+    )
+    db_pool_recycle_seconds: int = Field(
+        1800,
+        description="Reopen PostgreSQL connections older than this (outlives proxies such as "
+        "PgBouncer or load balancers that cut idle connections).",
+    )
+    s3_bucket: str | None = Field(
+        None,
+        description="Store media in this S3 bucket instead of the local folder (scale-out). "
+        "Credentials: `S3_ACCESS_KEY_ID`/`S3_SECRET_ACCESS_KEY` below, else boto3's usual "
+        "chain (`AWS_*` variables, instance roles).",
+    )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description="S3 API endpoint for non-AWS stores (SeaweedFS, MinIO, R2), e.g. "
+        "`http://10.0.0.5:8333`. Default: AWS.",
+    )
+    s3_region: str | None = Field(None, description="S3 region (AWS: e.g. `eu-west-1`).")
+    s3_prefix: str = Field(
+        "", description="Key prefix inside the bucket, so several instances can share one."
+    )
+    s3_access_key_id: str | None = Field(None, description="S3 access key id.")
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret access key.")
+    s3_multipart_threshold_mb: int = Field(
+        64, ge=5, description="Files larger than this are uploaded in parallel parts."
+    )
+    s3_max_attempts: int = Field(
+        4,
+        ge=1,
+        description="Attempts per S3 request (exponential backoff between them) before it "
+        "fails with 503 *storage unavailable*.",
+    )
+    s3_cache_max_mb: int = Field(
+        2048,
+        ge=0,
+        description="Local cache of media downloaded for tools that need a file (probe, "
+        "peaks, transcription), in `<data_dir>/cache/s3`; least recently used files go first.",
+    )
+    media_delivery: str = Field(
+        "proxy",
+        pattern="^(proxy|presigned)$",
+        description="How `/media/<sha256>` is served from S3: `proxy` streams it through the "
+        "web process (ranges included); `presigned` redirects to a short-lived S3 URL so the "
+        "bytes bypass the web tier.",
+    )
+    presigned_url_seconds: int = Field(900, ge=60, description="Lifetime of presigned media URLs.")
+    broker_url: str | None = Field(
+        None,
+        description="Celery broker: `redis://host:6379/0` or `amqp://user:pass@host:5672//`. "
+        "When set, `soundbite worker` runs Celery workers and `serve` dispatches to them "
+        "instead of running pipeline threads.",
+    )
+    broker_queue_prefix: str = Field(
+        "",
+        description="Prefix of the stage queue names (`<prefix>transcribe`, ...), so several "
+        "Soundbite instances can share one broker without taking each other's jobs.",
+    )
+    reconcile_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How often each Celery worker checks the job table for jobs whose worker "
+        "died or whose queue message was lost, and dispatches them again.",
+    )
+    redispatch_seconds: int = Field(
+        60,
+        ge=1,
+        description="A queued job whose message has not been taken for this long (and is not "
+        "waiting in its broker queue) is dispatched again.",
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -128,6 +237,10 @@ class Settings(BaseSettings):
     @property
     def resolved_model_dir(self) -> Path:
         return (self.model_dir or self.cache_dir / "models").resolve()
+
+    @property
+    def s3_cache_dir(self) -> Path:
+        return self.cache_dir / "s3"
 
     @property
     def base_url(self) -> str:

@@ -1,6 +1,14 @@
 """The `soundbite` command line: the group lives in base.py, commands in one module per topic."""
 
-from soundbite.cli import jobs, library, serve, users  # noqa: F401  (registers the commands)
+from soundbite.cli import (  # noqa: F401  (registers the commands)
+    clips,
+    jobs,
+    library,
+    scale,
+    search,
+    serve,
+    users,
+)
 from soundbite.cli.base import cli
 
 

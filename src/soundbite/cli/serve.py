@@ -8,6 +8,7 @@ import threading
 import click
 
 from soundbite.cli.base import Context, cli, handle_errors, pass_ctx
+from soundbite.jobs.dispatch import LocalDispatcher
 from soundbite.settings import settings_markdown
 
 
@@ -37,28 +38,70 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         click.secho(
             f"Set the owner password: {settings.base_url}/setup?token={setup_token}", fg="yellow"
         )
-    pool = WorkerPool(app, settings.workers)
+    pool: WorkerPool | None = None
+    if isinstance(app.dispatcher, LocalDispatcher):
+        pool = WorkerPool(app, settings.workers)
+        app.dispatcher.pool = pool
+        pool.start()
+    else:
+        # scale-out: the pipeline runs on `soundbite worker` (Celery); this process dispatches
+        click.echo("pipeline jobs go to Celery workers (SOUNDBITE_BROKER_URL)", err=True)
     web = create_app(app, pool=pool)
-    pool.start()
     click.echo(f"Soundbite on {settings.base_url}  (data: {settings.data_dir.resolve()})")
     try:
         uvicorn.run(web, host=settings.host, port=settings.port, log_level=settings.log_level)
     finally:
-        pool.stop()
+        if pool is not None:
+            pool.stop()
 
 
 @cli.command()
-@click.option("--threads", type=int, default=1, show_default=True, help="Worker threads.")
 @click.option(
-    "--stages", default=None, help="Only these stages, comma-separated (e.g. transcribe)."
+    "--threads", type=int, default=1, show_default=True, help="Jobs run at once by this worker."
 )
+@click.option(
+    "--queues",
+    "--stages",
+    "queues",
+    default=None,
+    help="Only these stages, comma-separated (e.g. transcribe, or fetch,probe,peaks,analyze,"
+    "index). Default: all.",
+)
+@click.option(
+    "--pool",
+    "celery_pool",
+    type=click.Choice(["prefork", "threads", "solo"]),
+    default="prefork",
+    show_default=True,
+    help="Celery execution pool (with SOUNDBITE_BROKER_URL).",
+)
+@click.option("--name", default=None, help="Celery node name (default: soundbite-<pid>@<host>).")
 @pass_ctx
 @handle_errors
-def worker(ctx: Context, threads: int, stages: str | None) -> None:
-    """Run pipeline workers without the web server (same job table as `serve`)."""
+def worker(
+    ctx: Context, threads: int, queues: str | None, celery_pool: str, name: str | None
+) -> None:
+    """Run pipeline workers without the web server (same job table as `serve`).
+
+    With SOUNDBITE_BROKER_URL set this is a Celery worker consuming the stage queues;
+    otherwise worker threads poll the job table directly.
+    """
+    from soundbite.jobs.pipeline import STEPS
+
+    stages = [q.strip() for q in queues.split(",") if q.strip()] if queues else list(STEPS)
+    unknown = sorted(set(stages) - set(STEPS))
+    if unknown:
+        # clip renders are not pipeline jobs: they run on demand in the web processes
+        raise click.BadParameter(
+            f"unknown queue(s) {', '.join(unknown)}; the queues are {', '.join(STEPS)}",
+            param_hint="--queues",
+        )
+    if ctx.settings.broker_url:
+        _celery_worker(ctx, stages, threads, celery_pool, name)
+        return
     from soundbite.jobs.worker import WorkerPool
 
-    pool = WorkerPool(ctx.app, threads, stages=stages.split(",") if stages else None)
+    pool = WorkerPool(ctx.app, threads, stages=stages if queues else None)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -66,6 +109,45 @@ def worker(ctx: Context, threads: int, stages: str | None) -> None:
     click.echo(f"worker running {threads} thread(s); Ctrl-C to stop", err=True)
     stop.wait()
     pool.stop()
+
+
+def _celery_worker(
+    ctx: Context, queues: list[str], concurrency: int, pool: str, name: str | None
+) -> None:
+    import os
+    import socket
+
+    from soundbite.jobs.celery_app import make_celery, use_settings
+    from soundbite.jobs.dispatch import CeleryDispatcher
+    from soundbite.jobs.reconciler import Reconciler
+
+    app = ctx.app  # migrates (once, under a lock) before any child process starts
+    use_settings(ctx.settings, parent=app)
+    assert isinstance(app.dispatcher, CeleryDispatcher)
+    reconciler = Reconciler(app.queue, app.dispatcher, interval_s=ctx.settings.reconcile_seconds)
+    reconciler.run_once()  # dispatch what waited while no worker ran
+    reconciler.start()
+    celery = make_celery(ctx.settings)
+    node = name or f"soundbite-{os.getpid()}@{socket.gethostname()}"
+    click.echo(f"celery worker {node} on queues {','.join(queues)}", err=True)
+    try:
+        celery.worker_main(
+            [
+                "worker",
+                f"--queues={','.join(ctx.settings.broker_queue_prefix + q for q in queues)}",
+                f"--concurrency={max(1, concurrency)}",
+                f"--pool={pool}",
+                f"--hostname={node}",
+                f"--loglevel={ctx.settings.log_level.upper()}",
+                # no gossip, mingle or heartbeats: we use no remote control, and mingle alone
+                # delays every start by a broadcast round trip
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ]
+        )
+    finally:
+        reconciler.stop()
 
 
 @cli.command()

@@ -10,10 +10,12 @@ FETCH = "fetch"
 PROBE = "probe"
 PEAKS = "peaks"
 TRANSCRIBE = "transcribe"
+ANALYZE = "analyze"  # topics, chapters, highlights (jobs/analysis.py)
+INDEX = "index"  # search units; after analyze, whose topic keywords it indexes
 
-STEPS: dict[str, int] = {FETCH: 0, PROBE: 1, PEAKS: 2, TRANSCRIBE: 2}
+STEPS: dict[str, int] = {FETCH: 0, PROBE: 1, PEAKS: 2, TRANSCRIBE: 2, ANALYZE: 3, INDEX: 4}
 
 
 def stages_for(*, needs_download: bool) -> list[str]:
-    stages = [PROBE, PEAKS, TRANSCRIBE]
+    stages = [PROBE, PEAKS, TRANSCRIBE, ANALYZE, INDEX]
     return [FETCH, *stages] if needs_download else stages

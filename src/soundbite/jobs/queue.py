@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import Exists
 
 from soundbite.errors import Conflict, NotFound
 from soundbite.jobs.pipeline import STEPS
@@ -70,13 +71,7 @@ class JobQueue:
     def claim(self, worker_id: str, stages: list[str] | None = None) -> ClaimedJob | None:
         """Take the oldest runnable job, or None. Expired leases are reconciled first."""
         self.reconcile()
-        earlier = aliased(Job)
-        blocked = exists().where(
-            and_(
-                earlier.episode_id == Job.episode_id, earlier.step < Job.step, earlier.state != DONE
-            )
-        )
-        query = select(Job.id).where(Job.state == QUEUED, ~blocked).order_by(Job.step, Job.id)
+        query = select(Job.id).where(Job.state == QUEUED, ~blocked()).order_by(Job.step, Job.id)
         if stages:
             query = query.where(Job.stage.in_(stages))
         for _ in range(5):  # another worker may win the race for a candidate: try the next
@@ -84,25 +79,48 @@ class JobQueue:
                 job_id = s.scalars(query.limit(1)).first()
                 if job_id is None:
                     return None
-                t = now()
                 claimed = s.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.state == QUEUED)
-                    .values(
-                        state=RUNNING,
-                        worker_id=worker_id,
-                        attempts=Job.attempts + 1,
-                        lease_expires_at=t + self.lease,
-                        started_at=t,
-                        updated_at=t,
-                        progress=0.0,
-                        message="starting",
-                    )
+                    .values(**self._running(worker_id))
                 ).rowcount
                 if claimed == 1:
                     job = s.get_one(Job, job_id)
                     return ClaimedJob(job.id, job.episode_id, job.stage, job.attempts, worker_id)
         return None
+
+    def claim_job(self, job_id: int, worker_id: str) -> ClaimedJob | None:
+        """Take this very job (a broker delivered its id), or None if it is not runnable now.
+
+        None covers a duplicate delivery (the job is done or running elsewhere) and a job whose
+        earlier stages are unfinished: the caller drops the message, and the job table decides
+        what runs next. A dead holder on this host is reconciled first, so a message redelivered
+        after its worker was killed is taken at once rather than after the lease runs out.
+        """
+        self.reconcile()
+        with self.db.write() as s:
+            claimed = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == QUEUED, ~blocked())
+                .values(**self._running(worker_id))
+            ).rowcount
+            if claimed != 1:
+                return None
+            job = s.get_one(Job, job_id)
+            return ClaimedJob(job.id, job.episode_id, job.stage, job.attempts, worker_id)
+
+    def _running(self, worker_id: str) -> dict[str, object]:
+        t = now()
+        return {
+            "state": RUNNING,
+            "worker_id": worker_id,
+            "attempts": Job.attempts + 1,
+            "lease_expires_at": t + self.lease,
+            "started_at": t,
+            "updated_at": t,
+            "progress": 0.0,
+            "message": "starting",
+        }
 
     def heartbeat(
         self, job: ClaimedJob, *, progress: float | None = None, message: str | None = None
@@ -194,6 +212,14 @@ class JobQueue:
     @staticmethod
     def _ours(job: ClaimedJob) -> tuple[object, ...]:
         return (Job.id == job.id, Job.state == RUNNING, Job.worker_id == job.worker_id)
+
+
+def blocked() -> Exists:
+    """True for a job some earlier stage of whose episode is not done yet."""
+    earlier = aliased(Job)
+    return exists().where(
+        and_(earlier.episode_id == Job.episode_id, earlier.step < Job.step, earlier.state != DONE)
+    )
 
 
 def _holder_is_dead(worker_id: str | None) -> bool:

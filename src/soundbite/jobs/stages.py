@@ -18,6 +18,7 @@ from soundbite.errors import InvalidInput, NotFound, SoundbiteError
 from soundbite.ingest.chapters import parse_chapters_json
 from soundbite.ingest.fetch import download, fetch
 from soundbite.jobs import pipeline
+from soundbite.jobs.analysis import run_analyze, run_index
 from soundbite.media.extract import extract_audio, needs_extraction
 from soundbite.media.peaks import compute_peaks, peaks_to_dat
 from soundbite.media.probe import probe
@@ -169,4 +170,6 @@ STAGES: dict[str, StageFn] = {
     pipeline.PROBE: run_probe,
     pipeline.PEAKS: run_peaks,
     pipeline.TRANSCRIBE: run_transcribe,
+    pipeline.ANALYZE: run_analyze,
+    pipeline.INDEX: run_index,
 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from soundbite.app import Soundbite
 from soundbite.domain.secrets import hash_password, new_token, token_hash, verify_password
@@ -33,6 +34,15 @@ def _account(user: User) -> Account:
 
 def ensure_owner(app: Soundbite) -> str | None:
     """Make the owner account if there is none. Returns a setup token to print, if one was made."""
+    try:
+        return _ensure_owner(app)
+    except IntegrityError:
+        # several processes started together (scale-out) and another one made the account
+        # between our look and our insert: the second look finds it
+        return _ensure_owner(app)
+
+
+def _ensure_owner(app: Soundbite) -> str | None:
     settings = app.settings
     with app.db.write() as s:
         owner = s.scalars(select(User).where(User.is_owner)).first()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,21 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+@dataclass(frozen=True, slots=True)
+class PoolOptions:
+    """Connection pool of a server database (SQLite has no pool worth tuning)."""
+
+    size: int = 10
+    max_overflow: int = 20
+    timeout_s: float = 30.0
+    recycle_s: int = 1800
+
+
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: PoolOptions | None = None) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine = _make_engine(url)
+        self.engine = _make_engine(url, pool or PoolOptions())
         self._write = sessionmaker(self.engine, expire_on_commit=False)
         reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._read = sessionmaker(reader, expire_on_commit=False)
@@ -44,9 +55,18 @@ class Database:
         self.engine.dispose()
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, pool: PoolOptions) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # pre-ping: after a database restart, stale pooled connections are replaced on checkout
+        # instead of failing the first request that draws each one
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool.size,
+            max_overflow=pool.max_overflow,
+            pool_timeout=pool.timeout_s,
+            pool_recycle=pool.recycle_s,
+        )
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -229,3 +229,7 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+from soundbite.store import insight_models  # noqa: E402,F401  (registers the insight tables)
+from soundbite.store import clip_models  # noqa: E402,F401  (registers the clip tables)

@@ -6,6 +6,9 @@ and storage, and routes reach them through ``api/deps.py`` rather than globals.
 
 Errors: every SoundbiteError becomes its ``status_code`` with ``{"detail": message}``, the
 same shape FastAPI uses for validation errors, so a client reads one field for every failure.
+A lost database connection (PostgreSQL restarting, a failover, a full pool) is a 503 with
+``Retry-After`` rather than a 500: the request was fine and will work again shortly, and the
+pool's pre-ping replaces the dead connections on the next checkout.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from soundbite.app import Soundbite
 from soundbite.errors import AuthRequired, SoundbiteError
@@ -23,6 +28,7 @@ from soundbite.jobs.worker import WorkerPool
 from soundbite.web import media
 from soundbite.web.api.routes import (
     auth,
+    clips,
     episodes,
     insight,
     jobs,
@@ -32,12 +38,14 @@ from soundbite.web.api.routes import (
     transcripts,
     uploads,
 )
-from soundbite.web.pages import account, library
+from soundbite.web.pages import account, clip_media, share
+from soundbite.web.pages import app as app_pages
 from soundbite.web.uploads import sweep_stale
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+RETRY_AFTER_S = 5
 
 DESCRIPTION = """\
 Self-hostable podcast clipping. Sign in with `POST /api/auth/login` (a session cookie; send
@@ -49,18 +57,24 @@ the returned `csrf_token` as `X-CSRF-Token` on writes) or use an API token from
 def create_app(sb: Soundbite, *, pool: WorkerPool | None = None) -> FastAPI:
     app = FastAPI(title="Soundbite", version="0.1.0", description=DESCRIPTION)
     app.state.soundbite = sb
-    app.state.pool = pool
+    # routes wake whatever runs the pipeline: this process's pool, or Celery (deps.get_wake)
+    app.state.pool = pool if pool is not None else sb.dispatcher
 
     api = APIRouter(prefix="/api")
     for module in (auth, podcasts, episodes, uploads, transcripts, peaks, jobs, insight, search):
         api.include_router(module.router)
+    api.include_router(clips.router)
     app.include_router(api)
     app.include_router(media.router)
     app.include_router(account.router)
-    app.include_router(library.router)
+    app.include_router(app_pages.router)
+    app.include_router(share.router)
+    app.include_router(clip_media.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_exception_handler(SoundbiteError, _soundbite_error)  # type: ignore[arg-type]
+    for lost in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(lost, _database_unavailable)
     sweep_stale(uploads.upload_dir(sb))
     return app
 
@@ -70,6 +84,17 @@ async def _soundbite_error(request: Request, exc: SoundbiteError) -> JSONRespons
     if isinstance(exc, AuthRequired):
         # RFC 9110 §11.6.1: a 401 names the scheme that would work
         headers["WWW-Authenticate"] = 'Bearer realm="soundbite"'
+    if exc.status_code == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_S)
     if exc.status_code >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {"detail": "database unavailable, try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )

@@ -4,6 +4,10 @@ The URL names the bytes, so a response never goes stale: the ETag is the hash an
 keep it for a year. Outside ``/api`` because it is fetched by ``<audio>`` elements and
 CDNs, not by API clients.
 
+With S3 storage and ``media_delivery = presigned`` the answer is instead a redirect to a
+short-lived presigned S3 URL, so episode bytes flow from S3 (or a CDN in front of it) and not
+through the web processes; the redirect itself may be cached for half the URL's lifetime.
+
 The stored content type came from a feed or an upload and is not trusted to be harmless:
 anything that is not audio or video is served as ``application/octet-stream`` with
 ``nosniff``, so a blob labelled ``text/html`` can never run as a page on our origin.
@@ -14,6 +18,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import RedirectResponse
 
 from soundbite.errors import NotFound
 from soundbite.store.blobs import media_key
@@ -38,6 +43,7 @@ def safe_media_type(content_type: str | None) -> str:
     response_class=Response,
     responses={
         200: {"content": {"audio/*": {}}, "description": "The whole file"},
+        307: {"description": "Presigned S3 URL (setting `media_delivery = presigned`)"},
         206: {"description": "The requested byte range"},
         304: {"description": "Not modified (If-None-Match)"},
         416: {"description": "Range not satisfiable"},
@@ -56,6 +62,15 @@ def get_media(
     if blob is None:
         raise NotFound("no such media file")
     key = media_key(sha256)
+    url_for = getattr(sb.storage, "url_for", None)
+    if sb.settings.media_delivery == "presigned" and url_for is not None:
+        lifetime = sb.settings.presigned_url_seconds
+        scope = "public" if sb.settings.public_library else "private"
+        return RedirectResponse(
+            url_for(key, lifetime, content_type=safe_media_type(content_type)),
+            status_code=307,
+            headers={"Cache-Control": f"{scope}, max-age={lifetime // 2}"},
+        )
     size = sb.storage.size(key)
     return ranged_response(
         request,

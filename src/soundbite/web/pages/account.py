@@ -21,18 +21,25 @@ from soundbite.web.sessions import clear_session_cookies, csrf_valid, set_sessio
 router = APIRouter(include_in_schema=False)
 
 
-def _signed_in(sb: SoundbiteDep, session_token: str) -> RedirectResponse:
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: only a path on this site ("//host" would leave it)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def _signed_in(sb: SoundbiteDep, session_token: str, target: str = "/") -> RedirectResponse:
     # 303: the browser follows with a GET, so reloading the page does not post again
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(safe_next(target), status_code=303)
     set_session_cookies(response, sb.settings, session_token)
     return response
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, auth: OptionalAuth) -> Response:
+def login_page(request: Request, auth: OptionalAuth, next: str = "/") -> Response:
     if auth is not None:
-        return RedirectResponse("/", status_code=303)
-    return render(request, "login.html")
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next)})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -41,14 +48,15 @@ def login_form(
     sb: SoundbiteDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     check_same_origin(request, sb.settings)
     try:
         _, session_token = accounts.login(sb, username, password)
     except SoundbiteError as exc:
-        context = {"error": exc.message, "username": username}
+        context = {"error": exc.message, "username": username, "next": safe_next(next)}
         return render(request, "login.html", context, status_code=exc.status_code)
-    return _signed_in(sb, session_token)
+    return _signed_in(sb, session_token, next)
 
 
 @router.post("/logout")

@@ -2,7 +2,8 @@
 
 Jinja2 autoescapes ``.html`` templates, so feed and transcript text is shown as text, never
 markup. The headers keep the pages to our own origin: scripts, styles and form targets from
-elsewhere are refused, and no page can be framed or leak a setup link through Referer.
+elsewhere are refused, and no page can be framed or leak a setup link to another site through
+Referer.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' https: data:; media-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
+    # not "no-referrer": with it Chromium sends `Origin: null` on our own form posts, which
+    # check_same_origin must refuse; "same-origin" still keeps setup links from other sites
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }

@@ -1,0 +1,79 @@
+// Shapes of the JSON API (src/soundbite/web/api/schemas.py, clip_schemas.py, routes/*.py).
+// Times are integer milliseconds, as everywhere on the server.
+
+export interface User { id: number; username: string; is_owner: boolean }
+export interface Session { user: User; csrf_token: string | null }
+
+export interface Podcast {
+  id: number; title: string; description: string; feed_url: string | null; link: string | null;
+  artwork_url: string | null; author: string | null; episode_count: number;
+}
+
+export type JobState = "queued" | "running" | "done" | "failed";
+export interface Job {
+  id: number; episode_id: number; stage: string; state: JobState; attempts: number;
+  progress: number; message: string; error: string | null;
+}
+
+export type EpisodeStatus = "not processed" | "queued" | "processing" | "ready" | "failed";
+export interface EpisodeSummary {
+  id: number; podcast_id: number; title: string; published_at: string | null;
+  duration_ms: number | null; artwork_url: string | null; status: EpisodeStatus;
+  has_transcript: boolean; stages: Job[];
+}
+export interface EpisodeDetail extends EpisodeSummary {
+  podcast_title: string; description: string; link: string | null;
+  chapters: unknown[]; audio_url: string | null; has_peaks: boolean; peaks_url: string | null;
+  transcript_source: string | null; transcript_urls: Record<string, string>;
+}
+export interface EpisodePage { items: EpisodeSummary[]; total: number; limit: number; offset: number }
+
+export interface Chapter { start_ms: number; end_ms: number | null; title: string; toc?: boolean }
+export interface Chapters { chapters: Chapter[]; source: string }
+
+/** The body POST /api/clips takes as it is: search hits and highlights carry one. */
+export interface ClipSuggestion {
+  episode_id: number; start_ms: number; end_ms: number; title: string; source: "suggested";
+}
+export interface Highlight {
+  rank: number; start_ms: number; end_ms: number; score: number; reason: string;
+  title: string; text: string; clip: ClipSuggestion;
+}
+export interface Highlights { status: string; highlights: Highlight[] }
+
+export type Visibility = "public" | "unlisted" | "private";
+export interface ClipLinks {
+  share: string; embed: string; audio: Record<string, string>; captions: string; card: string;
+  episode: string; oembed: string;
+}
+export interface Clip {
+  id: string; episode_id: number; episode_title: string; podcast_title: string;
+  start_ms: number; end_ms: number; duration_ms: number; title: string; note: string | null;
+  text: string | null; visibility: Visibility; source: string; owner: string;
+  created_at: string; share_url: string; audio_url: string; links: ClipLinks;
+}
+export interface ClipPage { items: Clip[]; total: number; limit: number; offset: number }
+export interface ClipCreate {
+  episode_id: number; start_ms: number; end_ms: number; snap?: "word" | "sentence" | "none";
+  title?: string | null; note?: string | null; visibility?: Visibility; source?: string;
+}
+
+export interface SearchHit {
+  episode: { id: number; title: string; podcast_id: number; podcast_title: string };
+  start_ms: number; end_ms: number; snippet: string; score: number; clip: ClipSuggestion;
+}
+export interface SearchResults { query: string; total: number; items: SearchHit[]; matched: string }
+
+/** Podcasting 2.0 JSON transcript: one entry per word when words are timed (seconds). */
+export interface TranscriptJson {
+  segments: { startTime: number; endTime: number; body: string; speaker?: string }[];
+}
+
+/** Per-page configuration the server puts in the app shell (web/pages/app.py). */
+export interface AppConfig {
+  clip_min_ms: number; clip_max_ms: number; public_library: boolean; style_nonce: string;
+}
+
+export interface FeedAdded {
+  podcast: Podcast; new_episode_ids: number[]; queued_episode_ids: number[]; not_modified: boolean;
+}

@@ -1,0 +1,140 @@
+// Clip mode: what the scissors open. Waveform with the span, both edges with fine adjustment,
+// the span's words and length (with the limit in view before it is hit), preview, create.
+import { signal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { post } from "../api/client";
+import type { Clip, ClipCreate, EpisodeDetail, Visibility } from "../api/types";
+import { clock, length } from "../lib/time";
+import { episodeDuration, playing } from "../player/state";
+import { showHelp } from "../shortcuts";
+import { Icon } from "../ui/icons";
+import { reportError } from "../ui/toast";
+import { Edge } from "./edge";
+import {
+  clip, clipText, endAtPlayhead, exitClipMode, limitHit, loop, MAX_S, previewing, startAtPlayhead,
+  togglePreview,
+} from "./state";
+import { Waveform } from "./waveform";
+
+const NEAR_LIMIT = 0.85;
+export const created = signal<Clip | null>(null);
+export const createRequest = signal(0);
+
+export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
+  const c = clip.value;
+  const [title, setTitle] = useState("");
+  const [visibility, setVisibility] = useState<Visibility>("public");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    section.current?.scrollIntoView({ block: "nearest" });
+    section.current?.focus({ preventScroll: true });
+  }, []);
+  const create = async () => {
+    const span = clip.value;
+    if (!span || busy) return;
+    setBusy(true);
+    setError(null);
+    const body: ClipCreate = {
+      episode_id: ep.id, start_ms: Math.round(span.start * 1000), end_ms: Math.round(span.end * 1000),
+      snap: "word", title: title.trim() || null, visibility,
+    };
+    try {
+      created.value = await post<Clip>("/api/clips", body);
+    } catch (err) {
+      setError((err as Error).message);
+      reportError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  // Ctrl/⌘+Enter (shortcuts.ts) asks for a create through this counter
+  const lastRequest = useRef(createRequest.value);
+  useEffect(() => {
+    if (createRequest.value !== lastRequest.current) {
+      lastRequest.current = createRequest.value;
+      void create();
+    }
+  }, [createRequest.value]);
+  if (!c || c.episodeId !== ep.id) return null;
+  const len = c.end - c.start;
+  const ratio = len / MAX_S;
+  const text = clipText.value;
+  const limitNote = limitHit.value
+    ? `At the ${length(MAX_S)} limit`
+    : ratio >= NEAR_LIMIT ? `Near the ${length(MAX_S)} limit` : `Up to ${length(MAX_S)}`;
+  return (
+    <section class="clip-editor" ref={section} tabIndex={-1} aria-labelledby="clip-h" data-testid="clip-editor">
+      <header class="clip-head">
+        <h2 id="clip-h"><Icon name="scissors" size={20} /> New clip</h2>
+        <div class="row">
+          <button class="icon-button" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" onClick={() => (showHelp.value = true)}>
+            <Icon name="keyboard" />
+          </button>
+          <button class="icon-button" aria-label="Leave clip mode" aria-keyshortcuts="Escape" onClick={exitClipMode}>
+            <Icon name="close" />
+          </button>
+        </div>
+      </header>
+      <Waveform ep={ep} durationS={episodeDuration.value} />
+      <div class="edges">
+        <Edge edge="start" value={c.start} />
+        <Edge edge="end" value={c.end} />
+      </div>
+      <div class="row playhead-row">
+        <button class="secondary" onClick={startAtPlayhead} aria-keyshortcuts="[" aria-label="Set the start at the playhead">
+          <kbd aria-hidden="true">[</kbd> Start here</button>
+        <button class="secondary" onClick={endAtPlayhead} aria-keyshortcuts="]" aria-label="Set the end at the playhead">
+          End here <kbd aria-hidden="true">]</kbd></button>
+      </div>
+      <div class={`clip-length ${limitHit.value ? "at-limit" : ratio >= NEAR_LIMIT ? "near-limit" : ""}`}>
+        <span>
+          <strong data-testid="clip-length">{length(len)}</strong>
+          <span class="muted"> · {clock(c.start)}–{clock(c.end)}</span>
+        </span>
+        <meter min={0} max={MAX_S} low={MAX_S * NEAR_LIMIT} high={MAX_S * 0.99} optimum={0} value={len}
+          aria-label={`Clip length ${length(len)} of at most ${length(MAX_S)}`} />
+        <span class="limit-note" aria-live="polite">{limitNote}</span>
+      </div>
+      <blockquote class="span-text" aria-live="polite" aria-label="Words in the clip" data-testid="span-text">
+        {text === null ? <span class="muted">No transcript yet: the clip is cut at exactly these times.</span>
+          : text || <span class="muted">No words in this span.</span>}
+      </blockquote>
+      <div class="row preview-row">
+        <button class="preview" onClick={togglePreview} aria-keyshortcuts="P" aria-pressed={previewing.value}>
+          <Icon name={previewing.value && playing.value ? "pause" : "play"} size={20} />
+          {previewing.value ? "Stop preview" : "Preview"}
+        </button>
+        <button class={`icon-button toggle ${loop.value ? "on" : ""}`} aria-pressed={loop.value} aria-keyshortcuts="R"
+          aria-label="Loop the preview" title="Loop the preview (R)" onClick={() => (loop.value = !loop.value)}>
+          <Icon name="loop" />
+        </button>
+      </div>
+      <div class="create-row">
+        <div class="field grow">
+          <label for="clip-title">Title <span class="muted">(optional)</span></label>
+          <input id="clip-title" maxLength={128} value={title} placeholder={text ? firstWords(text) : "Default: the clip's first words"}
+            onInput={(e) => setTitle(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="clip-visibility">Who can see it</label>
+          <select id="clip-visibility" value={visibility} onChange={(e) => setVisibility(e.currentTarget.value as Visibility)}>
+            <option value="public">Public</option>
+            <option value="unlisted">Unlisted (link only)</option>
+            <option value="private">Private (only me)</option>
+          </select>
+        </div>
+        <button class="create" onClick={create} disabled={busy} aria-keyshortcuts="Control+Enter">
+          <Icon name="scissors" size={18} /> {busy ? "Creating…" : "Create clip"}
+        </button>
+      </div>
+      {error && <p class="error" role="alert">{error}</p>}
+    </section>
+  );
+}
+
+function firstWords(text: string): string {
+  return text.length > 60 ? text.slice(0, 60).replace(/\s+\S*$/, "") + "…" : text;
+}

@@ -1,0 +1,21 @@
+import { render } from "preact";
+import { loadSession } from "./api/client";
+import { App } from "./app";
+import { audio } from "./player/state";
+import { installLinkInterception } from "./router";
+import { installShortcuts } from "./shortcuts";
+import "./styles/app.css";
+
+async function boot(): Promise<void> {
+  document.body.append(audio);
+  installLinkInterception();
+  installShortcuts();
+  try {
+    await loadSession();
+  } catch {
+    // the app still renders; each page shows the API's error where it failed
+  }
+  render(<App />, document.getElementById("app")!);
+}
+
+void boot();

@@ -1,0 +1,92 @@
+// The library: podcasts with artwork, episodes newest first with live processing progress,
+// and adding a feed or a file. Polls the API only while something is being processed.
+import type { JSX } from "preact";
+import { get, post, session } from "../api/client";
+import type { EpisodePage, EpisodeSummary, Podcast } from "../api/types";
+import { clock, date } from "../lib/time";
+import { Artwork } from "../ui/artwork";
+import { attempt, useLoad } from "../ui/hooks";
+import { AddPanel } from "./add";
+import { busy, Progress, StatusBadge } from "./progress";
+
+const POLL_MS = 1500;
+
+export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element {
+  const podcasts = useLoad((signal) => get<Podcast[]>("/api/podcasts", { signal }), []);
+  const episodes = useLoad(
+    (signal) => get<EpisodePage>(`/api/episodes?limit=100${podcastId ? `&podcast_id=${podcastId}` : ""}`, { signal }),
+    [podcastId],
+    (page) => (page.items.some(busy) ? POLL_MS : 0),
+  );
+  const refresh = () => {
+    podcasts.reload();
+    episodes.reload();
+  };
+  const podcast = podcastId ? podcasts.data?.find((p) => p.id === podcastId) : undefined;
+  return (
+    <div class="page library">
+      <h1>{podcast ? podcast.title : "Library"}</h1>
+      {podcast?.description && <p class="muted clamp-3">{podcast.description}</p>}
+      {session.value && !podcastId && episodes.data && (
+        <AddPanel onAdded={refresh} open={episodes.data.total === 0} />
+      )}
+      {!podcastId && (
+        <section aria-labelledby="podcasts-h">
+          <h2 id="podcasts-h">Podcasts</h2>
+          {podcasts.error && <p class="error" role="alert">{podcasts.error}</p>}
+          {podcasts.data && !podcasts.data.length && <p class="muted">No podcasts yet: add a feed or upload a file.</p>}
+          <ul class="podcast-grid">
+            {podcasts.data?.map((p) => (
+              <li key={p.id}>
+                <a class="podcast-card" href={`/podcasts/${p.id}`}>
+                  <Artwork url={p.artwork_url} title={p.title} size="m" />
+                  <span class="podcast-title">{p.title}</span>
+                  <span class="muted">{p.episode_count} episode{p.episode_count === 1 ? "" : "s"}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="episodes-h">
+        <h2 id="episodes-h">Episodes {episodes.data && episodes.data.total > episodes.data.items.length && (
+          <span class="muted">(newest {episodes.data.items.length} of {episodes.data.total})</span>)}</h2>
+        {episodes.error && <p class="error" role="alert">{episodes.error}</p>}
+        {episodes.loading && !episodes.data && <p class="muted">Loading…</p>}
+        {episodes.data && !episodes.data.items.length && <p class="muted">No episodes yet.</p>}
+        <ol class="episode-list">
+          {episodes.data?.items.map((e) => (
+            <EpisodeRow key={e.id} episode={e} podcast={podcasts.data?.find((p) => p.id === e.podcast_id)} onChange={episodes.reload} />
+          ))}
+        </ol>
+      </section>
+    </div>
+  );
+}
+
+function EpisodeRow({ episode: e, podcast, onChange }: {
+  episode: EpisodeSummary; podcast?: Podcast; onChange: () => void;
+}): JSX.Element {
+  return (
+    <li class="episode-row" data-episode={e.id} data-status={e.status}>
+      <Artwork url={e.artwork_url} title={podcast?.title ?? e.title} size="s" />
+      <div class="episode-main">
+        <div class="episode-head">
+          <a class="episode-title" href={`/episodes/${e.id}`}>{e.title}</a>
+          <StatusBadge status={e.status} />
+        </div>
+        <div class="muted">
+          {[podcast?.title, date(e.published_at), e.duration_ms ? clock(e.duration_ms / 1000) : ""].filter(Boolean).join(" · ")}
+        </div>
+        <Progress episode={e} onChange={onChange} />
+        {e.status === "not processed" && session.value && (
+          <button class="small" aria-label={`Download and process ${e.title}`}
+            onClick={() => attempt(async () => {
+              await post(`/api/episodes/${e.id}/process`);
+              onChange();
+            })}>Process</button>
+        )}
+      </div>
+    </li>
+  );
+}

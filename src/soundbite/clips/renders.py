@@ -1,0 +1,360 @@
+"""The render cache: each (media, span, profile) is encoded once, however many ask at once.
+
+A render is stored in blob storage under a key made of its inputs (the media's SHA-256, the
+span, the profile name), so it never goes stale and any number of clips share it. Getting there
+exactly once takes two guards:
+
+- In this process, one ``Flight`` per key (a dict under a lock): the first request starts the
+  render on the render pool, every later one waits on the same flight. The pool is bounded
+  (``clip_render_workers``), so a burst of new clips queues instead of starting an encoder
+  each and starving the web process of CPU.
+- Across processes (several web processes, ``soundbite`` CLI commands, later other machines
+  on PostgreSQL and S3), a row in ``clip_renders`` claimed atomically: insert (a second insert
+  of the same key fails on the primary key) or take over a claim whose lease ran out (its
+  holder died; ``SELECT … FOR UPDATE`` on PostgreSQL, the single writer on SQLite). A process
+  that finds the claim held waits for the blob to appear in storage.
+
+Streaming: an MP3 being encoded by this process can be sent while it grows (``tail``), so the
+first listener hears the clip after the decode and loudness pass, not after the whole encode.
+That stream leaves out the MP3's first frame, the Xing/LAME header, because the encoder
+rewrites it at the end with the exact frame count and encoder delay: what we sent early would
+otherwise disagree with the stored file. Without that frame a player sees a plain MP3 stream,
+about 25 ms longer at the start (the encoder delay), which nobody hears; the stored file, sent
+to everyone after, is exact. The stream is therefore ``no-store`` and has no ETag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from sqlalchemy.exc import IntegrityError
+
+from soundbite.app import Soundbite
+from soundbite.errors import MediaError
+from soundbite.jobs.queue import worker_identity
+from soundbite.media.render import RenderProfile, mp3_header_frame_length, render_clip
+from soundbite.store.blobs import media_key
+from soundbite.store.blobs.base import derived_key
+from soundbite.store.clip_models import ClipRender
+from soundbite.store.models import as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.05  # how often a process waiting on another one's render looks for the blob
+TAIL_CHUNK = 64 * 1024
+STORED_MEMO = 100_000  # render keys known to be stored (about 20 MB at most)
+Claim = Literal["claimed", "busy", "done"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJob:
+    media_sha256: str
+    start_ms: int
+    end_ms: int
+    profile: RenderProfile
+
+    @property
+    def key(self) -> str:
+        variant = f"{self.start_ms}-{self.end_ms}-{self.profile.name}"
+        return derived_key("clips", self.media_sha256, variant)
+
+
+class Flight:
+    """One render under way in this process, and everyone waiting for it."""
+
+    def __init__(self, job: RenderJob) -> None:
+        self.job = job
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._generation = 0
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._path: Path | None = None  # the encoder's output while it may be tailed
+        self.size: int | None = None
+        self.error: BaseException | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    def growing(self, path: Path | None) -> None:
+        """The encoder writes `path` now (None: it is about to move, stop opening it)."""
+        with self._lock:
+            self._path = path
+        self.notify()
+
+    def notify(self) -> None:
+        with self._lock:
+            self._generation += 1
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_resolve, future)
+
+    def finish(self, size: int | None, error: BaseException | None = None) -> None:
+        self.size, self.error = size, error
+        with self._lock:
+            self._path = None
+            self._done.set()
+        self.notify()
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._done.wait(timeout):
+            raise MediaError(f"the clip was not rendered within {timeout:.0f} s")
+        return self._result()
+
+    async def wait_async(self) -> int:
+        while not self.finished:
+            await self._changed(self._generation)
+        return self._result()
+
+    def _result(self) -> int:
+        if self.error is not None:
+            raise self.error
+        assert self.size is not None
+        return self.size
+
+    async def _changed(self, seen: int) -> None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._generation != seen or self._done.is_set():
+                return
+            self._waiters.append((loop, future))
+        await future
+
+    def _open_growing(self) -> BinaryIO | None:
+        with self._lock:
+            if self._path is None or self._done.is_set():
+                return None
+            return self._path.open("rb")
+
+    async def growing_file(self) -> BinaryIO | None:
+        """The encoder's output opened for reading as soon as this process starts encoding,
+        or None once the render is finished (or was done by another process)."""
+        while not self.finished:
+            seen = self._generation
+            f = self._open_growing()
+            if f is not None:
+                return f
+            await self._changed(seen)
+        return None
+
+    async def tail(self, f: BinaryIO) -> AsyncIterator[bytes]:
+        """The MP3 as the encoder writes it, less its header frame (see the module docstring)."""
+        skip: int | None = None
+        try:
+            while True:
+                seen, done = self._generation, self.finished
+                if skip is None:
+                    head = f.read(64)
+                    if len(head) < 64 and not done:
+                        f.seek(0)
+                        await self._changed(seen)
+                        continue
+                    skip = mp3_header_frame_length(head) or 0
+                    f.seek(skip)
+                data = f.read(TAIL_CHUNK)
+                if data:
+                    yield data
+                elif done:
+                    if self.error is not None:
+                        raise self.error
+                    return
+                else:
+                    await self._changed(seen)
+        finally:
+            f.close()
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class RenderCache:
+    """Renders in this process; use ``render_cache(app)`` for the one shared instance."""
+
+    def __init__(self, app: Soundbite, *, workers: int, lease_s: float) -> None:
+        # weak, so that the cache (kept in a module-level registry) does not keep `app` alive
+        self._app = weakref.ref(app)
+        self.lease = timedelta(seconds=lease_s)
+        self.holder = worker_identity(f"render-{id(self):x}")
+        self.encodes = 0  # encodes this process ran: what tests and the bench count
+        self._flights: dict[str, Flight] = {}
+        self._stored: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clip-render")
+        self._scratch = app.settings.cache_dir / "renders"
+        self._scratch.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def app(self) -> Soundbite:
+        app = self._app()
+        if app is None:
+            raise RuntimeError("the Soundbite instance of this render cache is gone")
+        return app
+
+    def stored_size(self, job: RenderJob) -> int | None:
+        """The render's size if it is in storage. Renders never change once stored, so the
+        answer is remembered: a cached clip costs no storage call (an S3 HEAD) per request."""
+        size = self._stored.get(job.key)
+        if size is None and self.app.storage.exists(job.key):
+            size = self._remember(job.key, self.app.storage.size(job.key))
+        return size
+
+    def known_size(self, job: RenderJob) -> int | None:
+        """The size if this process already knows the render is stored (no I/O)."""
+        return self._stored.get(job.key)
+
+    def _remember(self, key: str, size: int) -> int:
+        with self._lock:
+            if len(self._stored) >= STORED_MEMO:
+                self._stored.pop(next(iter(self._stored)))
+            self._stored[key] = size
+        return size
+
+    def start(self, job: RenderJob) -> Flight | None:
+        """The flight rendering `job` (started now if nobody had), or None if it is stored."""
+        if self.stored_size(job) is not None:
+            return None
+        with self._lock:
+            flight = self._flights.get(job.key)
+            if flight is None:
+                flight = self._flights[job.key] = Flight(job)
+                self._pool.submit(self._run, flight)
+        return flight
+
+    def render(self, job: RenderJob, timeout: float | None = None) -> int:
+        """Render `job` if it is not stored yet, waiting for it; returns its size in bytes."""
+        flight = self.start(job)
+        if flight is None:
+            return self.app.storage.size(job.key)
+        return flight.wait(timeout or self.lease.total_seconds())
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, flight: Flight) -> None:
+        key = flight.job.key
+        try:
+            size = self._claim_and_render(flight)
+        except BaseException as exc:
+            log.warning("rendering %s failed: %s", key, exc)
+            flight.finish(None, exc)
+        else:
+            self._remember(key, size)
+            flight.finish(size)
+        finally:
+            with self._lock:
+                self._flights.pop(key, None)
+
+    def _claim_and_render(self, flight: Flight) -> int:
+        key = flight.job.key
+        deadline = time.monotonic() + 2 * self.lease.total_seconds()
+        while time.monotonic() < deadline:
+            state = self._claim(key)
+            if state == "claimed":
+                try:
+                    return self._encode(flight)
+                except BaseException:
+                    self._release(key)
+                    raise
+            if state == "done" or self.app.storage.exists(key):
+                return self.app.storage.size(key)
+            time.sleep(POLL_S)  # another process is rendering it
+        raise MediaError("the clip's render did not finish in time")
+
+    def _claim(self, key: str) -> Claim:
+        now = utcnow()
+        try:
+            with self.app.db.write() as s:
+                row = s.get(ClipRender, key, with_for_update=True)
+                if row is None:
+                    expires = now + self.lease
+                    s.add(
+                        ClipRender(
+                            key=key,
+                            state="rendering",
+                            holder=self.holder,
+                            lease_expires_at=expires,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                    return "claimed"
+                if row.state == "done" and self.app.storage.exists(key):
+                    return "done"
+                if row.state == "rendering" and as_utc(row.lease_expires_at) > now:
+                    return "busy"
+                row.state, row.holder, row.attempts = "rendering", self.holder, row.attempts + 1
+                row.lease_expires_at, row.updated_at = now + self.lease, now
+                return "claimed"
+        except IntegrityError:
+            return "busy"  # another process inserted the same key a moment before us
+
+    def _release(self, key: str) -> None:
+        with contextlib.suppress(Exception), self.app.db.write() as s:
+            row = s.get(ClipRender, key)
+            if row is not None and row.holder == self.holder and row.state == "rendering":
+                s.delete(row)
+
+    def _encode(self, flight: Flight) -> int:
+        job = flight.job
+        fd, name = tempfile.mkstemp(dir=self._scratch, suffix=f".{job.profile.format}")
+        os.close(fd)
+        out = Path(name)
+        try:
+            with self.app.storage.local_path(media_key(job.media_sha256)) as src:
+                if job.profile.format == "mp3":
+                    flight.growing(out)
+                render_clip(
+                    src, job.start_ms, job.end_ms, out, job.profile, on_output=flight.notify
+                )
+            with self._lock:
+                self.encodes += 1
+            flight.growing(None)
+            size = out.stat().st_size
+            self.app.storage.put_file(job.key, out, move=True)
+        finally:
+            out.unlink(missing_ok=True)
+        with self.app.db.write() as s:
+            row = s.get_one(ClipRender, job.key)
+            row.state, row.size, row.updated_at = "done", size, utcnow()
+        return size
+
+
+_caches: dict[int, RenderCache] = {}
+_caches_lock = threading.Lock()
+
+
+def render_cache(app: Soundbite) -> RenderCache:
+    """The render cache of `app`, made on first use and closed when `app` goes away."""
+    with _caches_lock:
+        cache = _caches.get(id(app))
+        if cache is None or cache._app() is not app:
+            s = app.settings
+            cache = RenderCache(
+                app, workers=s.clip_render_workers, lease_s=s.clip_render_timeout_seconds
+            )
+            _caches[id(app)] = cache
+            weakref.finalize(app, _forget, id(app), cache)
+        return cache
+
+
+def _forget(key: int, cache: RenderCache) -> None:
+    with _caches_lock:
+        if _caches.get(key) is cache:
+            del _caches[key]
+    cache._pool.shutdown(wait=False, cancel_futures=True)

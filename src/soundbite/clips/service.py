@@ -1,0 +1,316 @@
+"""Creating, reading, changing and deleting clips: the rules between the store and callers.
+
+Creating a clip is a row insert: the span is checked and snapped against the few transcript
+segments around it (never the whole transcript: a 3-hour episode has 30,000 words), and the
+answer is complete at once. Audio is rendered later, on first need (``clips/renders.py``).
+
+Who sees what:
+
+- ``public`` clips are listed and open to anyone with the link;
+- ``unlisted`` clips open to anyone with the link but are never listed, except to their owner
+  in "your clips";
+- ``private`` clips exist only for their owner: to anyone else they are 404, exactly like a
+  clip that does not exist, so a share id cannot be probed.
+
+Public and unlisted clips can be changed by their owner and, for moderation, by the instance
+owner; private ones only by their owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Row, Select, func, select
+
+from soundbite.app import Soundbite
+from soundbite.clips.creator import materialise_soundbites
+from soundbite.clips.spans import SHARE_ID_BITS, place, segments_near
+from soundbite.domain import clips as rules
+from soundbite.domain.secrets import random_id
+from soundbite.domain.transcript import Word
+from soundbite.errors import Forbidden, InvalidInput, NotFound
+from soundbite.store.accounts import Account
+from soundbite.store.clip_models import Clip, ClipEvent
+from soundbite.store.models import (
+    Episode,
+    Podcast,
+    User,
+    as_utc,
+    utcnow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClipView:
+    """A clip with what every page and response shows next to it (one query)."""
+
+    id: int
+    share_id: str
+    episode_id: int
+    owner_id: int
+    start_ms: int
+    end_ms: int
+    title: str
+    note: str | None
+    visibility: str
+    source: str
+    snap: str
+    text: str | None
+    created_at: datetime
+    updated_at: datetime
+    episode_title: str
+    episode_duration_ms: int | None
+    media_sha256: str | None
+    podcast_id: int
+    podcast_title: str
+    artwork_url: str | None
+    owner_name: str
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+    @property
+    def listed(self) -> bool:
+        return self.visibility == "public"
+
+
+_CLIP_FIELDS = (
+    "id",
+    "share_id",
+    "episode_id",
+    "owner_id",
+    "start_ms",
+    "end_ms",
+    "title",
+    "note",
+    "visibility",
+    "source",
+    "snap",
+    "text",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClipPage:
+    items: list[ClipView]
+    total: int
+
+
+# Columns, not ORM entities: a share page is one of these per request, and loading whole rows
+# (descriptions included) into the identity map cost several times more than the query.
+_COLUMNS = (
+    *(getattr(Clip, name) for name in _CLIP_FIELDS),
+    Episode.title.label("episode_title"),
+    Episode.duration_ms.label("episode_duration_ms"),
+    Episode.media_sha256,
+    Podcast.id.label("podcast_id"),
+    Podcast.title.label("podcast_title"),
+    func.coalesce(Episode.artwork_url, Podcast.artwork_url).label("artwork_url"),
+    User.username.label("owner_name"),
+)
+
+
+@cache
+def _query() -> Select[Any]:
+    """Built once: statements are immutable, and building this one costs more than running it."""
+    return (
+        select(*_COLUMNS)
+        .join(Episode, Episode.id == Clip.episode_id)
+        .join(Podcast, Podcast.id == Episode.podcast_id)
+        .join(User, User.id == Clip.owner_id)
+    )
+
+
+def _view(row: Row[Any]) -> ClipView:
+    values = row._asdict()
+    values["created_at"] = as_utc(values["created_at"])
+    values["updated_at"] = as_utc(values["updated_at"])
+    return ClipView(**values)
+
+
+def create_clip(
+    app: Soundbite,
+    owner: Account,
+    *,
+    episode_id: int,
+    start_ms: int,
+    end_ms: int,
+    snap: rules.Snap = "word",
+    title: str | None = None,
+    note: str | None = None,
+    visibility: rules.Visibility = "public",
+    source: rules.Source = "listener",
+) -> ClipView:
+    """Insert a clip and return it complete; nothing is rendered here."""
+    max_ms = app.settings.clip_max_seconds * 1000
+    with app.db.write() as s:
+        found = s.execute(
+            select(Episode, Podcast.owner_id)
+            .join(Podcast, Podcast.id == Episode.podcast_id)
+            .where(Episode.id == episode_id)
+        ).first()
+        if found is None:
+            raise NotFound(f"no episode {episode_id}")
+        episode, podcast_owner = found
+        if source == "creator" and not (owner.is_owner or owner.id == podcast_owner):
+            raise Forbidden("only the podcast's owner can make creator clips")
+        snapped, transcribed = place(
+            s, episode, start_ms, end_ms, snap, max_ms=max_ms, storage=app.storage
+        )
+        clip = Clip(
+            share_id=random_id(SHARE_ID_BITS),
+            episode_id=episode_id,
+            owner_id=owner.id,
+            start_ms=snapped.start_ms,
+            end_ms=snapped.end_ms,
+            title=_title(title, snapped.words, episode.title, snapped.start_ms),
+            note=note or None,
+            visibility=visibility,
+            source=source,
+            snap=snap,
+            text=snapped.text if transcribed else None,
+        )
+        s.add(clip)
+        s.flush()
+        s.add(ClipEvent(clip_id=clip.id, kind="created", day=utcnow().date()))
+        share_id = clip.share_id
+    return get_clip(app, share_id, owner)
+
+
+def _title(given: str | None, words: Sequence[Word], episode_title: str, start_ms: int) -> str:
+    if given and given.strip():
+        return rules.clamp_title(given)
+    return rules.clamp_title(
+        rules.default_title(words) or f"{episode_title} at {rules.clock(start_ms)}"
+    )
+
+
+def get_clip(app: Soundbite, share_id: str, viewer: Account | None) -> ClipView:
+    """The clip, or NotFound if there is none or `viewer` may not see it (private)."""
+    with app.db.read() as s:
+        row = s.execute(_query().where(Clip.share_id == share_id)).first()
+        view = _view(row) if row is not None else None
+    if view is None or (
+        view.visibility == "private" and (viewer is None or viewer.id != view.owner_id)
+    ):
+        raise NotFound("no such clip")
+    if view.text is None:
+        view = _fill_text(app, view)
+    return view
+
+
+def _fill_text(app: Soundbite, view: ClipView) -> ClipView:
+    """A clip made before its episode was transcribed gets its words once they exist."""
+    with app.db.read() as s:
+        segments = segments_near(s, view.episode_id, view.start_ms, view.end_ms)
+    if segments is None:
+        return view
+    span = rules.Span(view.start_ms, view.end_ms)
+    duration = view.episode_duration_ms or view.end_ms
+    text = rules.snap(span, segments, "none", episode_ms=duration, max_ms=duration).text
+    with app.db.write() as s:
+        row = s.get(Clip, view.id)
+        if row is not None and row.text is None:
+            row.text = text
+    return replace(view, text=text)
+
+
+def can_edit(user: Account, view: ClipView) -> bool:
+    if view.visibility == "private":
+        return user.id == view.owner_id
+    return user.id == view.owner_id or user.is_owner
+
+
+def update_clip(
+    app: Soundbite, share_id: str, user: Account, changes: dict[str, object]
+) -> ClipView:
+    """Apply the fields present in `changes`; a new span is checked and snapped again."""
+    view = get_clip(app, share_id, user)
+    if not can_edit(user, view):
+        raise Forbidden("this clip belongs to another account")
+    with app.db.write() as s:
+        clip = s.get_one(Clip, view.id)
+        if {"start_ms", "end_ms", "snap"} & changes.keys():
+            episode = s.get_one(Episode, clip.episode_id)
+            snap = changes.get("snap", clip.snap)
+            snapped, transcribed = place(
+                s,
+                episode,
+                int(changes.get("start_ms", clip.start_ms)),  # type: ignore[call-overload]
+                int(changes.get("end_ms", clip.end_ms)),  # type: ignore[call-overload]
+                snap,  # type: ignore[arg-type]
+                max_ms=app.settings.clip_max_seconds * 1000,
+                storage=app.storage,
+            )
+            clip.start_ms, clip.end_ms, clip.snap = snapped.start_ms, snapped.end_ms, str(snap)
+            clip.text = snapped.text if transcribed else None
+        if "title" in changes:
+            title = changes["title"]
+            clip.title = rules.clamp_title(str(title)) if title else clip.title
+        if "note" in changes:
+            clip.note = str(changes["note"]) if changes["note"] else None
+        if "visibility" in changes:
+            clip.visibility = str(changes["visibility"])
+        clip.updated_at = utcnow()
+    return get_clip(app, share_id, user)
+
+
+def delete_clip(app: Soundbite, share_id: str, user: Account) -> None:
+    """Delete the clip and its events. Renders stay: other clips of the same span share them."""
+    view = get_clip(app, share_id, user)
+    if not can_edit(user, view):
+        raise Forbidden("this clip belongs to another account")
+    with app.db.write() as s:
+        clip = s.get(Clip, view.id)
+        if clip is not None:
+            s.delete(clip)
+
+
+def list_clips(
+    app: Soundbite,
+    viewer: Account | None,
+    *,
+    episode_id: int | None = None,
+    mine: bool = False,
+    visibility: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> ClipPage:
+    """Newest first. Without `mine` only public clips are listed; unlisted and private ones
+    appear only in their owner's own list."""
+    where = []
+    if mine:
+        if viewer is None:
+            raise InvalidInput("sign in to list your own clips")
+        where.append(Clip.owner_id == viewer.id)
+        if visibility:
+            where.append(Clip.visibility == visibility)
+    else:
+        if visibility not in (None, "public"):
+            raise InvalidInput(
+                f"{visibility} clips are never listed, except your own: add mine=true"
+            )
+        where.append(Clip.visibility == "public")
+    if episode_id is not None:
+        where.append(Clip.episode_id == episode_id)
+    if source:
+        where.append(Clip.source == source)
+    materialise_soundbites(app, episode_id)
+    with app.db.read() as s:
+        total = s.scalar(select(func.count()).select_from(Clip).where(*where)) or 0
+        rows = s.execute(
+            _query()
+            .where(*where)
+            .order_by(Clip.created_at.desc(), Clip.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return ClipPage([_view(r) for r in rows], total)

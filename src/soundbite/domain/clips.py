@@ -1,0 +1,344 @@
+"""Clip spans: where a clip may start and end, and how its edges snap to the words.
+
+A clip is a pointer (episode, start_ms, end_ms), so everything that makes a span *good* is
+decided here, once, without I/O: the limits (at least 1 s, at most the configured maximum,
+inside the episode) and snapping. Snapping exists because people mark moments with a thumb on a
+waveform or by tapping words, and a clip that starts in the middle of a syllable sounds broken
+however well it is encoded.
+
+Rules, in the order they apply:
+
+- ``word`` (the default): the clip starts at the first word the span touches and ends at the end
+  of the last one, plus up to ``EDGE_PAD_MS`` of the silence around them, never reaching into a
+  neighbouring word. A span that starts in a pause therefore loses the dead air before its first
+  word. Transcripts without word timings (publisher VTT/SRT cues) snap to their cues, the only
+  safe cut points they give: we never invent word times inside a cue.
+- ``sentence``: as ``word``, widened to the whole transcript segments (our transcriber's
+  segments are sentences) that the first and last word belong to; if that would pass the
+  maximum length it falls back to ``word``.
+- ``none``: the exact milliseconds.
+
+Snapping never produces a clip shorter than the minimum (a short word is widened back to the
+requested edges, which by construction cut no word) nor longer than the maximum (words are
+dropped from the end instead).
+
+Errors are ``SpanError`` (a ``ValueError``: the domain imports nothing of ours); the clips
+service turns them into ``InvalidInput`` (422) with the same message.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from soundbite.domain.transcript import Segment, Word
+
+Snap = Literal["word", "sentence", "none"]
+SNAP_MODES: tuple[Snap, ...] = ("word", "sentence", "none")
+Visibility = Literal["public", "unlisted", "private"]
+VISIBILITIES: tuple[Visibility, ...] = ("public", "unlisted", "private")
+Source = Literal["listener", "suggested", "creator"]
+SOURCES: tuple[Source, ...] = ("listener", "suggested", "creator")
+Problem = Literal["reversed", "empty", "before_episode", "after_episode", "too_short", "too_long"]
+
+MIN_CLIP_MS = 1_000
+TITLE_MAX_CHARS = 128
+# Silence kept before the first word and after the last: enough for the fades and for the
+# imprecision of aligned word times, small enough not to feel like a pause.
+EDGE_PAD_MS = 200
+DEFAULT_TITLE_CHARS = 60
+# Between two words the waveform dips this far under the loudest speech around (refine_edges),
+# within this distance of where the transcript puts the boundary.
+GAP_DB = 15.0
+GAP_SEARCH_MS = 250
+
+
+class SpanError(ValueError):
+    """A span the rules refuse; ``problem`` names which rule, ``message`` says it to a person."""
+
+    def __init__(self, problem: Problem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start_ms: int
+    end_ms: int
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Snapped:
+    """A span after snapping, with the words (or cues) it holds and what they say."""
+
+    start_ms: int
+    end_ms: int
+    words: tuple[Word, ...]
+    text: str = ""
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start_ms, self.end_ms)
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+def clock(ms: int) -> str:
+    """m:ss, or h:mm:ss from an hour on: how players show a position."""
+    s = max(ms, 0) // 1000
+    if s >= 3600:
+        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def check_span(start_ms: int, end_ms: int, *, episode_ms: int, max_ms: int) -> Span:
+    """The span if the rules allow it, else SpanError naming the first rule it breaks."""
+    if end_ms < start_ms:
+        raise SpanError(
+            "reversed", f"the span is reversed: end_ms ({end_ms}) is before start_ms ({start_ms})"
+        )
+    if end_ms == start_ms:
+        raise SpanError("empty", f"the span is empty: start_ms and end_ms are both {start_ms}")
+    if start_ms < 0:
+        raise SpanError(
+            "before_episode", f"the span starts before the episode: start_ms is {start_ms}"
+        )
+    if end_ms > episode_ms:
+        raise SpanError(
+            "after_episode",
+            f"the span ends after the episode: end_ms is {end_ms}, the episode is "
+            f"{episode_ms} ms long ({clock(episode_ms)})",
+        )
+    length = end_ms - start_ms
+    if length < MIN_CLIP_MS:
+        raise SpanError(
+            "too_short",
+            f"the span is too short: {length} ms; a clip lasts at least {MIN_CLIP_MS} ms",
+        )
+    if length > max_ms:
+        raise SpanError(
+            "too_long",
+            f"the span is too long: {length} ms; a clip lasts at most {max_ms} ms "
+            f"({clock(max_ms)})",
+        )
+    return Span(start_ms, end_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """A word, or a whole cue when the transcript has no word timings."""
+
+    word: Word
+    segment: int
+
+
+def _units(segments: Sequence[Segment]) -> list[_Unit]:
+    timed = any(s.words for s in segments)
+    units: list[_Unit] = []
+    for i, seg in enumerate(segments):
+        if timed:
+            units.extend(_Unit(w, i) for w in seg.words)
+        elif seg.text.strip():
+            units.append(_Unit(Word(seg.start_ms, seg.end_ms, seg.text.strip()), i))
+    units.sort(key=lambda u: (u.word.start_ms, u.word.end_ms))
+    return units
+
+
+def snap(
+    span: Span,
+    segments: Sequence[Segment],
+    mode: Snap,
+    *,
+    episode_ms: int,
+    max_ms: int,
+    pad_ms: int = EDGE_PAD_MS,
+) -> Snapped:
+    """Move the span's edges to word boundaries as `mode` says (see the module docstring).
+
+    `segments` are the transcript's segments around the span, in order; those far from it may
+    be left out, as long as every segment within `pad_ms` of the span is there.
+    """
+    units = _units(segments)
+    inside = [
+        i
+        for i, u in enumerate(units)
+        if u.word.end_ms > span.start_ms and u.word.start_ms < span.end_ms
+    ]
+    if mode == "none" or not inside:
+        held = [
+            u
+            for u in units
+            if span.start_ms <= (u.word.start_ms + u.word.end_ms) // 2 < span.end_ms
+        ]
+        return Snapped(
+            span.start_ms, span.end_ms, tuple(u.word for u in held), _text(segments, held)
+        )
+    first, last = inside[0], inside[-1]
+    if mode == "sentence":
+        wide = _sentence_bounds(units, first, last)
+        if _edges(units, *wide, episode_ms, pad_ms).duration_ms <= max_ms:
+            first, last = wide
+    while last > first and _edges(units, first, last, episode_ms, pad_ms).duration_ms > max_ms:
+        last -= 1
+    edges = _edges(units, first, last, episode_ms, pad_ms)
+    if edges.duration_ms > max_ms:  # one word longer than a clip may be: cut it, nothing else works
+        edges = Span(edges.start_ms, edges.start_ms + max_ms)
+    if edges.duration_ms < MIN_CLIP_MS:
+        # the requested edges touched only these words, so widening back to them cuts none
+        edges = Span(min(edges.start_ms, span.start_ms), max(edges.end_ms, span.end_ms))
+    held = units[first : last + 1]
+    return Snapped(edges.start_ms, edges.end_ms, tuple(u.word for u in held), _text(segments, held))
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The loudness of the audio around a span: one peak amplitude (0..1) per `step_ms`,
+    the first at `start_ms` (what the waveform peaks the pipeline stores give)."""
+
+    start_ms: int
+    step_ms: int
+    peaks: Sequence[float]
+
+    def quiet_gaps(self, floor_db: float) -> list[Span]:
+        """Runs of at least two steps quieter than `floor_db` (dBFS), smoothed over 3 steps."""
+        n = len(self.peaks)
+        smooth = [
+            sum(self.peaks[max(0, i - 1) : i + 2]) / len(self.peaks[max(0, i - 1) : i + 2])
+            for i in range(n)
+        ]
+        limit = 10 ** (floor_db / 20)
+        gaps, run = [], None
+        for i, value in enumerate([*smooth, float("inf")]):
+            if value < limit and run is None:
+                run = i
+            elif value >= limit and run is not None:
+                if i - run >= 2:
+                    gaps.append(
+                        Span(self.start_ms + run * self.step_ms, self.start_ms + i * self.step_ms)
+                    )
+                run = None
+        return gaps
+
+    def loudest_db(self) -> float:
+        top = max(self.peaks, default=0.0)
+        return 20 * math.log10(top) if top > 0 else -120.0
+
+
+def refine_edges(
+    snapped: Snapped,
+    envelope: Envelope,
+    *,
+    episode_ms: int,
+    max_ms: int,
+    pad_ms: int = EDGE_PAD_MS,
+) -> Snapped:
+    """Move each edge of a word-snapped span into the quiet gap in the audio nearest to it.
+
+    Aligned word times are good to about a tenth of a second, and in connected speech the
+    transcript puts one word's end exactly at the next one's start, so a cut there can keep the
+    tail of the word before or clip the onset of the first word. The waveform knows better:
+    between two words there is almost always a dip (``GAP_DB`` under the loudest speech
+    nearby) within ``GAP_SEARCH_MS`` of the transcript's boundary. The start goes to the end
+    of that gap less `pad_ms` (but not before the gap starts: a short gap is kept whole, it
+    holds the first word's unvoiced onset); the end, symmetrically, to its start plus `pad_ms`.
+    Without a gap nearby, or if the result breaks a limit, the edge stays where it was.
+    """
+    if not snapped.words:
+        return snapped
+    gaps = envelope.quiet_gaps(envelope.loudest_db() - GAP_DB)
+    start, end = snapped.start_ms, snapped.end_ms
+    before = _nearest(gaps, snapped.words[0].start_ms)
+    if before is not None:
+        start = max(before.start_ms, before.end_ms - pad_ms, 0)
+    after = _nearest(gaps, max(w.end_ms for w in snapped.words))
+    if after is not None:
+        end = min(after.end_ms, after.start_ms + pad_ms, episode_ms)
+    if not MIN_CLIP_MS <= end - start <= max_ms:
+        return snapped
+    return Snapped(start, end, snapped.words, snapped.text)
+
+
+def _nearest(gaps: Sequence[Span], at_ms: int) -> Span | None:
+    def distance(gap: Span) -> int:
+        return (
+            0
+            if gap.start_ms <= at_ms <= gap.end_ms
+            else min(abs(gap.start_ms - at_ms), abs(gap.end_ms - at_ms))
+        )
+
+    near = [g for g in gaps if distance(g) <= GAP_SEARCH_MS]
+    return min(near, key=distance) if near else None
+
+
+def _text(segments: Sequence[Segment], held: Sequence[_Unit]) -> str:
+    """What the held words say, cut from their segments' text so that its spacing survives
+    ("self-substantial" is two timed words, "self" and "-substantial", but one written one)."""
+    pieces = []
+    for index in dict.fromkeys(u.segment for u in held):
+        words = [u.word for u in held if u.segment == index]
+        text = segments[index].text
+        spans = _word_spans(text, segments[index].words) if segments[index].words else None
+        if spans is None:
+            pieces.append(" ".join(w.text for w in words))
+            continue
+        position = {id(w): span for w, span in zip(segments[index].words, spans, strict=True)}
+        pieces.append(text[position[id(words[0])][0] : position[id(words[-1])][1]])
+    return " ".join(p.strip() for p in pieces if p.strip())
+
+
+def _word_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]] | None:
+    """Where each word sits in the text, or None if the text does not spell them in order."""
+    spans, cursor = [], 0
+    for w in words:
+        at = text.find(w.text, cursor)
+        if at < 0:
+            return None
+        cursor = at + len(w.text)
+        spans.append((at, cursor))
+    return spans
+
+
+def _sentence_bounds(units: list[_Unit], first: int, last: int) -> tuple[int, int]:
+    while first > 0 and units[first - 1].segment == units[first].segment:
+        first -= 1
+    while last + 1 < len(units) and units[last + 1].segment == units[last].segment:
+        last += 1
+    return first, last
+
+
+def _edges(units: list[_Unit], first: int, last: int, episode_ms: int, pad_ms: int) -> Span:
+    start = units[first].word.start_ms
+    floor = units[first - 1].word.end_ms if first > 0 else 0
+    start = max(start - pad_ms, min(floor, start), 0)
+    end = max(u.word.end_ms for u in units[first : last + 1])
+    ceiling = units[last + 1].word.start_ms if last + 1 < len(units) else episode_ms
+    end = min(end + pad_ms, max(ceiling, end), episode_ms)
+    return Span(start, max(end, start))
+
+
+def default_title(words: Sequence[Word], limit: int = DEFAULT_TITLE_CHARS) -> str:
+    """The clip's first words, cut at a word boundary near `limit` characters."""
+    title = ""
+    for w in words:
+        candidate = f"{title} {w.text}".strip()
+        if len(candidate) > limit and title:
+            return title.rstrip(",;:-–—") + "…"
+        title = candidate
+    return title[:TITLE_MAX_CHARS]
+
+
+def clamp_title(title: str) -> str:
+    """Titles come from people and feeds: one line, trimmed, at most TITLE_MAX_CHARS."""
+    one_line = " ".join(title.split())
+    if len(one_line) <= TITLE_MAX_CHARS:
+        return one_line
+    return one_line[: TITLE_MAX_CHARS - 1].rstrip() + "…"

@@ -1,0 +1,15 @@
+"""Insight: what an episode is about, and which moments are worth clipping.
+
+Everything here is pure: a transcript (and, when we have it, the waveform peaks) goes in, plain
+dataclasses come out. ``jobs/analysis.py`` reads the rows and blobs and writes the results, so
+these modules are tested and benchmarked without a database.
+
+    sentences.py   words -> sentences (punctuation, pauses, a length cap)
+    text.py        tokens, stopwords, light stemming (shared with search)
+    topics.py      TextTiling-style topical segmentation over TF-IDF vectors
+    keywords.py    extractive key phrases and titles
+    audio.py       loudness per sentence from the stored peaks
+    highlights.py  sentence-bounded highlight suggestions with a readable reason
+    chapters.py    publisher or generated chapters, Podcasting 2.0 JSON export
+    analyze.py     the whole analysis of one episode, with progress
+"""

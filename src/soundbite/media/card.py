@@ -1,0 +1,164 @@
+"""The clip card: a 1200×630 PNG (the size Open Graph and X cards show best) with the artwork,
+the clip's title, a quote of what is said, the podcast's name and the clip's length.
+
+Drawn with Pillow and the font Pillow bundles (``ImageFont.load_default(size=…)``, Aileron,
+scalable), so nothing depends on the fonts of the machine and every server draws the same card.
+The font covers Latin scripts; other scripts come out as boxes until a font is configured.
+
+Artwork comes from feeds and uploads, so it is untrusted input to an image decoder: anything
+over ``MAX_ART_PIXELS`` is refused before it is decoded (a small PNG can declare a huge canvas),
+and a picture that fails to decode is treated as no picture.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import av.error
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+
+from soundbite.errors import MediaError
+from soundbite.media.probe import open_media
+
+log = logging.getLogger(__name__)
+
+WIDTH, HEIGHT = 1200, 630
+ART = 440
+MARGIN = 60
+MAX_ART_PIXELS = 40_000_000
+BACKGROUND = (24, 24, 27)
+ACCENT = (194, 65, 12)
+TEXT = (250, 250, 250)
+MUTED = (170, 170, 178)
+
+
+@dataclass(frozen=True, slots=True)
+class CardText:
+    title: str
+    quote: str
+    podcast: str
+    length: str  # "0:42"
+
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _font(size: int) -> Font:
+    return ImageFont.load_default(size=size)
+
+
+def _drawable(text: str) -> str:
+    """Dashes the bundled font lacks become hyphens rather than boxes."""
+    return text.translate(_SUBSTITUTES)
+
+
+_SUBSTITUTES = str.maketrans({"—": "-", "–": "-", "‐": "-", "−": "-"})
+
+
+def load_artwork(data: bytes | None, size: int) -> Image.Image | None:
+    """A square RGB picture of `size` pixels, or None if `data` is not a usable image."""
+    if not data:
+        return None
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.width * img.height > MAX_ART_PIXELS:
+            log.warning("artwork of %dx%d pixels refused", img.width, img.height)
+            return None
+        img.draft("RGB", (size, size))  # JPEG decodes at a fraction of its size: much faster
+        return ImageOps.fit(img.convert("RGB"), (size, size), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _placeholder(name: str, size: int) -> Image.Image:
+    """The podcast's initials on the accent colour, for a podcast without artwork."""
+    img = Image.new("RGB", (size, size), ACCENT)
+    initials = "".join(w[0] for w in name.split()[:2] if w[0].isalnum()).upper() or "SB"
+    font = _font(size * 4 // 11)
+    ImageDraw.Draw(img).text((size / 2, size / 2), initials, font=font, fill=TEXT, anchor="mm")
+    return img
+
+
+def artwork_jpeg(data: bytes | None, name: str, size: int = 600) -> bytes:
+    """The artwork as a square JPEG, or a placeholder made from `name` without usable art."""
+    img = load_artwork(data, size) or _placeholder(name, size)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def embedded_artwork(path: Path) -> bytes | None:
+    """The cover picture inside a media file (an MP3's APIC frame, an M4A's covr), if any."""
+    try:
+        with open_media(path) as container:
+            for stream in container.streams.video:
+                if stream.disposition & av.stream.Disposition.attached_pic:
+                    for packet in container.demux(stream):
+                        return bytes(packet) if packet.size else None
+    except (MediaError, av.error.FFmpegError):
+        return None
+    return None
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int, lines: int) -> list[str]:
+    """Lines of `text` no wider than `width`; the last one ends with … if text was left over."""
+    out: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and draw.textlength(candidate, font=font) > width:
+            out.append(line)
+            line = word
+            if len(out) > lines:
+                break
+        else:
+            line = candidate
+    if line:
+        out.append(line)
+    if len(out) <= lines:
+        return out
+    last = out[lines - 1]
+    while last and draw.textlength(last + "…", font=font) > width:
+        last = last[:-1]
+    return [*out[: lines - 1], last.rstrip(" ,;:") + "…"]
+
+
+def draw_card(text: CardText, artwork: bytes | None) -> bytes:
+    """The card as PNG bytes."""
+    text = CardText(*(_drawable(t) for t in (text.title, text.quote, text.podcast, text.length)))
+    card = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(card)
+    draw.rectangle((0, HEIGHT - 12, WIDTH, HEIGHT), fill=ACCENT)
+    top = (HEIGHT - ART) // 2 - 6
+    art = load_artwork(artwork, ART) or _placeholder(text.podcast, ART)
+    mask = Image.new("L", (ART, ART), 0)
+    ImageDraw.Draw(mask).rounded_rectangle((0, 0, ART, ART), 24, fill=255)
+    card.paste(art, (MARGIN, top), mask)
+    x = MARGIN * 2 + ART
+    width = WIDTH - x - MARGIN
+    y = top
+    small = _font(30)
+    for line in _wrap(draw, text.podcast, small, width, 1):
+        draw.text((x, y), line, font=small, fill=MUTED)
+        y += 44
+    title_font = _font(50)
+    for line in _wrap(draw, text.title, title_font, width, 3):
+        draw.text((x, y), line, font=title_font, fill=TEXT, stroke_width=1, stroke_fill=TEXT)
+        y += 62
+    y += 14
+    quote_font = _font(32)
+    room = max(0, (top + ART - 50 - y) // 42)
+    if text.quote and room:
+        for line in _wrap(draw, f"“{text.quote}”", quote_font, width, room):
+            draw.text((x, y), line, font=quote_font, fill=MUTED)
+            y += 42
+    base = top + ART - 34
+    draw.polygon([(x, base + 2), (x, base + 30), (x + 24, base + 16)], fill=ACCENT)  # ▶
+    draw.text((x + 40, base), text.length, font=small, fill=ACCENT)
+    out = io.BytesIO()
+    card.save(out, "PNG")
+    return out.getvalue()

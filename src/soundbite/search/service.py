@@ -1,0 +1,150 @@
+"""Search every transcript: the one entry point the API, the CLI and the benches use.
+
+A search ranks index units with the database's BM25 (backend.py), then turns each unit into a
+hit: which episode, where exactly the matching words are (word-accurate times), a snippet with
+them marked, and a clip suggestion of the whole sentences around them. Every word must match
+first; when nothing has them all and the query has several clauses, any of them may match,
+and the page says so (``matched="any"``), so a long natural-language query still finds
+something. When the optional semantic extra is installed and units have embeddings, lexical
+and semantic rankings are fused (see semantic.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soundbite.search import semantic
+from soundbite.search.backend import Filters, LexicalBackend, SqliteBackend
+from soundbite.search.planner import rank
+from soundbite.search.query import Clause, parse_query
+from soundbite.search.snippets import find_words, marked_words, sentence_bounds, snippet
+from soundbite.search.units import decode
+from soundbite.store.db import Database
+from soundbite.store.insight_models import SearchUnit
+from soundbite.store.models import Episode, Podcast
+
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    episode_id: int
+    episode_title: str
+    podcast_id: int
+    podcast_title: str
+    published_at: datetime | None
+    start_ms: int  # the matching words
+    end_ms: int
+    unit_start_ms: int
+    unit_end_ms: int
+    clip_start_ms: int  # whole sentences around the match: a clip that starts cleanly
+    clip_end_ms: int
+    clip_title: str  # the clip's words, shortened: a title to start from
+    snippet: str  # HTML: escaped words, matches in <mark>
+    score: float
+    matches: list[tuple[int, int]]  # every matching word run, (start_ms, end_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    total: int
+    limit: int
+    offset: int
+    matched: Literal["all", "any"]
+    semantic: bool
+    hits: list[Hit]
+
+
+def backend_for(db: Database) -> LexicalBackend:
+    if db.is_sqlite:
+        return SqliteBackend()
+    from soundbite.search.postgres import PostgresBackend
+
+    return PostgresBackend()
+
+
+def search(
+    db: Database,
+    text: str,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    query = parse_query(text)
+    limit = max(1, min(limit, MAX_LIMIT))
+    filters = filters or Filters()
+    with db.read() as session:
+        fused = semantic.fused_search(session, db, query, filters, limit=limit, offset=offset)
+        matched: Literal["all", "any"] = "any"
+        if fused is not None:
+            ranked = fused
+        else:
+            ranked, matched = rank(
+                session,
+                backend_for(db),
+                query,
+                filters,
+                limit=limit,
+                offset=offset,
+                cache_key=db.url,
+            )
+        hits = load_hits(session, ranked.hits, query.clauses)
+    return SearchPage(text, ranked.total, limit, offset, matched, fused is not None, hits)
+
+
+def load_hits(
+    session: Session, scored: list[tuple[int, float]], clauses: tuple[Clause, ...]
+) -> list[Hit]:
+    if not scored:
+        return []
+    ids = [unit_id for unit_id, _ in scored]
+    rows = session.execute(
+        select(SearchUnit, Episode, Podcast)
+        .join(Episode, Episode.id == SearchUnit.episode_id)
+        .join(Podcast, Podcast.id == Episode.podcast_id)
+        .where(SearchUnit.id.in_(ids))
+    ).all()
+    by_id = {unit.id: (unit, episode, podcast) for unit, episode, podcast in rows}
+    return [make_hit(*by_id[i], score, clauses) for i, score in scored if i in by_id]
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def make_hit(
+    unit: SearchUnit, episode: Episode, podcast: Podcast, score: float, clauses: tuple[Clause, ...]
+) -> Hit:
+    words = decode(unit.start_ms, unit.words, unit.times)
+    found = find_words(words, clauses)
+    if found.cover is None:  # matched the topic context only, or semantically
+        first, last = 0, len(words.words) - 1
+    else:
+        first, last = found.cover
+    clip_a, clip_b = sentence_bounds(words, first, last)
+    return Hit(
+        episode_id=episode.id,
+        episode_title=episode.title,
+        podcast_id=podcast.id,
+        podcast_title=podcast.title,
+        published_at=episode.published_at,
+        start_ms=words.starts[first],
+        end_ms=words.ends[last],
+        unit_start_ms=unit.start_ms,
+        unit_end_ms=unit.end_ms,
+        clip_start_ms=words.starts[clip_a],
+        clip_end_ms=words.ends[clip_b],
+        clip_title=shorten(" ".join(words.words[clip_a : clip_b + 1]).replace("\u00a0", " ")),
+        snippet=snippet(words, marked_words(found), found.cover),
+        score=round(score, 4),
+        matches=[(words.starts[a], words.ends[b]) for a, b, _ in found.occurrences],
+    )

@@ -1,0 +1,148 @@
+"""Clips over JSON: create (one round trip, no render wait), read, change, delete, list, stats,
+events and the ``<podcast:soundbite>`` export.
+
+Reading a public or unlisted clip needs no account (its share page is public anyway); a private
+one is 404 to everyone but its owner. Listing public clips is a library read (open when the
+library is public, else signed in); ``mine=true`` lists your own, whatever their visibility.
+The audio, card and pages live outside ``/api`` (``web/pages/share.py``, ``clip_media.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from soundbite.clips import events, service
+from soundbite.clips.export import soundbites_xml
+from soundbite.clips.links import render_job
+from soundbite.clips.renders import render_cache
+from soundbite.errors import Forbidden
+from soundbite.web.api.clip_schemas import (
+    ClipCreate,
+    ClipEventCounted,
+    ClipEventCreate,
+    ClipPagePublic,
+    ClipPublic,
+    ClipStatsPublic,
+    ClipUpdate,
+    Source,
+    Visibility,
+    clip_public,
+    public_base,
+)
+from soundbite.web.api.deps import CurrentUser, LibraryReader, OptionalAuth, SoundbiteDep
+from soundbite.web.pages.share import PAGES
+
+router = APIRouter(tags=["clips"])
+
+
+@router.post("/clips", response_model=ClipPublic, status_code=201)
+def create_clip(
+    body: ClipCreate, request: Request, sb: SoundbiteDep, user: CurrentUser
+) -> ClipPublic:
+    """Make a clip: its span is checked and snapped at once and the share link is live.
+
+    The audio is rendered on first request (and, with `clip_prerender`, started right now in
+    the background): this call never waits for it.
+    """
+    view = service.create_clip(sb, user, **body.model_dump())
+    if sb.settings.clip_prerender and view.media_sha256:
+        render_cache(sb).start(render_job(view, sb.settings, "mp3"))
+    return clip_public(view, public_base(request, sb.settings), sb.settings)
+
+
+@router.get("/clips", response_model=ClipPagePublic)
+def list_clips(
+    request: Request,
+    sb: SoundbiteDep,
+    reader: LibraryReader,
+    episode_id: int | None = None,
+    mine: bool = False,
+    visibility: Visibility | None = None,
+    source: Source | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ClipPagePublic:
+    """Newest first. Unlisted and private clips are listed only with `mine=true`."""
+    page = service.list_clips(
+        sb,
+        reader,
+        episode_id=episode_id,
+        mine=mine,
+        visibility=visibility,
+        source=source,
+        limit=limit,
+        offset=offset,
+    )
+    base = public_base(request, sb.settings)
+    items = [clip_public(v, base, sb.settings) for v in page.items]
+    return ClipPagePublic(items=items, total=page.total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/clips/soundbites",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+def export_soundbites(
+    sb: SoundbiteDep,
+    auth: OptionalAuth,
+    id: Annotated[list[str], Query(min_length=1, max_length=200, description="Share ids")],
+) -> Response:
+    """`<podcast:soundbite>` elements for the chosen clips, grouped by episode, to paste into
+    your own feed."""
+    viewer = auth.account if auth else None
+    views = [service.get_clip(sb, share_id, viewer) for share_id in dict.fromkeys(id)]
+    return Response(soundbites_xml(sb, views), media_type="application/xml")
+
+
+@router.get("/clips/{share_id}", response_model=ClipPublic)
+def get_clip(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> ClipPublic:
+    view = service.get_clip(sb, share_id, auth.account if auth else None)
+    return clip_public(view, public_base(request, sb.settings), sb.settings)
+
+
+@router.patch("/clips/{share_id}", response_model=ClipPublic)
+def update_clip(
+    share_id: str, body: ClipUpdate, request: Request, sb: SoundbiteDep, user: CurrentUser
+) -> ClipPublic:
+    view = service.update_clip(sb, share_id, user, body.model_dump(exclude_unset=True))
+    PAGES.forget(share_id)
+    return clip_public(view, public_base(request, sb.settings), sb.settings)
+
+
+@router.delete("/clips/{share_id}", status_code=204)
+def delete_clip(share_id: str, sb: SoundbiteDep, user: CurrentUser) -> Response:
+    service.delete_clip(sb, share_id, user)
+    PAGES.forget(share_id)
+    return Response(status_code=204)
+
+
+@router.get("/clips/{share_id}/stats", response_model=ClipStatsPublic)
+def clip_stats(share_id: str, sb: SoundbiteDep, user: CurrentUser) -> ClipStatsPublic:
+    """Plays (unique listeners per day), shares by channel and click-throughs."""
+    view = service.get_clip(sb, share_id, user)
+    if not service.can_edit(user, view):
+        raise Forbidden("only the clip's owner can see its numbers")
+    return ClipStatsPublic.model_validate(events.stats(sb, view.id), from_attributes=True)
+
+
+@router.post("/clips/{share_id}/events", response_model=ClipEventCounted, status_code=202)
+def record_event(
+    share_id: str, body: ClipEventCreate, request: Request, sb: SoundbiteDep, auth: OptionalAuth
+) -> ClipEventCounted:
+    """A beacon from a player or share page: `played` on the first press of play, `shared`
+    with the channel picked, `clickthrough` on opening the full episode. Anyone may send it;
+    each listener counts once per clip, kind (and channel) and day."""
+    view = service.get_clip(sb, share_id, auth.account if auth else None)
+    counted = events.record(
+        sb,
+        view.id,
+        body.kind,
+        address=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", ""),
+        channel=body.channel or "",
+    )
+    return ClipEventCounted(counted=counted)

@@ -1,0 +1,110 @@
+"""A clip's files: rendered audio (``/c/{id}/audio.mp3|m4a``), card, artwork and captions.
+
+Audio is rendered on first request (``clips/renders.py``) and then served from blob storage
+with HTTP Range, a strong ETag (the render key's digest) and, when the URL carries the current
+``?v=``, a year of public caching (private clips: the browser's cache only). While this process
+is still encoding an MP3, a request for all of it (no Range, or ``bytes=0-``, which is what
+``<audio>`` sends first) is streamed as the encoder writes, with no ETag and ``no-store``
+(see the renders module for why those bytes differ from the stored file by one header frame);
+any other request waits for the render, on the event loop, without holding a thread.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from soundbite.clips import cards, service
+from soundbite.clips.export import captions_vtt
+from soundbite.clips.links import audio_version, card_version, render_job
+from soundbite.clips.renders import render_cache
+from soundbite.media.render import Format
+from soundbite.web.api.deps import OptionalAuth, SoundbiteDep
+from soundbite.web.headers import cache_control, content_disposition, download_name
+from soundbite.web.ranges import ranged_response
+
+router = APIRouter(include_in_schema=False)
+
+_FROM_START = re.compile(r"\s*bytes\s*=\s*0-\s*")
+
+
+def _caching(view: service.ClipView, pinned: bool) -> str:
+    return cache_control(public=view.visibility != "private", immutable=pinned)
+
+
+@router.api_route("/c/{share_id}/audio.{fmt}", methods=["GET", "HEAD"])
+async def clip_audio(
+    share_id: str,
+    fmt: Format,
+    request: Request,
+    sb: SoundbiteDep,
+    auth: OptionalAuth,
+    v: str | None = None,
+) -> Response:
+    """The clip's audio; rendered on first request, then cached for good."""
+    viewer = auth.account if auth else None
+    view = await run_in_threadpool(service.get_clip, sb, share_id, viewer)
+    job = render_job(view, sb.settings, fmt)
+    version = audio_version(view, sb.settings, fmt)
+    cache = render_cache(sb)
+    flight = await run_in_threadpool(cache.start, job)  # may ask blob storage (S3: a HEAD)
+    if flight is not None:
+        whole = _FROM_START.fullmatch(request.headers.get("range") or "bytes=0-") is not None
+        if fmt == "mp3" and request.method == "GET" and whole:
+            growing = await flight.growing_file()
+            if growing is not None:
+                headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+                return StreamingResponse(
+                    flight.tail(growing), media_type=job.profile.media_type, headers=headers
+                )
+        await flight.wait_async()
+    key = job.key
+    name = download_name(view.title, fmt, "clip")
+    size = cache.known_size(job) or await run_in_threadpool(cache.stored_size, job)
+    return ranged_response(
+        request,
+        size=size if size is not None else sb.storage.size(key),
+        etag=version,
+        media_type=job.profile.media_type,
+        read=lambda start, end: sb.storage.iter_range(key, start, end),
+        headers={
+            "Cache-Control": _caching(view, v == version),
+            "Content-Disposition": content_disposition(name, attachment=False),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/c/{share_id}/card.png")
+def clip_card(
+    share_id: str, sb: SoundbiteDep, auth: OptionalAuth, v: str | None = None
+) -> Response:
+    view = service.get_clip(sb, share_id, auth.account if auth else None)
+    headers = {"Cache-Control": _caching(view, v == card_version(view))}
+    return Response(cards.card(sb, view), media_type="image/png", headers=headers)
+
+
+@router.get("/c/{share_id}/artwork.jpg")
+def clip_artwork(
+    share_id: str, sb: SoundbiteDep, auth: OptionalAuth, v: str | None = None
+) -> Response:
+    view = service.get_clip(sb, share_id, auth.account if auth else None)
+    headers = {"Cache-Control": _caching(view, v == card_version(view))}
+    return Response(cards.artwork(sb, view), media_type="image/jpeg", headers=headers)
+
+
+@router.get("/c/{share_id}/captions.vtt")
+def clip_captions(
+    share_id: str, sb: SoundbiteDep, auth: OptionalAuth, download: bool = False
+) -> Response:
+    """WebVTT of the clip's words, times counted from the clip's start."""
+    view = service.get_clip(sb, share_id, auth.account if auth else None)
+    name = download_name(view.title, "vtt", "clip")
+    headers = {
+        "Cache-Control": _caching(view, False),
+        "Content-Disposition": content_disposition(name, attachment=download),
+    }
+    return Response(captions_vtt(sb, view), media_type="text/vtt; charset=utf-8", headers=headers)

@@ -1,0 +1,246 @@
+"""The pages a shared clip is seen through: ``/c/{id}`` (share page), ``/embed/{id}`` (iframe
+player), ``/oembed`` and ``/c/{id}/episode`` (the full episode from the clip's start).
+
+They are server-rendered and the same for every visitor (nothing depends on who is signed in),
+so public clips' pages may be cached by browsers and CDNs for a minute; private ones are never
+stored. Every URL in a meta tag is absolute (``public_base``), since crawlers resolve nothing.
+Text from feeds and transcripts goes through Jinja2's autoescaping, in attributes too.
+
+"Play the full episode" sends whoever can read the library (signed in, or a public library) to
+the app's episode page at that second (``/episodes/{id}?t=``). Anyone else gets a minimal page
+that plays the feed's own enclosure (public anyway) from that second, or, for an upload, says
+the episode is not public and links to the episode's web page if the feed gave one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import escape
+
+from soundbite.app import Soundbite
+from soundbite.clips import events, service
+from soundbite.clips.links import clip_links
+from soundbite.domain.clips import clock
+from soundbite.errors import NotFound
+from soundbite.store.accounts import Account
+from soundbite.store.models import Episode
+from soundbite.web.api.clip_schemas import public_base
+from soundbite.web.api.deps import OptionalAuth, SoundbiteDep
+from soundbite.web.pages.rendering import PAGE_HEADERS, TEMPLATES
+
+router = APIRouter(include_in_schema=False)
+
+EMBED_WIDTH, EMBED_HEIGHT = 500, 166
+DESCRIPTION_CHARS = 200
+SHARE_TARGETS = (
+    ("x", "X", "https://x.com/intent/post?text={title}&url={url}"),
+    ("facebook", "Facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
+    ("linkedin", "LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+    ("reddit", "Reddit", "https://www.reddit.com/submit?url={url}&title={title}"),
+    ("whatsapp", "WhatsApp", "https://wa.me/?text={title}%20{url}"),
+    ("telegram", "Telegram", "https://t.me/share/url?url={url}&text={title}"),
+    ("email", "Email", "mailto:?subject={title}&body={title}%0A%0A{url}"),
+)
+
+
+def _headers(view: service.ClipView, *, embed: bool = False) -> dict[str, str]:
+    headers = dict(PAGE_HEADERS)
+    headers["Cache-Control"] = "public, max-age=60" if view.visibility != "private" else "no-store"
+    if embed:  # any site may frame the player; nothing else of ours can be framed
+        csp = headers["Content-Security-Policy"].replace(
+            "frame-ancestors 'none'", "frame-ancestors *"
+        )
+        headers["Content-Security-Policy"] = csp
+    return headers
+
+
+def _viewer(auth: OptionalAuth) -> Account | None:
+    return auth.account if auth else None
+
+
+def missing(request: Request) -> HTMLResponse:
+    """The 404 page: the same for a clip that never existed and one that is private."""
+    return TEMPLATES.TemplateResponse(
+        request, "clip_missing.html", {}, status_code=404, headers=PAGE_HEADERS
+    )
+
+
+def _context(request: Request, sb: Soundbite, view: service.ClipView) -> dict[str, Any]:
+    links = clip_links(public_base(request, sb.settings), view, sb.settings)
+    text = view.text or ""
+    description = text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
+    title, url = quote(view.title, safe=""), quote(links.share, safe="")
+    return {
+        "clip": view,
+        "links": links,
+        "length": clock(view.duration_ms),
+        "starts_at": clock(view.start_ms),
+        "description": description or f"A clip from {view.episode_title} ({view.podcast_title})",
+        "secure": links.share.startswith("https://"),
+        "targets": [
+            (key, label, tpl.format(title=title, url=url)) for key, label, tpl in SHARE_TARGETS
+        ],
+        "embed_width": EMBED_WIDTH,
+        "embed_height": EMBED_HEIGHT,
+        "embed_code": _iframe(links.embed, view.title, EMBED_WIDTH, EMBED_HEIGHT),
+    }
+
+
+def _iframe(src: str, title: str, width: int | str, height: int) -> str:
+    return (
+        f'<iframe src="{escape(src)}" width="{width}" height="{height}" frameborder="0" '
+        f'loading="lazy" allow="autoplay" title="{escape(title)}"></iframe>'
+    )
+
+
+class PageCache:
+    """Rendered share and embed pages of public and unlisted clips, kept for `ttl_s`.
+
+    A shared link is opened by many people and crawlers within seconds, and those pages are
+    the same for all of them: we already let any CDN keep them for a minute
+    (``Cache-Control: public, max-age=60``), so keeping them ten seconds here changes nothing a
+    visitor could see, and saves the query and the template for every repeat. Changes made
+    through this process's API drop the clip's pages at once (``forget``).
+    """
+
+    def __init__(self, ttl_s: float = 10.0, size: int = 2048) -> None:
+        self.ttl_s, self.size = ttl_s, size
+        self._pages: dict[tuple[str, str, str], tuple[float, bytes, dict[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> Response | None:
+        with self._lock:
+            hit = self._pages.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return HTMLResponse(hit[1], headers=hit[2])
+
+    def put(self, key: tuple[str, str, str], response: Response) -> Response:
+        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+        with self._lock:
+            if len(self._pages) >= self.size:
+                self._pages.pop(next(iter(self._pages)))
+            self._pages[key] = (time.monotonic() + self.ttl_s, bytes(response.body), headers)
+        return response
+
+    def forget(self, share_id: str) -> None:
+        with self._lock:
+            for key in [k for k in self._pages if k[1] == share_id]:
+                del self._pages[key]
+
+
+PAGES = PageCache()
+
+
+def _page(
+    template: str, share_id: str, request: Request, sb: Soundbite, auth: OptionalAuth
+) -> Response:
+    key = (template, share_id, public_base(request, sb.settings))
+    cached = PAGES.get(key)
+    if cached is not None:
+        return cached
+    try:
+        view = service.get_clip(sb, share_id, _viewer(auth))
+    except NotFound:
+        return missing(request)
+    headers = _headers(view, embed=template == "embed.html")
+    response = TEMPLATES.TemplateResponse(
+        request, template, _context(request, sb, view), headers=headers
+    )
+    return PAGES.put(key, response) if view.visibility != "private" else response
+
+
+@router.get("/c/{share_id}", response_class=HTMLResponse)
+def share_page(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
+    return _page("share.html", share_id, request, sb, auth)
+
+
+@router.get("/embed/{share_id}", response_class=HTMLResponse)
+def embed_page(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
+    return _page("embed.html", share_id, request, sb, auth)
+
+
+@router.get("/oembed")
+def oembed(
+    request: Request,
+    sb: SoundbiteDep,
+    url: str,
+    format: str = "json",
+    maxwidth: Annotated[int | None, Query(ge=1)] = None,
+    maxheight: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """oEmbed 1.0 (rich type) for a share or embed URL; only JSON (the spec's 501 for XML)."""
+    if format != "json":
+        return JSONResponse({"detail": "only format=json is offered"}, status_code=501)
+    parts = urlsplit(url).path.rstrip("/").split("/")
+    if len(parts) != 3 or parts[1] not in ("c", "embed"):
+        raise NotFound("not the URL of a clip on this server")
+    view = service.get_clip(sb, parts[2], None)  # never reveals a private clip
+    links = clip_links(public_base(request, sb.settings), view, sb.settings)
+    width = min(EMBED_WIDTH, maxwidth or EMBED_WIDTH)
+    height = min(EMBED_HEIGHT, maxheight or EMBED_HEIGHT)
+    body = {
+        "type": "rich",
+        "version": "1.0",
+        "title": view.title,
+        "author_name": view.podcast_title,
+        "provider_name": "Soundbite",
+        "provider_url": public_base(request, sb.settings) + "/",
+        "cache_age": 3600,
+        "thumbnail_url": links.card,
+        "thumbnail_width": 1200,
+        "thumbnail_height": 630,
+        "html": _iframe(links.embed, view.title, width, height),
+        "width": width,
+        "height": height,
+    }
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/c/{share_id}/episode", response_class=HTMLResponse)
+def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
+    """The full episode, playing from the clip's start; opening it counts a click-through."""
+    try:
+        view = service.get_clip(sb, share_id, _viewer(auth))
+    except NotFound:
+        return missing(request)
+    events.record(
+        sb,
+        view.id,
+        "clickthrough",
+        address=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", ""),
+    )
+    if auth is not None or sb.settings.public_library:
+        # whoever can read the library gets the app's episode page, playing from that second
+        return RedirectResponse(
+            f"/episodes/{view.episode_id}?t={view.start_ms / 1000:g}", status_code=303
+        )
+    with sb.db.read() as s:
+        episode = s.get_one(Episode, view.episode_id)
+    audio = episode.enclosure_url if _is_web_url(episode.enclosure_url) else None
+    headers = dict(PAGE_HEADERS)
+    if audio:  # the feed's own file: allow that origin's media
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(audio))
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "media-src 'self'", f"media-src 'self' {origin}"
+        )
+    context = {
+        **_context(request, sb, view),
+        "episode": episode,
+        "audio": f"{audio}#t={view.start_ms / 1000:.3f}" if audio else None,
+        "episode_link": episode.link if _is_web_url(episode.link) else None,
+        "start_s": view.start_ms / 1000,
+    }
+    return TEMPLATES.TemplateResponse(request, "clip_episode.html", context, headers=headers)
+
+
+def _is_web_url(url: str | None) -> bool:
+    """Links from feeds end up in href and src: only http(s), never javascript: or data:."""
+    return bool(url) and urlsplit(url or "").scheme in ("http", "https")

@@ -1,0 +1,237 @@
+"""The render cache under load: one encode per (media, span, profile), however many ask, in one
+process (threads of a real server) or several; streaming while encoding; HTTP Range on clips.
+
+Encodes are counted (``RenderCache.encodes`` and the claim row's ``attempts``), not requests.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from soundbite.app import Soundbite
+from soundbite.clips import service
+from soundbite.clips.links import render_job
+from soundbite.clips.renders import render_cache
+from soundbite.ingest.library import add_feed_document
+from soundbite.media.render import mp3_header_frame_length
+from soundbite.store.accounts import create_api_token, ensure_owner, owner_account
+from soundbite.store.clip_models import ClipRender
+from tests.conftest import make_settings
+from tests.test_clip_support import add_sonnet, serve
+from tests.test_web_support import make_client, sign_in
+
+SPAN = {"start_ms": 15_050, "end_ms": 27_270}
+
+
+def decoded_ms(data: bytes) -> float:
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.audio[0]
+        samples = sum(f.samples for f in container.decode(stream))
+        return 1000 * samples / stream.codec_context.sample_rate
+
+
+@pytest.fixture
+def lazy_app(tmp_path: Path, database_url: str) -> Soundbite:
+    """An instance that renders only when audio is asked for (no prerender on create)."""
+    sb = Soundbite.from_settings(
+        make_settings(tmp_path / "lazy", database_url, clip_prerender=False)
+    )
+    ensure_owner(sb)
+    yield sb  # type: ignore[misc]
+    render_cache(sb).close()
+    sb.close()
+
+
+def test_a_hundred_concurrent_creates_make_one_render(app: Soundbite, owner_id: int) -> None:
+    episode_id = add_sonnet(app, owner_id)
+    token = create_api_token(app, owner_id, "load")
+    start = threading.Barrier(100, timeout=30)
+
+    def create_and_play(base: str) -> tuple[str, str, bytes, int]:
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as c:
+            start.wait()
+            r = c.post("/api/clips", json={"episode_id": episode_id, **SPAN})
+            assert r.status_code == 201, r.text
+            body = r.json()
+            audio = c.get(body["audio_url"])
+            assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+            return body["id"], body["audio_url"], audio.content, body["duration_ms"]
+
+    with serve(app) as base, ThreadPoolExecutor(100) as pool:
+        results = list(pool.map(create_and_play, [base] * 100))
+    assert len({share_id for share_id, _, _, _ in results}) == 100  # a hundred clips...
+    assert len({url.split("?v=")[1] for _, url, _, _ in results}) == 1  # ...of one audio
+    assert render_cache(app).encodes == 1
+    with app.db.read() as s:
+        [claim] = s.scalars(select(ClipRender)).all()
+    assert (claim.state, claim.attempts) == ("done", 1)
+    stored = app.storage.get_bytes(claim.key)
+    header = mp3_header_frame_length(stored[:64])
+    assert header
+    for _, _, data, duration_ms in results:
+        # either the stored file, or the stream sent while encoding: the same minus its header
+        assert data == stored or data == stored[header:]
+        assert abs(decoded_ms(data) - duration_ms) < (30 if data == stored else 60)
+
+
+WORKER = """
+import json, os, sys, time
+from pathlib import Path
+from soundbite.app import Soundbite
+from soundbite.clips.renders import RenderJob, render_cache
+from soundbite.media.render import RenderProfile
+from soundbite.settings import Settings
+args = json.loads(sys.argv[1])
+settings = Settings(data_dir=args["data_dir"], database_url=args["db"])
+app = Soundbite.from_settings(settings, migrate=False)
+job = RenderJob(args["sha"], args["start"], args["end"], RenderProfile(**args["profile"]))
+cache = render_cache(app)
+ready = Path(args["ready"])
+(ready / str(os.getpid())).touch()
+while len(list(ready.iterdir())) < args["processes"]:  # all started: now ask at once
+    time.sleep(0.005)
+size = cache.render(job, timeout=120)
+print(json.dumps({"encodes": cache.encodes, "size": size}))
+"""
+
+
+def test_several_processes_render_once(app: Soundbite, owner_id: int, tmp_path: Path) -> None:
+    """Three processes ask for the same render at the same moment: one encodes, two wait."""
+    view = service.create_clip(
+        app, owner_account(app), episode_id=add_sonnet(app, owner_id), **SPAN
+    )
+    job = render_job(view, app.settings, "mp3")
+    ready = tmp_path / "ready"
+    ready.mkdir()
+    args = {
+        "data_dir": str(app.settings.data_dir),
+        "db": app.settings.resolved_database_url,
+        "sha": job.media_sha256,
+        "start": job.start_ms,
+        "end": job.end_ms,
+        "profile": {
+            "format": "mp3",
+            "kbps": job.profile.kbps,
+            "loudness_lufs": job.profile.loudness_lufs,
+        },
+        "ready": str(ready),
+        "processes": 3,
+    }
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, json.dumps(args)], stdout=subprocess.PIPE, env=env
+        )
+        for _ in range(3)
+    ]
+    outputs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sum(o["encodes"] for o in outputs) == 1
+    assert len({o["size"] for o in outputs}) == 1
+    with app.db.read() as s:
+        claim = s.get_one(ClipRender, job.key)
+    assert (claim.state, claim.attempts, claim.size) == ("done", 1, outputs[0]["size"])
+
+
+def test_the_first_listener_gets_a_stream_and_later_ones_the_file(lazy_app: Soundbite) -> None:
+    client = make_client(lazy_app)
+    sign_in(client)
+    me = owner_account(lazy_app).id
+    body = client.post("/api/clips", json={"episode_id": add_sonnet(lazy_app, me), **SPAN}).json()
+    assert not any(lazy_app.settings.resolved_storage_dir.rglob("*.mp3"))  # nothing rendered yet
+
+    first = client.get(body["audio_url"])
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-store"
+    assert "etag" not in first.headers and "content-length" not in first.headers
+    second = client.get(body["audio_url"])
+    assert second.status_code == 200 and second.headers["etag"] == f'"{body["audio_url"][-16:]}"'
+    assert second.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert int(second.headers["content-length"]) == len(second.content)
+    header = mp3_header_frame_length(second.content[:64])
+    assert header and first.content == second.content[header:]
+    assert render_cache(lazy_app).encodes == 1
+    unpinned = client.get(body["audio_url"].split("?")[0])
+    assert unpinned.headers["cache-control"] == "public, no-cache"
+
+
+def test_clip_audio_follows_rfc_9110_ranges(lazy_app: Soundbite) -> None:
+    client = make_client(lazy_app)
+    sign_in(client)
+    me = owner_account(lazy_app).id
+    body = client.post("/api/clips", json={"episode_id": add_sonnet(lazy_app, me), **SPAN}).json()
+    m4a = body["links"]["audio"]["m4a"]
+    # a range asked for while the render runs waits for it, then is answered from the file
+    part = client.get(m4a, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.headers["content-type"] == "audio/mp4"
+    whole = client.get(m4a)
+    size = len(whole.content)
+    assert (
+        whole.headers["content-length"] == str(size) and whole.headers["accept-ranges"] == "bytes"
+    )
+    assert (
+        part.headers["content-range"] == f"bytes 0-99/{size}"
+        and part.content == whole.content[:100]
+    )
+    tail = client.get(m4a, headers={"Range": "bytes=-100"})
+    assert tail.status_code == 206 and tail.content == whole.content[-100:]
+    over = client.get(m4a, headers={"Range": f"bytes={size}-"})
+    assert over.status_code == 416 and over.headers["content-range"] == f"bytes */{size}"
+    etag = whole.headers["etag"]
+    assert client.get(m4a, headers={"If-None-Match": etag}).status_code == 304
+    stale = client.get(m4a, headers={"Range": "bytes=0-9", "If-Range": '"other"'})
+    assert stale.status_code == 200 and len(stale.content) == size
+    many = ",".join(f"{i * 1000}-{i * 1000 + 1}" for i in range(80))
+    assert client.get(m4a, headers={"Range": f"bytes={many}"}).status_code == 200
+    head = client.head(m4a)
+    assert (
+        head.status_code == 200 and head.headers["content-length"] == str(size) and not head.content
+    )
+    with av.open(io.BytesIO(whole.content)) as container:
+        assert container.format.name.startswith("mov")  # +faststart: the index comes first
+    assert whole.content[4:8] == b"ftyp" and whole.content.find(b"moov") < whole.content.find(
+        b"mdat"
+    )
+
+
+def test_private_audio_is_not_cached_publicly_and_missing_media_is_409(lazy_app: Soundbite) -> None:
+    client = make_client(lazy_app)
+    sign_in(client)
+    me = owner_account(lazy_app).id
+    body = client.post(
+        "/api/clips", json={"episode_id": add_sonnet(lazy_app, me), **SPAN, "visibility": "private"}
+    ).json()
+    client.get(body["audio_url"])
+    cached = client.get(body["audio_url"])
+    assert cached.headers["cache-control"] == "private, max-age=31536000, immutable"
+    assert TestClient(client.app).get(body["audio_url"]).status_code == 404  # signed out
+
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>E</title>'
+        b"<guid>e</guid><enclosure url='https://example.org/e.mp3' type='audio/mpeg'/>"
+        b"<itunes:duration xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'>60</itunes:duration>"
+        b"</item></channel></rss>"
+    )
+    [episode_id] = add_feed_document(
+        lazy_app, feed, "https://example.org/f.xml", me
+    ).new_episode_ids
+    remote = client.post(
+        "/api/clips", json={"episode_id": episode_id, "start_ms": 0, "end_ms": 5000}
+    )
+    assert remote.status_code == 201  # a clip is a pointer: it exists before the audio does
+    r = client.get(remote.json()["audio_url"])
+    assert r.status_code == 409 and "not downloaded yet" in r.json()["detail"]

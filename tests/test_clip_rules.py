@@ -1,0 +1,182 @@
+"""The span rules and snapping (domain/clips.py): pure, so no database, media or model."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from soundbite.clips.spans import SHARE_ID_BITS
+from soundbite.domain import clips as rules
+from soundbite.domain.secrets import BASE62, random_id
+from soundbite.domain.transcript import Segment, Word
+
+WORDS_FILE = Path(__file__).parent / "data" / "clips" / "sonnet001_words.json"
+EPISODE = 53_267
+MAX = 300_000
+
+
+def sonnet() -> list[Segment]:
+    """The demo sonnet's real Whisper transcript: sentences of timed words."""
+    data = json.loads(WORDS_FILE.read_text())
+    return [
+        Segment(s["start_ms"], s["end_ms"], s["text"], tuple(Word(*w) for w in s["words"]))
+        for s in data["segments"]
+    ]
+
+
+def words() -> list[Word]:
+    return [w for s in sonnet() for w in s.words]
+
+
+def snap(start: int, end: int, mode: rules.Snap = "word", **kw: int) -> rules.Snapped:
+    span = rules.check_span(start, end, episode_ms=EPISODE, max_ms=MAX)
+    return rules.snap(span, sonnet(), mode, episode_ms=EPISODE, max_ms=kw.get("max_ms", MAX))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "problem", "says"),
+    [
+        (5000, 4000, "reversed", "reversed: end_ms (4000) is before start_ms (5000)"),
+        (5000, 5000, "empty", "empty"),
+        (-1, 3000, "before_episode", "starts before the episode"),
+        (50_000, 60_000, "after_episode", "ends after the episode: end_ms is 60000"),
+        (1000, 1999, "too_short", "too short: 999 ms"),
+        (0, 300_001, "after_episode", "ends after the episode"),
+    ],
+)
+def test_spans_the_rules_refuse_say_which_rule(
+    start: int, end: int, problem: str, says: str
+) -> None:
+    with pytest.raises(rules.SpanError) as err:
+        rules.check_span(start, end, episode_ms=EPISODE, max_ms=MAX)
+    assert err.value.problem == problem and says in err.value.message
+
+
+def test_too_long_is_its_own_error() -> None:
+    with pytest.raises(rules.SpanError) as err:
+        rules.check_span(0, 40_001, episode_ms=EPISODE, max_ms=40_000)
+    assert err.value.problem == "too_long"
+    assert "at most 40000 ms (0:40)" in err.value.message
+    assert rules.check_span(0, 40_000, episode_ms=EPISODE, max_ms=40_000).duration_ms == 40_000
+
+
+def test_word_snapping_takes_whole_words_and_only_silence() -> None:
+    ws = words()
+    # "fairest" and "tender" are cut in the middle by the requested edges
+    fairest = next(w for w in ws if w.text == "fairest")
+    tender = next(w for w in ws if w.text == "tender")
+    got = snap(fairest.start_ms + 80, tender.end_ms - 60)
+    assert got.text.startswith("fairest creatures") and got.text.endswith("tender")
+    before = ws[ws.index(fairest) - 1]
+    after = ws[ws.index(tender) + 1]
+    assert before.end_ms <= got.start_ms <= fairest.start_ms
+    assert fairest.start_ms - got.start_ms <= rules.EDGE_PAD_MS
+    assert tender.end_ms <= got.end_ms <= after.start_ms
+    # no word of the clip is cut, and none outside it is heard
+    assert all(got.start_ms <= w.start_ms and w.end_ms <= got.end_ms for w in got.words)
+    assert all(
+        w.end_ms <= got.start_ms or w.start_ms >= got.end_ms for w in ws if w not in got.words
+    )
+
+
+def test_a_start_in_a_pause_moves_to_the_next_word() -> None:
+    first = sonnet()[1].words[0]  # "From", after a pause of about 1.8 s
+    got = snap(first.start_ms - 1500, first.start_ms + 3000)
+    assert got.words[0] == first
+    assert got.start_ms == first.start_ms - rules.EDGE_PAD_MS
+
+
+def test_sentence_snapping_widens_to_whole_sentences() -> None:
+    segments = sonnet()
+    second = segments[2]  # "But thou, contracted ... thy self-thy foe."
+    middle = second.words[len(second.words) // 2]
+    got = snap(middle.start_ms, middle.end_ms + 1000, "sentence")
+    assert got.words[0] == second.words[0] and got.words[-1] == second.words[-1]
+    assert got.text == second.text  # the written text: "self-substantial", not "self -substantial"
+    # a sentence that would pass the maximum falls back to words
+    capped = snap(middle.start_ms, middle.end_ms + 1000, "sentence", max_ms=4000)
+    assert capped.duration_ms <= 4000 and middle in capped.words
+
+
+def test_none_keeps_the_exact_milliseconds() -> None:
+    got = snap(10_123, 17_456, "none")
+    assert (got.start_ms, got.end_ms) == (10_123, 17_456)
+    assert got.words and all(10_123 <= (w.start_ms + w.end_ms) // 2 < 17_456 for w in got.words)
+
+
+def test_snapping_respects_both_length_limits() -> None:
+    ws = words()
+    long = rules.snap(rules.Span(3000, 13_000), sonnet(), "word", episode_ms=EPISODE, max_ms=10_000)
+    assert long.duration_ms <= 10_000
+    assert all(long.start_ms <= w.start_ms and w.end_ms <= long.end_ms for w in long.words)
+    # one short word: widened back to the requested edges, never under a second
+    short_word = min(
+        (w for w in ws if 2000 < w.start_ms < 50_000), key=lambda w: w.end_ms - w.start_ms
+    )
+    mid = (short_word.start_ms + short_word.end_ms) // 2
+    got = rules.snap(
+        rules.Span(mid - 500, mid + 500), sonnet(), "word", episode_ms=EPISODE, max_ms=MAX
+    )
+    assert got.duration_ms >= rules.MIN_CLIP_MS
+
+
+def test_a_transcript_without_word_timings_snaps_to_its_cues() -> None:
+    cues = [
+        Segment(0, 4000, "First cue."),
+        Segment(4000, 9000, "Second cue."),
+        Segment(9000, 12_000, "Third."),
+    ]
+    got = rules.snap(rules.Span(5000, 9500), cues, "word", episode_ms=12_000, max_ms=MAX)
+    assert (got.start_ms, got.end_ms) == (4000, 12_000) and got.text == "Second cue. Third."
+
+
+def test_no_words_in_the_span_keeps_it() -> None:
+    got = rules.snap(rules.Span(700, 2400), sonnet(), "word", episode_ms=EPISODE, max_ms=MAX)
+    assert (got.start_ms, got.end_ms) == (700, 2400) and got.text == ""
+
+
+def test_titles() -> None:
+    text = "From fairest creatures we desire increase, that thereby beauties rose might never die"
+    ws = [Word(i, i + 1, t) for i, t in enumerate(text.split(" "))]
+    title = rules.default_title(ws)
+    assert title.startswith("From fairest creatures") and title.endswith("…") and len(title) <= 61
+    assert rules.default_title(ws[:3]) == "From fairest creatures"
+    assert rules.clamp_title("  a\n b  ") == "a b"
+    assert len(rules.clamp_title("x" * 500)) == rules.TITLE_MAX_CHARS
+    assert rules.clock(3_725_000) == "1:02:05" and rules.clock(65_000) == "1:05"
+
+
+def test_share_ids_are_random_base62_of_at_least_96_bits() -> None:
+    ids = {random_id(SHARE_ID_BITS) for _ in range(2000)}
+    assert len(ids) == 2000
+    for share_id in ids:
+        assert re.fullmatch(f"[{BASE62}]+", share_id)
+        assert len(share_id) * 5.954 >= 96
+
+
+def envelope(quiet: list[tuple[int, int]], start: int = 0, end: int = 10_000) -> rules.Envelope:
+    """Loud speech everywhere but in the `quiet` spans (ms), at 10 ms a step."""
+    peaks = [0.001 if any(a <= t < b for a, b in quiet) else 0.5 for t in range(start, end, 10)]
+    return rules.Envelope(start, 10, peaks)
+
+
+def test_edges_move_into_the_quiet_gap_nearest_the_transcript_boundary() -> None:
+    # glued words: "from" 2530-2850 | "fairest" 2850-3450 ... "memory" 5000-5600 | "but" 5600-
+    held = (Word(2850, 3450, "fairest"), Word(5000, 5600, "memory"))
+    snapped = rules.Snapped(2850, 5600, held, "fairest memory")
+    # the audio: a short dip at 2910-3000 (after "from" really ends), a pause 5650-6500
+    env = envelope([(2910, 3000), (5650, 6500), (1000, 2740)])
+    got = rules.refine_edges(snapped, env, episode_ms=EPISODE, max_ms=MAX)
+    # (edges are within a step of the dips: the envelope is smoothed over three steps)
+    assert abs(got.start_ms - 2910) <= 10  # a short gap is kept whole: it holds the onset
+    assert abs(got.end_ms - (5650 + rules.EDGE_PAD_MS)) <= 10  # a pause: only the padding
+    assert (got.words, got.text) == (held, "fairest memory")
+    # no dip near a boundary: that edge stays where the transcript put it
+    far = rules.refine_edges(snapped, envelope([(1000, 2000)]), episode_ms=EPISODE, max_ms=MAX)
+    assert (far.start_ms, far.end_ms) == (2850, 5600)
+    # nor may refining break the length limits
+    capped = rules.refine_edges(snapped, env, episode_ms=EPISODE, max_ms=2700)
+    assert capped == snapped

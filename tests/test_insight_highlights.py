@@ -1,0 +1,84 @@
+"""Highlight suggestions: structural promises on real transcripts, and loudness from real audio."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from soundbite.domain.transcript import Transcript
+from soundbite.insight.analyze import analyze
+from soundbite.insight.audio import loudness_from_peaks
+from soundbite.insight.highlights import HighlightOptions
+from soundbite.insight.sentences import split_sentences, timed_words
+from soundbite.media.peaks import compute_peaks
+from tests.conftest import DATA as TEST_DATA
+from tests.test_insight_support import concat, podcast_tips, shuffled_documents
+
+
+def check_structure(transcript: Transcript, options: HighlightOptions) -> int:
+    result = analyze(transcript)
+    sentences = result.sentences
+    starts = {s.start_ms for s in sentences}
+    ends = {s.end_ms for s in sentences}
+    hs = sorted(result.highlights, key=lambda h: h.start_ms)
+    for h in hs:
+        assert h.start_ms in starts and h.end_ms in ends, "sentence-bounded"
+        assert options.min_ms <= h.end_ms - h.start_ms <= options.max_ms
+        assert 0 <= h.score <= 1 and h.reason and h.title and h.text
+    for a, b in itertools.pairwise(hs):
+        assert b.start_ms - a.end_ms >= options.min_gap_ms, "no overlap, and room between"
+    assert [h.rank for h in result.highlights] == list(range(1, len(hs) + 1))
+    assert [h.score for h in result.highlights] == sorted(
+        (h.score for h in result.highlights), reverse=True
+    )
+    return len(hs)
+
+
+def test_highlights_are_sentence_bounded_sized_apart_and_spread() -> None:
+    options = HighlightOptions()
+    tips = podcast_tips()
+    assert check_structure(tips, options) == options.min_count
+    hour = concat([tips] * 5)[0]  # 63 minutes
+    result = analyze(hour)
+    assert len(result.highlights) == round(63 * options.per_hour / 60)
+    quarters = {4 * h.start_ms // hour.segments[-1].end_ms for h in result.highlights}
+    assert quarters == {0, 1, 2, 3}, "spread over the whole episode"
+    per_topic: dict[int, int] = {}
+    for h in result.highlights:
+        topic = next(i for i, t in enumerate(result.topics) if t.start_ms <= h.start_ms < t.end_ms)
+        per_topic[topic] = per_topic.get(topic, 0) + 1
+    assert max(per_topic.values()) <= options.max_per_topic
+    for doc, _ in shuffled_documents(5, seed=3):
+        check_structure(doc, options)
+
+
+def test_reasons_name_the_topic_in_words_a_person_reads() -> None:
+    result = analyze(podcast_tips())
+    reasons = [h.reason for h in result.highlights]
+    kinds = ("self-contained answer", "strong claim", "energy peak", "key point", "complete")
+    assert all(r.startswith(kinds) for r in reasons), reasons
+    assert any("about" in r for r in reasons)
+    question = [h for h in result.highlights if h.reason.startswith("self-contained answer")]
+    assert question and all(h.title.endswith("?") for h in question)
+
+
+def test_loudness_comes_from_the_stored_peaks_of_real_audio() -> None:
+    loud = loudness_from_peaks(compute_peaks(TEST_DATA / "media" / "jfk_ask_not.flac"))
+    assert abs(loud.duration_ms - 11_000) < 50
+    speech = loud.mean_db(2_000, 4_000)
+    assert speech is not None and -40 < speech < 0
+    assert loud.mean_db(20_000, 30_000) is None, "outside the audio"
+
+
+@pytest.mark.parametrize("minutes", [60])
+def test_an_hour_is_analysed_well_within_the_budget(minutes: int) -> None:
+    import time
+
+    tips = podcast_tips()
+    loops = -(-minutes * 60_000 // tips.segments[-1].end_ms)
+    hour = concat([tips] * loops)[0]
+    t0 = time.perf_counter()
+    result = analyze(hour)
+    assert time.perf_counter() - t0 < 10, "the issue's budget: 10 s for 60 minutes on 2 cores"
+    assert len(split_sentences(timed_words(hour))) == len(result.sentences)

@@ -1,0 +1,164 @@
+"""Rendering clip audio from real recordings: exact cuts, exact durations, loudness, no clicks.
+
+Durations and loudness are measured independently of the code under test: durations from the
+container (what ffprobe reports) and by decoding every sample, loudness by the ffmpeg binary's
+own ebur128 summary.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from soundbite.errors import MediaError
+from soundbite.media.ffmpeg import find_ffmpeg
+from soundbite.media.loudness import Target, integrated_loudness, normalise
+from soundbite.media.render import (
+    RenderProfile,
+    _planar,
+    decode_span,
+    mp3_header_frame_length,
+    render_clip,
+)
+
+MEDIA = Path(__file__).parent / "data" / "media"
+SONNET = MEDIA / "librivox_sonnet001_en.mp3"  # CBR MP3 with a LAME header, 53 s
+JFK = MEDIA / "jfk_ask_not.flac"  # 24-bit stereo FLAC
+OPUS = MEDIA / "example.opus"  # Ogg Opus, 48 kHz mono
+PHONE = MEDIA / "pyannote_sample_2spk_phone.wav"  # quiet 16 kHz phone call: needs +16 dB
+
+
+@pytest.fixture(scope="module")
+def encoded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A VBR MP3 (its seeking differs from CBR) and an AAC M4A, made from the recordings."""
+    out = tmp_path_factory.mktemp("encoded")
+    vbr, m4a = out / "vbr.mp3", out / "jfk.m4a"
+    ffmpeg = str(find_ffmpeg())
+    quiet = [ffmpeg, "-nostdin", "-loglevel", "error", "-y"]
+    concat = (
+        "[0:a]aresample=44100[a];[1:a]aresample=44100,pan=mono|c0=c0[b];[a][b]concat=n=2:v=0:a=1"
+    )
+    inputs = ["-i", str(SONNET), "-i", str(JFK), "-filter_complex", concat, "-ac", "1"]
+    subprocess.run([*quiet, *inputs, "-c:a", "libmp3lame", "-q:a", "6", str(vbr)], check=True)
+    subprocess.run([*quiet, "-i", str(JFK), "-c:a", "aac", "-b:a", "96k", str(m4a)], check=True)
+    return {"vbr": vbr, "m4a": m4a}
+
+
+def decode_all(path: Path) -> tuple[np.ndarray, int]:
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        frames = [_planar(f, 2) for f in container.decode(stream)]
+        return np.concatenate(frames, axis=1), stream.codec_context.sample_rate
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """(integrated loudness in LUFS, true peak in dBFS) by the ffmpeg binary."""
+    cmd = [str(find_ffmpeg()), "-nostdin", "-hide_banner", "-nostats", "-i", str(path)]
+    cmd += ["-af", "ebur128=peak=true", "-f", "null", "-"]
+    log = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    loudness = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", log)[-1])
+    peak = float(re.findall(r"Peak:\s+(-?[\d.inf]+) dBFS", log)[-1])
+    return loudness, peak
+
+
+@pytest.mark.parametrize(
+    ("name", "start_ms", "end_ms"),
+    [
+        ("sonnet", 20_000, 23_000),
+        ("sonnet", 0, 1_500),
+        ("vbr", 41_123, 46_777),
+        ("jfk", 3_000, 6_000),
+        ("opus", 4_000, 7_000),
+        ("m4a", 2_500, 9_000),
+        ("phone", 10_000, 12_000),
+    ],
+)
+def test_cuts_are_sample_exact(
+    name: str, start_ms: int, end_ms: int, encoded: dict[str, Path]
+) -> None:
+    """The span decoded after a seek is the same samples as a decode from the very start."""
+    path = {"sonnet": SONNET, "jfk": JFK, "opus": OPUS, "phone": PHONE, **encoded}[name]
+    whole, rate = decode_all(path)
+    pcm = decode_span(path, start_ms, end_ms)
+    first = round(start_ms * rate / 1000)
+    assert pcm.rate == rate
+    assert pcm.samples.shape[1] == round((end_ms - start_ms) * rate / 1000)
+    expected = whole[: pcm.channels, first : first + pcm.samples.shape[1]]
+    # AAC decodes after a seek to within rounding of the decode from the start
+    assert np.max(np.abs(expected - pcm.samples)) < 2e-3
+
+
+def _container_ms(path: Path) -> float:
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        assert stream.duration is not None and stream.time_base is not None
+        return float(stream.duration * stream.time_base * 1000)
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "m4a"])
+@pytest.mark.parametrize(
+    ("source", "start_ms", "end_ms"),
+    [(SONNET, 2_530, 14_110), (JFK, 300, 10_700), (OPUS, 2_000, 9_000), (PHONE, 1_000, 25_000)],
+)
+def test_renders_last_their_span_at_the_target_loudness(
+    tmp_path: Path, fmt: str, source: Path, start_ms: int, end_ms: int
+) -> None:
+    out = tmp_path / f"clip.{fmt}"
+    result = render_clip(source, start_ms, end_ms, out, RenderProfile(format=fmt))  # type: ignore[arg-type]
+    span_ms = end_ms - start_ms
+    assert abs(result.duration_ms - span_ms) < 1
+    assert abs(_container_ms(out) - span_ms) <= 30  # what ffprobe reports
+    decoded, rate = decode_all(out)
+    frame_ms = 1000 * (1152 if fmt == "mp3" else 1024) / rate
+    assert abs(1000 * decoded.shape[1] / rate - span_ms) <= max(30, frame_ms)
+    loudness, peak = ebur128(out)
+    assert abs(loudness - -16) <= 1.0, (loudness, result)
+    assert peak <= -0.5
+    # faded in and out: the first and last milliseconds are close to silence
+    edge = max(1, rate // 1000)
+    assert np.max(np.abs(decoded[:, :edge])) < 0.02
+    assert np.max(np.abs(decoded[:, -edge:])) < 0.05
+
+
+def test_the_limiter_keeps_peaks_under_the_ceiling() -> None:
+    rate = 48_000
+    t = np.arange(rate * 4) / rate
+    speech = (0.02 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    speech[rate :: rate // 3] = 0.9  # sharp spikes far above the rest
+    samples = np.stack([speech, speech])
+    loudness = integrated_loudness(samples, rate)
+    target = Target()
+    out, gain, limited = normalise(samples, rate, loudness, target)
+    assert limited and gain > 10
+    assert np.max(np.abs(out)) <= 10 ** (target.ceiling_dbfs / 20) + 1e-6
+    assert abs(integrated_loudness(out, rate) - target.lufs) < 0.5
+
+
+def test_silence_is_left_alone() -> None:
+    rate = 16_000
+    hiss = (np.random.default_rng(1).standard_normal((1, rate * 2)) * 1e-5).astype(np.float32)
+    out, gain, limited = normalise(hiss, rate, integrated_loudness(hiss, rate), Target())
+    assert gain == 0 and not limited and np.max(np.abs(out)) < 1e-3
+
+
+def test_the_mp3_header_frame_is_recognised(tmp_path: Path) -> None:
+    out = tmp_path / "clip.mp3"
+    render_clip(JFK, 1000, 3000, out, RenderProfile())
+    data = out.read_bytes()
+    length = mp3_header_frame_length(data[:64])
+    assert length == 417  # 128 kbit/s at 44.1 kHz, no padding
+    assert data[length] == 0xFF and data[length + 1] & 0xE0 == 0xE0  # the first audio frame
+    assert mp3_header_frame_length(data[length : length + 64]) is None
+    assert mp3_header_frame_length(b"ID3\x04") is None
+
+
+def test_bad_spans_and_media_fail_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="past the end"):
+        render_clip(JFK, 20_000, 25_000, tmp_path / "x.mp3", RenderProfile())
+    with pytest.raises(MediaError):
+        render_clip(MEDIA / "emptyfile.mp3", 0, 1000, tmp_path / "y.mp3", RenderProfile())
