@@ -27,7 +27,7 @@ $(APP_BUILD): frontend/node_modules/.package-lock.json $(APP_SOURCES)
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
 chromium:
-	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 ## README command 1: install, process the demo episode, serve on http://127.0.0.1:8000
 run: install
@@ -51,6 +51,10 @@ format: install
 bench: install
 	$(BIN)/python bench/peaks.py
 	$(BIN)/python bench/transcribe.py
+	$(BIN)/python bench/clips.py
+	$(BIN)/python bench/segmentation.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/highlights.py
 
 ## the scale-out benchmark (bench/load.py): two web processes on PostgreSQL + S3 against the
 ## embedded mode, and episodes through two workers, one worker and embedded; loopback only

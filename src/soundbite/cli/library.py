@@ -132,7 +132,7 @@ def episodes(ctx: Context, podcast_id: int | None, as_json: bool) -> None:
         if podcast_id is not None:
             query = query.where(Episode.podcast_id == podcast_id)
         rows = s.execute(query).all()
-        states = {}
+        states: dict[int, dict[str, str]] = {}
         for job in s.scalars(select(Job)):
             states.setdefault(job.episode_id, {})[job.stage] = job.state
     items = [
@@ -150,10 +150,10 @@ def episodes(ctx: Context, podcast_id: int | None, as_json: bool) -> None:
     if as_json:
         emit_json(items)
         return
-    for item in items:
-        stages = " ".join(f"{k}:{v}" for k, v in item["stages"].items()) or "not processed"  # type: ignore[attr-defined]
-        duration = f"{item['duration_ms'] / 1000:.1f}s" if item["duration_ms"] else "?"
-        click.echo(f"{item['id']:>5}  {duration:>8}  {str(item['title'])[:50]:<50}  {stages}")
+    for e, _ in rows:
+        stages = " ".join(f"{k}:{v}" for k, v in states.get(e.id, {}).items()) or "not processed"
+        duration = f"{e.duration_ms / 1000:.1f}s" if e.duration_ms else "?"
+        click.echo(f"{e.id:>5}  {duration:>8}  {e.title[:50]:<50}  {stages}")
 
 
 @cli.command()

@@ -19,7 +19,7 @@ from sqlalchemy.sql.expression import Exists
 
 from soundbite.errors import Conflict, NotFound
 from soundbite.jobs.pipeline import STEPS
-from soundbite.store.db import Database
+from soundbite.store.db import Database, rowcount
 from soundbite.store.models import Job, as_utc
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -83,8 +83,8 @@ class JobQueue:
                     update(Job)
                     .where(Job.id == job_id, Job.state == QUEUED)
                     .values(**self._running(worker_id))
-                ).rowcount
-                if claimed == 1:
+                )
+                if rowcount(claimed) == 1:
                     job = s.get_one(Job, job_id)
                     return ClaimedJob(job.id, job.episode_id, job.stage, job.attempts, worker_id)
         return None
@@ -103,8 +103,8 @@ class JobQueue:
                 update(Job)
                 .where(Job.id == job_id, Job.state == QUEUED, ~blocked())
                 .values(**self._running(worker_id))
-            ).rowcount
-            if claimed != 1:
+            )
+            if rowcount(claimed) != 1:
                 return None
             job = s.get_one(Job, job_id)
             return ClaimedJob(job.id, job.episode_id, job.stage, job.attempts, worker_id)
@@ -131,44 +131,27 @@ class JobQueue:
             values["progress"] = max(0.0, min(100.0, progress))
         if message is not None:
             values["message"] = message
-        with self.db.write() as s:
-            result = s.execute(update(Job).where(*self._ours(job)).values(**values))
-            return result.rowcount == 1
+        return self._update_ours(job, **values)
 
     def complete(self, job: ClaimedJob, message: str = "done") -> bool:
-        t = now()
-        with self.db.write() as s:
-            result = s.execute(
-                update(Job)
-                .where(*self._ours(job))
-                .values(
-                    state=DONE,
-                    progress=100.0,
-                    message=message,
-                    error=None,
-                    lease_expires_at=None,
-                    finished_at=t,
-                    updated_at=t,
-                )
-            )
-            return result.rowcount == 1
+        return self._finish(job, state=DONE, progress=100.0, message=message, error=None)
 
     def fail(self, job: ClaimedJob, error: str) -> bool:
+        return self._finish(job, state=FAILED, message="failed", error=error)
+
+    def _finish(self, job: ClaimedJob, **values: object) -> bool:
         t = now()
+        return self._update_ours(job, lease_expires_at=None, finished_at=t, updated_at=t, **values)
+
+    def _update_ours(self, job: ClaimedJob, **values: object) -> bool:
+        """Write to the job only while this worker still holds it; False once it does not."""
         with self.db.write() as s:
             result = s.execute(
                 update(Job)
-                .where(*self._ours(job))
-                .values(
-                    state=FAILED,
-                    message="failed",
-                    error=error,
-                    lease_expires_at=None,
-                    finished_at=t,
-                    updated_at=t,
-                )
+                .where(Job.id == job.id, Job.state == RUNNING, Job.worker_id == job.worker_id)
+                .values(**values)
             )
-            return result.rowcount == 1
+            return rowcount(result) == 1
 
     def retry(self, job_id: int) -> None:
         with self.db.write() as s:
@@ -208,10 +191,6 @@ class JobQueue:
                 else:
                     job.state, job.message = QUEUED, "worker stopped; queued again"
         return requeued
-
-    @staticmethod
-    def _ours(job: ClaimedJob) -> tuple[object, ...]:
-        return (Job.id == job.id, Job.state == RUNNING, Job.worker_id == job.worker_id)
 
 
 def blocked() -> Exists:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from soundbite.app import Soundbite
 from soundbite.domain.secrets import hash_password, new_token, token_hash, verify_password
 from soundbite.errors import AuthRequired, InvalidInput, NotFound
+from soundbite.store.db import rowcount
 from soundbite.store.models import ApiToken, User, WebSession, as_utc, utcnow
 
 SESSION_DAYS = 30
@@ -155,8 +156,10 @@ def list_api_tokens(app: Soundbite, owner_id: int) -> list[ApiToken]:
 
 def revoke_api_token(app: Soundbite, owner_id: int, token_id: int) -> None:
     with app.db.write() as s:
-        deleted = s.execute(
-            delete(ApiToken).where(ApiToken.id == token_id, ApiToken.owner_id == owner_id)
-        ).rowcount
+        deleted = rowcount(
+            s.execute(
+                delete(ApiToken).where(ApiToken.id == token_id, ApiToken.owner_id == owner_id)
+            )
+        )
     if not deleted:
         raise NotFound(f"no API token {token_id}")

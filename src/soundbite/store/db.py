@@ -89,3 +89,8 @@ def _make_engine(url: str, pool: PoolOptions) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def rowcount(result: object) -> int:
+    """Rows an UPDATE or DELETE touched (CursorResult at run time; typed only as Result)."""
+    return int(getattr(result, "rowcount", 0))

@@ -231,5 +231,5 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
 
 
-from soundbite.store import insight_models  # noqa: E402,F401  (registers the insight tables)
-from soundbite.store import clip_models  # noqa: E402,F401  (registers the clip tables)
+# the other table modules import Base from here; importing them back registers their tables
+from soundbite.store import clip_models, insight_models  # noqa: E402, F401
