@@ -52,6 +52,17 @@ def handle_errors(fn: F) -> F:
         except SoundbiteError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            # a bug or a broken environment: one line for the user, the traceback in the log
+            logging.getLogger("soundbite").debug("unexpected error", exc_info=True)
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0][:300]}\n"
+                "(run with SOUNDBITE_LOG_LEVEL=debug for the traceback)",
+                err=True,
+            )
+            sys.exit(70)
 
     return wrapper  # type: ignore[return-value]
 
