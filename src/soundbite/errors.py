@@ -14,6 +14,8 @@ re-worded on the way out.
     │   └── FetchRefused        422  the URL is not allowed
     ├── NotFound                404
     ├── Conflict                409  the state does not allow it (retrying a running job)
+    ├── StorageUnavailable      503  the blob store did not answer, after retries
+    ├── StorageMisconfigured    500  the blob store refused us (credentials, bucket)
     ├── AuthRequired            401
     ├── Forbidden               403
     └── ModelError              500  the speech model is missing or corrupt
@@ -86,3 +88,17 @@ class Forbidden(SoundbiteError):
 class ModelError(SoundbiteError):
     status_code = 500
     exit_code = 7
+
+
+class StorageUnavailable(SoundbiteError):
+    """The blob store did not answer (after retries): try again shortly."""
+
+    status_code = 503
+    exit_code = 8
+
+
+class StorageMisconfigured(SoundbiteError):
+    """The blob store refused us (credentials, bucket): an operator must fix the settings."""
+
+    status_code = 500
+    exit_code = 8

@@ -38,7 +38,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from soundbite.errors import NotFound, SoundbiteError
+from soundbite.errors import NotFound, StorageMisconfigured, StorageUnavailable
 from soundbite.store.blobs.base import CHUNK, BlobStorage
 
 MIB = 1024 * 1024
@@ -48,20 +48,6 @@ MAX_WINDOW = 8 * MIB
 EVICT_GRACE_S = 120.0
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _TRANSIENT = {"SlowDown", "ServiceUnavailable", "RequestTimeout", "InternalError", "503", "500"}
-
-
-class StorageUnavailable(SoundbiteError):
-    """The blob store did not answer (after retries): try again shortly. HTTP 503."""
-
-    status_code = 503
-    exit_code = 8
-
-
-class StorageMisconfigured(SoundbiteError):
-    """The blob store refused us (credentials, bucket): an operator must fix the settings."""
-
-    status_code = 500
-    exit_code = 8
 
 
 @dataclass(frozen=True, slots=True)
