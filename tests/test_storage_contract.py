@@ -246,12 +246,23 @@ def test_an_unreachable_store_fails_clearly_after_retries(tmp_path: Path) -> Non
 # --- the API suite, unchanged, on S3 ------------------------------------------------------
 
 
-def test_the_episode_api_suite_passes_on_s3_storage(seaweedfs: SeaweedFS) -> None:  # noqa: F811
-    """tests/test_web_episodes.py again, with every app's media in S3 (SQLite and PostgreSQL)."""
+API_SUITE = [
+    "tests/test_web_episodes.py",
+    "tests/test_web_auth.py",
+    "tests/test_web_ranges.py",
+    "tests/test_clip_api.py",
+    "tests/test_share_pages.py",
+    "tests/test_search.py",
+]
+
+
+def test_the_api_suite_passes_on_s3_storage(seaweedfs: SeaweedFS) -> None:  # noqa: F811
+    """The episode, auth, media, clip, share and search API tests again, with every app's
+    media in S3 (on SQLite and PostgreSQL)."""
     from tests.scaleout.api_suite import run
 
     prefix = f"suite-{secrets.token_hex(4)}"
-    result = run(["tests/test_web_episodes.py"], seaweedfs.endpoint, prefix)
+    result = run(API_SUITE, seaweedfs.endpoint, prefix)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "failed" not in result.stdout
     # ... and the media really went to the bucket
