@@ -27,9 +27,9 @@ from sqlalchemy import select
 from soundbite.app import Soundbite
 from soundbite.domain.transcript import Segment, Transcript, Word
 from soundbite.jobs.pipeline import ANALYZE, INDEX
-from soundbite.jobs.worker import WorkerPool
 from soundbite.store.models import Episode, Job, Podcast
 from soundbite.store.transcripts import save_transcript
+from tests.pipeline_support import run_pipeline
 
 DATA = Path(__file__).parent / "data" / "insight"
 LABELS = json.loads((DATA / "labels.json").read_text())
@@ -226,7 +226,7 @@ def process(app: Soundbite, *episode_ids: int) -> None:
     """Run the analyze and index stages for these episodes, as the worker pool does."""
     for episode_id in episode_ids:
         app.queue.enqueue(episode_id, [ANALYZE, INDEX])
-    WorkerPool(app, 0).run_until_idle()
+    run_pipeline(app)
     with app.db.read() as s:
         failed = s.scalars(select(Job).where(Job.state != "done")).all()
     assert not failed, [(j.stage, j.state, j.error) for j in failed]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import secrets
 import time
 import wave
 from pathlib import Path
@@ -243,32 +242,7 @@ def test_an_unreachable_store_fails_clearly_after_retries(tmp_path: Path) -> Non
     assert StorageUnavailable.status_code == 503
 
 
-# --- the API suite, unchanged, on S3 ------------------------------------------------------
-
-
-API_SUITE = [
-    "tests/test_web_episodes.py",
-    "tests/test_web_auth.py",
-    "tests/test_web_ranges.py",
-    "tests/test_clip_api.py",
-    "tests/test_share_pages.py",
-    "tests/test_search.py",
-]
-
-
-def test_the_api_suite_passes_on_s3_storage(seaweedfs: SeaweedFS) -> None:  # noqa: F811
-    """The episode, auth, media, clip, share and search API tests again, with every app's
-    media in S3 (on SQLite and PostgreSQL)."""
-    from tests.scaleout.api_suite import run
-
-    prefix = f"suite-{secrets.token_hex(4)}"
-    result = run(API_SUITE, seaweedfs.endpoint, prefix)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout and "failed" not in result.stdout
-    # ... and the media really went to the bucket
-    probe = S3Storage(s3_options(seaweedfs.endpoint, BUCKET, Path("/nonexistent")))
-    listed = probe.client.list_objects_v2(Bucket=BUCKET, Prefix=prefix + "/", MaxKeys=5)
-    assert listed.get("KeyCount", 0) > 0
+# --- media delivery -----------------------------------------------------------------
 
 
 def test_media_can_be_delivered_by_presigned_redirect(

@@ -14,13 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from soundbite.app import Soundbite
-from soundbite.domain.progress import ProgressFn
-from soundbite.errors import MediaError
 from soundbite.jobs.pipeline import stages_for
-from soundbite.jobs.stages import PEAKS_PER_SECOND, STAGES, peaks_key
-from soundbite.jobs.worker import WorkerPool
+from soundbite.jobs.stages import PEAKS_PER_SECOND, peaks_key
 from soundbite.store.accounts import ensure_owner
+from soundbite.store.blobs import media_key
 from tests.conftest import make_settings
+from tests.pipeline_support import run_pipeline
 from tests.test_web_support import (
     BAD_MEDIA,
     SPEECH,
@@ -54,7 +53,7 @@ def test_upload_is_transcribed_and_drawn(app: Soundbite, client: TestClient) -> 
     assert [s["stage"] for s in episode["stages"]] == stages
     assert episode["transcript_urls"] == {} and episode["peaks_url"] is None
 
-    assert WorkerPool(app, 0).run_until_idle() == len(stages)
+    assert run_pipeline(app) == len(stages)
     episode = client.get(f"/api/episodes/{episode['id']}").json()
     assert episode["status"] == "ready", episode["stages"]
     assert all(s["state"] == "done" and s["progress"] == 100 for s in episode["stages"])
@@ -104,7 +103,7 @@ def test_upload_with_a_transcript_keeps_it(app: Soundbite, client: TestClient) -
     assert "confused complaint" in txt and "wizard" in txt
 
     # the transcribe stage keeps it: no model needed
-    assert WorkerPool(app, 0).run_until_idle() == len(stages_for(needs_download=False))
+    assert run_pipeline(app) == len(stages_for(needs_download=False))
     episode = client.get(f"/api/episodes/{episode['id']}").json()
     assert episode["status"] == "ready"
     messages = {s["stage"]: s["message"] for s in episode["stages"]}
@@ -158,19 +157,23 @@ def test_oversized_uploads_are_refused(tmp_path: Path, database_url: str) -> Non
         sb.close()
 
 
-def _failing_probe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
-    raise MediaError("could not decode any audio")
-
-
-def test_job_listing_and_retry(app: Soundbite, client: TestClient) -> None:
-    episode = upload(client).json()
+def test_a_failed_stage_is_listed_and_a_retry_runs_it_again(
+    app: Soundbite, client: TestClient
+) -> None:
+    """A stage that fails for real (its media went missing from the store) can be retried
+    once the cause is fixed, and then the episode finishes."""
+    episode = upload(client, transcript=("words.vtt", VTT, "text/vtt")).json()
     probe_job = episode["stages"][0]
     assert client.post(f"/api/jobs/{probe_job['id']}/retry").status_code == 409  # queued
+    media = media_key(episode["media_sha256"])
+    kept = app.storage.get_bytes(media)
+    app.storage.delete(media)
 
-    WorkerPool(app, 0, registry={**STAGES, "probe": _failing_probe}).run_until_idle()
+    run_pipeline(app)
     episode = client.get(f"/api/episodes/{episode['id']}").json()
     assert episode["status"] == "failed"
-    assert episode["stages"][0]["error"] == "could not decode any audio"
+    assert "missing from the store" in episode["stages"][0]["error"]
+    assert [s["state"] for s in episode["stages"][1:]] == ["queued"] * (len(episode["stages"]) - 1)
     failed = client.get("/api/jobs", params={"state": "failed"}).json()
     assert [j["id"] for j in failed] == [probe_job["id"]]
     listed = client.get("/api/jobs", params={"episode_id": episode["id"]}).json()
@@ -178,12 +181,26 @@ def test_job_listing_and_retry(app: Soundbite, client: TestClient) -> None:
     assert client.get("/api/jobs", params={"episode_id": episode["id"] + 1}).json() == []
     assert client.get("/api/jobs", params={"state": "bogus"}).status_code == 422
 
+    app.storage.put_bytes(media, kept)
     r = client.post(f"/api/jobs/{probe_job['id']}/retry")
     assert r.status_code == 200 and r.json()["state"] == "queued"
-    assert client.post(f"/api/jobs/{probe_job['id']}/retry").status_code == 409
-    assert app.queue.claim("test-worker", ["probe"]) is not None
+    assert run_pipeline(app) == len(stages_for(needs_download=False))
+    episode = client.get(f"/api/episodes/{episode['id']}").json()
+    assert episode["status"] == "ready", episode["stages"]
+    assert episode["stages"][0]["attempts"] == 2 and episode["stages"][0]["error"] is None
+
+
+def test_only_a_finished_job_can_be_retried(app: Soundbite, client: TestClient) -> None:
+    probe_job = upload(client).json()["stages"][0]
+    r = client.post(f"/api/jobs/{probe_job['id']}/retry")
+    assert r.status_code == 409 and "queued" in r.json()["detail"]
+    job = app.queue.claim("test-worker", ["probe"])
+    assert job is not None and job.id == probe_job["id"]
     r = client.post(f"/api/jobs/{probe_job['id']}/retry")
     assert r.status_code == 409 and "running" in r.json()["detail"]
+    assert app.queue.fail(job, "gave up")
+    r = client.post(f"/api/jobs/{probe_job['id']}/retry")
+    assert r.status_code == 200 and r.json()["state"] == "queued"
     assert client.post("/api/jobs/999999/retry").status_code == 404
 
 

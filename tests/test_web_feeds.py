@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from soundbite.app import Soundbite
-from soundbite.jobs.worker import WorkerPool
 from soundbite.store.accounts import ensure_owner
 from tests.conftest import make_settings
+from tests.pipeline_support import run_pipeline
 from tests.test_web_support import SPEECH, make_client, row_counts, sign_in
 
 
@@ -89,7 +89,7 @@ def test_feed_on_a_private_network_when_allowed(
         episode_id = added["new_episode_ids"][0]
 
         # everything but transcription, which another test covers
-        ran = WorkerPool(sb, 0, stages=["fetch", "probe", "peaks"]).run_until_idle()
+        ran = run_pipeline(sb, stages=["fetch", "probe", "peaks"])
         assert ran == 3
         episode = client.get(f"/api/episodes/{episode_id}").json()
         sha = hashlib.sha256(SPEECH.read_bytes()).hexdigest()

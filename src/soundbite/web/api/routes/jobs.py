@@ -39,6 +39,9 @@ def retry_job(job_id: int, sb: SoundbiteDep, user: CurrentUser, wake: Wake) -> J
     """Queue a finished (failed or done) job again."""
     require_editor(user, views.job_owner_id(sb, job_id))
     sb.queue.retry(job_id)
-    wake()
+    # read before waking: the answer is the retry's outcome ("queued"), not whatever a
+    # fast worker elsewhere has made of the job since
     with sb.db.read() as s:
-        return JobPublic.model_validate(s.get_one(Job, job_id))
+        queued = JobPublic.model_validate(s.get_one(Job, job_id))
+    wake()
+    return queued
