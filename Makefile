@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/segmentation.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/highlights.py
+	$(BIN)/python bench/s3_render.py
 
 ## the scale-out benchmark (bench/load.py): two web processes on PostgreSQL + S3 against the
 ## embedded mode, and episodes through two workers, one worker and embedded; loopback only

@@ -48,8 +48,8 @@ def _source_artwork(app: Soundbite, view: ClipView) -> bytes | None:
         except SoundbiteError as exc:
             log.info("artwork %s not fetched for a card: %s", url, exc.message)
     if view.media_sha256 and app.storage.exists(media_key(view.media_sha256)):
-        with app.storage.local_path(media_key(view.media_sha256)) as path:
-            return embedded_artwork(path)
+        with app.storage.decodable(media_key(view.media_sha256)) as src:
+            return embedded_artwork(src)
     return None
 
 

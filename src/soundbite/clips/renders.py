@@ -316,7 +316,7 @@ class RenderCache:
         os.close(fd)
         out = Path(name)
         try:
-            with self.app.storage.local_path(media_key(job.media_sha256)) as src:
+            with self.app.storage.decodable(media_key(job.media_sha256)) as src:
                 if job.profile.format == "mp3":
                     flight.growing(out)
                 render_clip(

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+# What an in-process decoder (PyAV) reads: a file on this machine, or a seekable stream of one
+MediaSource = Path | BinaryIO
 
 
 @dataclass(frozen=True, slots=True)

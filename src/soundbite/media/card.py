@@ -15,12 +15,12 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import av
 import av.error
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
+from soundbite.domain.media import MediaSource
 from soundbite.errors import MediaError
 from soundbite.media.probe import open_media
 
@@ -91,10 +91,10 @@ def artwork_jpeg(data: bytes | None, name: str, size: int = 600) -> bytes:
     return out.getvalue()
 
 
-def embedded_artwork(path: Path) -> bytes | None:
+def embedded_artwork(src: MediaSource) -> bytes | None:
     """The cover picture inside a media file (an MP3's APIC frame, an M4A's covr), if any."""
     try:
-        with open_media(path) as container:
+        with open_media(src) as container:
             for stream in container.streams.video:
                 if stream.disposition & av.stream.Disposition.attached_pic:
                     for packet in container.demux(stream):

@@ -31,7 +31,7 @@ import av.error
 import av.packet
 import av.stream
 
-from soundbite.domain.media import MediaInfo
+from soundbite.domain.media import MediaInfo, MediaSource
 from soundbite.errors import MediaError, TooLarge
 from soundbite.media.ffmpeg import MEDIA_DEMUXERS
 
@@ -43,11 +43,15 @@ DECODE_BUDGET_PACKETS = 400
 MAX_ERROR_RATE = 2 / 3
 
 
-def open_media(path: Path) -> av.container.InputContainer:
-    """Open a stored file with PyAV, refusing the same demuxers and protocols as media/ffmpeg.py."""
+def open_media(src: MediaSource) -> av.container.InputContainer:
+    """Open a stored file (or a seekable stream of one) with PyAV, refusing the same demuxers
+    and protocols as media/ffmpeg.py."""
     options = {"format_whitelist": MEDIA_DEMUXERS, "protocol_whitelist": "file"}
     try:
-        return av.open(str(path.resolve()), container_options=options)
+        if isinstance(src, Path):
+            return av.open(str(src.resolve()), container_options=options)
+        src.seek(0)  # the same stream may be opened again (a render probes, then decodes)
+        return av.open(src, "r", container_options={"format_whitelist": MEDIA_DEMUXERS})
     except (FileNotFoundError, PermissionError):
         raise  # our storage is broken, not the user's file
     except av.error.InvalidDataError as e:

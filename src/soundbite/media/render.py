@@ -4,7 +4,9 @@ Why this shape (measured in ``bench/clips.py`` on a 60 s span of a 60-minute MP3
 
 - Decode only the span, in-process, with PyAV: seek to half a second before it (the preroll
   that MP3, AAC and Opus decoders need to rebuild their state, thrown away), then trim to the
-  exact sample using frame timestamps. The ffmpeg binary's ``-ss`` would also work, but the
+  exact sample using frame timestamps. The source may be a seekable stream as well as a file:
+  on S3 that means ranged reads of the windows the demuxer seeks to, not a download of the
+  episode. The ffmpeg binary's ``-ss`` would also work, but the
   loudness gain has to be known before the first sample is encoded, so we need the PCM in hand
   anyway, and decoding it twice (once to measure, once to encode) would double that cost.
 - VBR MP3 is the format whose seeking could guess (its Xing table of contents places a time at
@@ -38,6 +40,7 @@ import av.error
 import av.filter
 import numpy as np
 
+from soundbite.domain.media import MediaSource
 from soundbite.errors import MediaError
 from soundbite.media.ffmpeg import ffmpeg_command, last_error_line
 from soundbite.media.loudness import Target, integrated_loudness, normalise
@@ -102,7 +105,7 @@ class RenderResult:
 
 
 def render_clip(
-    src: Path,
+    src: MediaSource,
     start_ms: int,
     end_ms: int,
     out: Path,
@@ -131,7 +134,7 @@ def render_clip(
     return RenderResult(pcm.samples.shape[1], rate, channels, loudness, gain, limited)
 
 
-def _output_format(src: Path) -> tuple[int, int]:
+def _output_format(src: MediaSource) -> tuple[int, int]:
     with open_media(src) as container:
         ctx = audio_stream(container).codec_context
         rate, channels = ctx.sample_rate, ctx.channels
@@ -186,7 +189,7 @@ def _feed(
     on_output()
 
 
-def decode_span(src: Path, start_ms: int, end_ms: int, *, channels: int = 2) -> Pcm:
+def decode_span(src: MediaSource, start_ms: int, end_ms: int, *, channels: int = 2) -> Pcm:
     """Samples start_ms..end_ms of the first audio stream, as float32 (at most `channels`).
 
     Positions count from the first sample a decoder outputs, as every player and the
@@ -223,7 +226,7 @@ def decode_span(src: Path, start_ms: int, end_ms: int, *, channels: int = 2) -> 
     return Pcm(np.ascontiguousarray(pcm[:, skip : skip + want]), rate)
 
 
-def _decode_from_start(src: Path, start_ms: int, end_ms: int, channels: int) -> Pcm:
+def _decode_from_start(src: MediaSource, start_ms: int, end_ms: int, channels: int) -> Pcm:
     with open_media(src) as container:
         stream = audio_stream(container)
         parts, taken, rate = [], 0, stream.codec_context.sample_rate

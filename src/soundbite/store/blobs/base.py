@@ -15,6 +15,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
 
+from soundbite.domain.media import MediaSource
+
 CHUNK = 1024 * 1024
 
 
@@ -52,6 +54,11 @@ class BlobStorage(ABC):
     @abstractmethod
     def local_path(self, key: str) -> AbstractContextManager[Path]:
         """A path on this machine holding the blob, for tools that need a file (ffmpeg, PyAV)."""
+
+    def decodable(self, key: str) -> AbstractContextManager[MediaSource]:
+        """The blob for a decoder that seeks to what it needs (a clip render): a local path
+        where the blob is on this machine, else a seekable stream (S3 ranged reads)."""
+        return self.local_path(key)
 
     @abstractmethod
     def exists(self, key: str) -> bool: ...

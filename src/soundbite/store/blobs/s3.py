@@ -38,6 +38,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from soundbite.domain.media import MediaSource
 from soundbite.errors import NotFound, StorageMisconfigured, StorageUnavailable
 from soundbite.store.blobs.base import CHUNK, BlobStorage
 
@@ -200,6 +201,19 @@ class S3Storage(BlobStorage):
             raise
         self._evict(keep=path)
         yield path
+
+    @contextmanager
+    def decodable(self, key: str) -> Iterator[MediaSource]:
+        # A render seeks to its span: with an index (MP4, FLAC, WAV, Ogg) that is a few
+        # windows of the object, not the episode. MP3 has no index, so its demuxer reads from
+        # the start to the span's end: still never more than a download.
+        path = self._cache_path(key)
+        if path.exists():
+            os.utime(path)
+            yield path
+            return
+        with self.open(key) as stream:
+            yield stream
 
     def exists(self, key: str) -> bool:
         try:
