@@ -7,7 +7,7 @@
    figure is the pipeline's own cost; Whisper's is `soundbite bench`'s RTF) through the
    embedded worker threads, one Celery worker and two. Episodes per minute.
 
-    python bench/load.py                      # defaults: 200 clients × 15 s, 200 episodes
+    python bench/load.py                      # defaults: 200 clients × 15 s, 1,000 episodes
     python bench/load.py --clients 50 --seconds 5 --episodes 40
 
 Every server is started here on free loopback ports and stopped at the end; PostgreSQL is
@@ -84,7 +84,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=200)
     p.add_argument("--seconds", type=float, default=15)
     p.add_argument("--max-requests", type=int, default=100_000)
-    p.add_argument("--episodes", type=int, default=200)
+    p.add_argument("--episodes", type=int, default=1000)
     p.add_argument("--max-pipeline-seconds", type=float, default=600)
     p.add_argument("--parts", nargs="+", default=["web", "pipeline"])
     return p
