@@ -9,6 +9,7 @@ depths it reports are real), on SQLite and PostgreSQL; the end-to-end tests run 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from soundbite.app import Soundbite
+from soundbite.clips.renders import render_cache
 from soundbite.ingest.library import add_media_file
 from soundbite.jobs.celery_app import make_celery
 from soundbite.jobs.dispatch import CeleryDispatcher, runnable_jobs
@@ -27,12 +29,14 @@ from soundbite.jobs.stages import STAGES
 from soundbite.jobs.worker import WorkerPool
 from soundbite.settings import Settings
 from soundbite.speech.formats import parse_transcript
+from soundbite.store.clip_models import ClipRender
 from soundbite.store.models import Base, Job
 from tests.conftest import make_settings
 from tests.scaleout.fixtures import s3_settings, seaweedfs  # noqa: F401
 from tests.scaleout.pipeline import (
     SPEECH,
     VTT,
+    jobs,
     owner,
     transcripts_of,
     wait_for_jobs,
@@ -40,7 +44,9 @@ from tests.scaleout.pipeline import (
 )
 from tests.scaleout.processes import celery_worker, drop_schema, fresh_schema
 from tests.scaleout.services import Redis, SeaweedFS
+from tests.test_clip_support import add_sonnet
 from tests.test_queue import make_episode
+from tests.test_web_support import make_client, sign_in
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -205,6 +211,63 @@ def test_celery_workers_run_the_pipeline(
             redis.stop()
         else:
             _delete_queues(broker_url, prefix)
+        drop_schema(admin, schema)
+
+
+def test_a_render_worker_prerenders_new_clips(
+    tmp_path: Path,
+    postgres_server: str,
+    seaweedfs: SeaweedFS,  # noqa: F811
+) -> None:
+    """With a broker, a new clip's render goes to the `render` queue: a worker serving that
+    queue alone renders it before anyone plays it, and the web process serves the stored file."""
+    schema = f"sbren_{secrets.token_hex(5)}"
+    url, admin = fresh_schema(postgres_server, schema)
+    redis = Redis(tmp_path / "redis")
+    settings = make_settings(
+        tmp_path / "data",
+        url,
+        broker_url=redis.url,
+        broker_queue_prefix=f"t{secrets.token_hex(4)}-",
+        **s3_settings(seaweedfs.endpoint),
+    )
+    worker = None
+    try:
+        redis.start()
+        sb = Soundbite.from_settings(settings)
+        episode_id = add_sonnet(sb, owner(sb))  # its pipeline jobs wait: no stage worker runs
+        client = make_client(sb)
+        sign_in(client)
+        r = client.post(
+            "/api/clips", json={"episode_id": episode_id, "start_ms": 0, "end_ms": 8000}
+        )
+        assert r.status_code == 201, r.text
+        assert render_cache(sb).encodes == 0  # sent to the queue, not started here
+        worker = celery_worker(
+            worker_settings(settings, tmp_path), tmp_path / "render.log", queues="render"
+        )
+
+        def rendered() -> ClipRender | None:
+            with sb.db.read() as s:
+                row = s.scalars(sa.select(ClipRender).where(ClipRender.state == "done")).first()
+                return row
+
+        deadline = time.monotonic() + 60
+        while (row := rendered()) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert row is not None, worker.tail()
+        assert int(row.holder.split(":")[1]) in worker.pids()  # the worker's process rendered it
+        audio = client.get(r.json()["audio_url"])
+        assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+        assert int(audio.headers["content-length"]) == row.size
+        assert render_cache(sb).encodes == 0
+        assert [j.state for j in jobs(sb)] == ["queued"] * len(jobs(sb))  # no stage ran
+        render_cache(sb).close()
+        sb.close()
+    finally:
+        if worker:
+            worker.kill()
+        redis.stop()
         drop_schema(admin, schema)
 
 

@@ -131,3 +131,15 @@ def test_malformed_feed_file_is_refused_and_stores_nothing(run, name: str, tmp_p
     assert result.exit_code == 2 and "error: " in result.stderr
     with run.app().db.read() as s:
         assert s.scalar(select(func.count()).select_from(Podcast)) == 0
+
+
+@pytest.mark.parametrize(
+    ("queues", "message"),
+    [
+        ("bogus", "the queues are fetch, probe, peaks, transcribe, analyze, index, render"),
+        ("render", "the render queue needs SOUNDBITE_BROKER_URL"),
+    ],
+)
+def test_worker_refuses_queues_it_cannot_serve(run, queues: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    result = run("worker", "--queues", queues)
+    assert result.exit_code == 2 and message in result.stderr

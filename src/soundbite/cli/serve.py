@@ -64,8 +64,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     "--stages",
     "queues",
     default=None,
-    help="Only these stages, comma-separated (e.g. transcribe, or fetch,probe,peaks,analyze,"
-    "index). Default: all.",
+    help="Only these queues, comma-separated: pipeline stages (fetch, probe, peaks, transcribe, "
+    "analyze, index) and, with a broker, render (clip pre-renders). Default: all.",
 )
 @click.option(
     "--pool",
@@ -83,22 +83,30 @@ def worker(
 ) -> None:
     """Run pipeline workers without the web server (same job table as `serve`).
 
-    With SOUNDBITE_BROKER_URL set this is a Celery worker consuming the stage queues;
-    otherwise worker threads poll the job table directly.
+    With SOUNDBITE_BROKER_URL set this is a Celery worker consuming the stage queues and the
+    render queue; otherwise worker threads poll the job table directly.
     """
+    from soundbite.jobs.dispatch import RENDER_QUEUE
     from soundbite.jobs.pipeline import STEPS
 
-    stages = [q.strip() for q in queues.split(",") if q.strip()] if queues else list(STEPS)
-    unknown = sorted(set(stages) - set(STEPS))
+    known = [*STEPS, RENDER_QUEUE]
+    chosen = [q.strip() for q in queues.split(",") if q.strip()] if queues else known
+    unknown = sorted(set(chosen) - set(known))
     if unknown:
-        # clip renders are not pipeline jobs: they run on demand in the web processes
         raise click.BadParameter(
-            f"unknown queue(s) {', '.join(unknown)}; the queues are {', '.join(STEPS)}",
+            f"unknown queue(s) {', '.join(unknown)}; the queues are {', '.join(known)}",
             param_hint="--queues",
         )
     if ctx.settings.broker_url:
-        _celery_worker(ctx, stages, threads, celery_pool, name)
+        _celery_worker(ctx, chosen, threads, celery_pool, name)
         return
+    # without a broker nothing sends renders anywhere: `serve` renders clips itself
+    stages = [q for q in chosen if q != RENDER_QUEUE]
+    if queues and RENDER_QUEUE in chosen:
+        note = "the render queue needs SOUNDBITE_BROKER_URL; without one, `soundbite serve` renders"
+        if not stages:
+            raise click.BadParameter(note, param_hint="--queues")
+        click.echo(f"note: {note} (ignoring it here)", err=True)
     from soundbite.jobs.worker import WorkerPool
 
     pool = WorkerPool(ctx.app, threads, stages=stages if queues else None)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import tempfile
@@ -44,6 +45,7 @@ from sqlalchemy.exc import IntegrityError
 
 from soundbite.app import Soundbite
 from soundbite.errors import MediaError
+from soundbite.jobs.dispatch import CeleryDispatcher
 from soundbite.jobs.queue import worker_identity
 from soundbite.media.render import RenderProfile, mp3_header_frame_length, render_clip
 from soundbite.store.blobs import media_key
@@ -337,6 +339,21 @@ class RenderCache:
 
 _caches: dict[int, RenderCache] = {}
 _caches_lock = threading.Lock()
+
+
+def prerender(app: Soundbite, job: RenderJob) -> None:
+    """Start rendering a new clip before anyone plays it: on a worker's ``render`` queue when
+    the app has a broker (web processes keep their CPU for requests), else in this process."""
+    if isinstance(app.dispatcher, CeleryDispatcher):
+        render = {
+            "media_sha256": job.media_sha256,
+            "start_ms": job.start_ms,
+            "end_ms": job.end_ms,
+            "profile": dataclasses.asdict(job.profile),
+        }
+        if app.dispatcher.send_render(render):
+            return
+    render_cache(app).start(job)
 
 
 def render_cache(app: Soundbite) -> RenderCache:

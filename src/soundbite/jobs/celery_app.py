@@ -9,7 +9,7 @@ Settings and why:
 - ``worker_prefetch_multiplier = 1``: a worker holds one message per process. A transcription
   can take an hour; prefetching more would strand jobs behind it while other hosts idle.
 - One queue per stage, named after it: ``soundbite worker --queues transcribe`` on GPU hosts,
-  the other stages on CPU hosts near the web tier.
+  the other stages on CPU hosts near the web tier; and a ``render`` queue for clip pre-renders.
 
 The task claims *its* job id in the table (``JobQueue.claim_job``); a message for a job that
 is done, running elsewhere or blocked is dropped. So broker redeliveries and the reconciler's
@@ -30,7 +30,7 @@ from celery.signals import worker_process_init
 from kombu import Exchange, Queue
 
 from soundbite.app import Soundbite
-from soundbite.jobs.dispatch import TASK_NAME
+from soundbite.jobs.dispatch import RENDER_QUEUE, RENDER_TASK, TASK_NAME
 from soundbite.jobs.pipeline import STEPS
 from soundbite.jobs.queue import worker_identity
 from soundbite.settings import Settings
@@ -38,6 +38,7 @@ from soundbite.settings import Settings
 log = logging.getLogger(__name__)
 
 STAGES = tuple(STEPS)  # one queue each: fetch, probe, peaks, transcribe, analyze, index
+QUEUES = (*STAGES, RENDER_QUEUE)
 
 _settings: Settings | None = None
 _instances: dict[int, Soundbite] = {}  # per process id
@@ -53,7 +54,7 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_queues=[Queue(prefix + s, exchange, routing_key=prefix + s) for s in STAGES],
+        task_queues=[Queue(prefix + q, exchange, routing_key=prefix + q) for q in QUEUES],
         task_default_queue=f"{prefix}transcribe",
         task_default_exchange=exchange.name,
         task_ignore_result=True,  # the job table holds results and progress
@@ -69,6 +70,7 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options={"visibility_timeout": 3600},
     )
     celery.task(name=TASK_NAME, ignore_result=True)(run_job)
+    celery.task(name=RENDER_TASK, ignore_result=True)(render_clip)
     return celery
 
 
@@ -112,6 +114,22 @@ def run_job(job_id: int) -> str:
     WorkerPool(sb, 0).run_job(job)
     sb.dispatcher.wake(job.episode_id)
     return "ran"
+
+
+def render_clip(media_sha256: str, start_ms: int, end_ms: int, profile: dict[str, Any]) -> str:
+    """Pre-render a clip (``clips.renders.prerender`` sent it); a no-op if it is stored."""
+    from soundbite.clips.renders import RenderJob, render_cache
+    from soundbite.media.render import RenderProfile
+
+    sb = worker_soundbite()
+    job = RenderJob(media_sha256, start_ms, end_ms, RenderProfile(**profile))
+    try:
+        size = render_cache(sb).render(job)
+    except Exception as exc:
+        # nobody waits on this message: the first play renders again and reports the error
+        log.warning("pre-render of %s failed: %s", job.key, exc)
+        return f"failed: {exc}"
+    return f"{size} bytes"
 
 
 def __getattr__(name: str) -> Any:

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TASK_NAME = "soundbite.run_job"
+# Clip pre-renders, on a queue of their own: workers near the web tier and the media store
+# take them, so web processes keep their CPU for requests (a first play before the worker is
+# done still renders, or waits for the render, in the web process: see clips/renders.py)
+RENDER_TASK = "soundbite.render_clip"
+RENDER_QUEUE = "render"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,17 @@ class CeleryDispatcher(Dispatcher):
                     .values(lease_expires_at=now() + self.redispatch)
                 )
         return len(sent)
+
+    def send_render(self, render: dict[str, Any]) -> bool:
+        """Queue a clip pre-render; False when the broker cannot take it (the caller renders
+        locally instead). Renders are not job rows: the render table already makes them
+        once-only, and one that never happens here happens on first play."""
+        try:
+            self.celery.send_task(RENDER_TASK, kwargs=render, queue=self.prefix + RENDER_QUEUE)
+        except Exception as exc:
+            log.warning("broker unavailable (%s); rendering in this process", exc)
+            return False
+        return True
 
     def queue_depth(self, stage: str) -> int | None:
         """Messages waiting in a stage's broker queue, or None when the broker cannot say."""

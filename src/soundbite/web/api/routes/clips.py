@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse
 from soundbite.clips import events, service
 from soundbite.clips.export import soundbites_xml
 from soundbite.clips.links import render_job
-from soundbite.clips.renders import render_cache
+from soundbite.clips.renders import prerender
 from soundbite.errors import Forbidden
 from soundbite.web.api.clip_schemas import (
     ClipCreate,
@@ -45,11 +45,12 @@ def create_clip(
     """Make a clip: its span is checked and snapped at once and the share link is live.
 
     The audio is rendered on first request (and, with `clip_prerender`, started right now in
-    the background): this call never waits for it.
+    the background, or on a worker's `render` queue in the scale-out mode): this call never
+    waits for it.
     """
     view = service.create_clip(sb, user, **body.model_dump())
     if sb.settings.clip_prerender and view.media_sha256:
-        render_cache(sb).start(render_job(view, sb.settings, "mp3"))
+        prerender(sb, render_job(view, sb.settings, "mp3"))
     return clip_public(view, public_base(request, sb.settings), sb.settings)
 
 
