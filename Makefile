@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 
 APP_BUILD := src/soundbite/web/static/app/index.html
 APP_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
-	frontend/vite.config.ts frontend/tsconfig.json
+	frontend/vite.config.ts frontend/tsconfig.json frontend/copy-vendor.mjs
 
 install: $(VENV)/.installed $(APP_BUILD)
 

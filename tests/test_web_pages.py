@@ -93,3 +93,16 @@ def test_public_library_opens_without_sign_in(tmp_path: Path, database_url: str)
         assert page.status_code == 200 and _config(page.text)["public_library"] is True
     finally:
         sb.close()
+
+
+def test_api_docs_load_only_from_this_server(app: Soundbite) -> None:
+    """/docs must work on a server without internet: no CDN, and every asset it names is ours."""
+    client = make_client(app)
+    page = client.get("/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page.text)
+    assets += re.findall(r"""url:\s*['"]([^'"]+)['"]""", page.text)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    assert client.get("/redoc").status_code == 404  # ReDoc would come from a CDN

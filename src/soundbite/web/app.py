@@ -25,7 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from soundbite.app import Soundbite
 from soundbite.errors import AuthRequired, SoundbiteError
 from soundbite.jobs.worker import WorkerPool
-from soundbite.web import media
+from soundbite.web import api_docs, media
 from soundbite.web.api.routes import (
     auth,
     clips,
@@ -55,7 +55,13 @@ the returned `csrf_token` as `X-CSRF-Token` on writes) or use an API token from
 
 
 def create_app(sb: Soundbite, *, pool: WorkerPool | None = None) -> FastAPI:
-    app = FastAPI(title="Soundbite", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="Soundbite",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,  # api_docs.py serves /docs without a CDN
+        redoc_url=None,
+    )
     app.state.soundbite = sb
     # routes wake whatever runs the pipeline: this process's pool, or Celery (deps.get_wake)
     app.state.pool = pool if pool is not None else sb.dispatcher
@@ -67,6 +73,7 @@ def create_app(sb: Soundbite, *, pool: WorkerPool | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(media.router)
     app.include_router(account.router)
+    app.include_router(api_docs.router)
     app.include_router(app_pages.router)
     app.include_router(share.router)
     app.include_router(clip_media.router)
