@@ -7,7 +7,8 @@ M4A (AAC 128 kbit/s, +faststart) are put into a SeaweedFS started here on loopba
 renders a 60 s clip (a different minute from the middle each repeat) on a host that holds no
 copy of the episode:
 
-- ours: ``storage.decodable(key)``, the render decoding straight from a ranged stream;
+- ours: ``storage.decodable(key)``, the render decoding straight from a ranged stream (an MP3
+  from the seek points its probe recorded, as the pipeline stores them);
 - anchor: ``storage.local_path(key)``, a download of the whole object (boto3's parallel
   transfer), then the same render from the file — what a render did before.
 
@@ -35,7 +36,9 @@ from tests.scaleout.services import SeaweedFS  # noqa: E402
 
 from clips import CACHE, build_episode  # noqa: E402  (bench/clips.py, beside this file)
 from soundbite.media.ffmpeg import find_ffmpeg  # noqa: E402
+from soundbite.media.probe import probe  # noqa: E402
 from soundbite.media.render import RenderProfile, render_clip  # noqa: E402
+from soundbite.media.seeking import SeekIndex, SeekPointRecorder  # noqa: E402
 from soundbite.store.blobs.s3 import S3Storage  # noqa: E402
 
 BUCKET = "soundbite-bench"
@@ -53,7 +56,7 @@ def m4a_of(mp3: Path) -> Path:
 
 
 def measure(
-    endpoint: str, key: str, start_ms: int, *, ranged: bool, work: Path
+    endpoint: str, key: str, start_ms: int, *, ranged: bool, work: Path, index: SeekIndex | None
 ) -> tuple[float, int]:
     """(seconds, bytes fetched) for one render on a host with an empty download cache."""
     cache = Path(tempfile.mkdtemp(dir=work, prefix="cache-"))
@@ -62,7 +65,7 @@ def measure(
     began = time.perf_counter()
     opened = storage.decodable(key) if ranged else storage.local_path(key)
     with opened as src:
-        render_clip(src, start_ms, start_ms + CLIP_MS, out, RenderProfile())
+        render_clip(src, start_ms, start_ms + CLIP_MS, out, RenderProfile(), seek_index=index)
     seconds = time.perf_counter() - began
     shutil.rmtree(cache)
     return seconds, storage.bytes_downloaded
@@ -90,6 +93,9 @@ def main() -> None:
         )
         print(head)
         for fmt, path in episodes.items():
+            points = SeekPointRecorder()  # what the probe stage stores (MP3 only)
+            probe(path, seek_points=points)
+            index = points.index()
             ours, anchor = [], []
             for i in range(args.repeat):
                 start_ms = (29 + i) * 60_000  # a new span each time, around the middle
@@ -97,7 +103,12 @@ def main() -> None:
                 pair = [True, False] if i % 2 == 0 else [False, True]
                 for ranged in pair:
                     result = measure(
-                        server.endpoint, f"media/{fmt}", start_ms, ranged=ranged, work=work
+                        server.endpoint,
+                        f"media/{fmt}",
+                        start_ms,
+                        ranged=ranged,
+                        work=work,
+                        index=index,
                     )
                     (ours if ranged else anchor).append(result)
             o_s = statistics.median(s for s, _ in ours)

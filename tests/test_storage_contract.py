@@ -20,7 +20,9 @@ import pytest
 
 from soundbite.errors import NotFound
 from soundbite.media.ffmpeg import run_ffmpeg
+from soundbite.media.probe import probe
 from soundbite.media.render import RenderProfile, render_clip
+from soundbite.media.seeking import SeekPointRecorder
 from soundbite.store.blobs import BlobStorage, LocalStorage, media_key
 from soundbite.store.blobs.s3 import MIB, S3Storage, StorageUnavailable
 from tests.scaleout.fixtures import BUCKET, s3_options, s3_storage, seaweedfs  # noqa: F401
@@ -170,34 +172,46 @@ EPISODE_ENCODINGS = {
 }
 
 
+def ten_minutes_of_speech(folder: Path, fmt: str) -> Path:
+    episode = folder / f"episode.{fmt}"
+    source = Path(__file__).parent / "data" / "web" / "librispeech_61-70968-0000.flac"
+    run_ffmpeg(["-stream_loop", "-1", "-i", source, "-t", "600", *EPISODE_ENCODINGS[fmt], episode])
+    return episode
+
+
 @pytest.mark.parametrize(
-    ("fmt", "most"),
-    # measured: 11 % for M4A and FLAC (index + 30 s span + preroll); MP3 has no index, so its
-    # demuxer reads from the start up to the span's end (48 %, the span ends at 45 %)
-    [("m4a", 0.2), ("flac", 0.2), ("mp3", 0.6)],
+    ("fmt", "seek_points", "most"),
+    # measured: 11 % for M4A, FLAC, and MP3 from its
+    # seek points; without them an MP3 is read from the start to the span's end (48 %)
+    [("m4a", False, 0.2), ("flac", False, 0.2), ("mp3", True, 0.2), ("mp3", False, 0.6)],
 )
 def test_a_clip_render_on_s3_reads_its_span_not_the_episode(
     s3_storage: S3Storage,  # noqa: F811
     tmp_path: Path,
     fmt: str,
+    seek_points: bool,
     most: float,
 ) -> None:
-    episode = tmp_path / f"episode.{fmt}"
-    source = Path(__file__).parent / "data" / "web" / "librispeech_61-70968-0000.flac"
-    run_ffmpeg(["-stream_loop", "-1", "-i", source, "-t", "600", *EPISODE_ENCODINGS[fmt], episode])
+    episode = ten_minutes_of_speech(tmp_path, fmt)
     key = f"media/ep/{fmt}"
     s3_storage.put_file(key, episode)
     size = episode.stat().st_size
+    recorder = SeekPointRecorder()
+    probe(episode, seek_points=recorder)
+    index = recorder.index()
+    assert (index is not None) == (fmt == "mp3")  # only MP3 needs them
+    if not seek_points:
+        index = None
 
     before = s3_storage.bytes_downloaded
     with s3_storage.decodable(key) as src:
         assert not isinstance(src, Path)  # nothing on this host: a ranged stream
-        render_clip(src, 240_000, 270_000, tmp_path / "from-s3.mp3", RenderProfile())
+        render_clip(src, 240_000, 270_000, tmp_path / "s3.mp3", RenderProfile(), seek_index=index)
     fetched = s3_storage.bytes_downloaded - before
     assert fetched < most * size, f"fetched {fetched} of {size} bytes"
     # the very same clip as from the whole file
-    render_clip(episode, 240_000, 270_000, tmp_path / "from-file.mp3", RenderProfile())
-    assert (tmp_path / "from-s3.mp3").read_bytes() == (tmp_path / "from-file.mp3").read_bytes()
+    render_clip(episode, 240_000, 270_000, tmp_path / "file.mp3", RenderProfile())
+    assert (tmp_path / "s3.mp3").read_bytes() == (tmp_path / "file.mp3").read_bytes()
 
     # once this host holds a copy (the pipeline downloaded it), renders read that instead
     with s3_storage.local_path(key):
@@ -297,3 +311,44 @@ def test_media_can_be_delivered_by_presigned_redirect(
         assert located.headers["content-type"] == "audio/flac"
     finally:
         sb.close()
+
+
+def test_a_web_host_renders_an_mp3_clip_from_the_probes_seek_points(
+    seaweedfs: SeaweedFS,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The probe stage (on a worker) stores the MP3's seek points; a web host that holds no
+    copy of the episode then renders a clip from a few windows of it."""
+    from soundbite.app import Soundbite
+    from soundbite.clips.renders import RenderJob, render_cache
+    from soundbite.domain.progress import no_progress
+    from soundbite.ingest.library import add_media_file
+    from soundbite.jobs.stages import STAGES, load_seek_index
+    from tests.conftest import make_settings
+    from tests.scaleout.fixtures import s3_settings
+    from tests.scaleout.pipeline import owner
+
+    episode = tmp_path / "episode.mp3"
+    source = Path(__file__).parent / "data" / "web" / "librispeech_61-70968-0000.flac"
+    run_ffmpeg(
+        ["-stream_loop", "-1", "-i", source, "-t", "600", *EPISODE_ENCODINGS["mp3"], episode]
+    )
+    s3 = s3_settings(seaweedfs.endpoint)
+    database = f"sqlite:///{tmp_path / 'soundbite.db'}"
+    worker = Soundbite.from_settings(make_settings(tmp_path / "worker", database, **s3))
+    web = Soundbite.from_settings(make_settings(tmp_path / "web", database, **s3))
+    try:
+        episode_id = add_media_file(worker, episode, owner(worker))
+        STAGES["probe"](worker, episode_id, no_progress)
+        sha = hashlib.sha256(episode.read_bytes()).hexdigest()
+        index = load_seek_index(web.storage, sha)
+        assert index is not None and len(index.points) == 120  # one per 5 s of 600 s
+
+        job = RenderJob(sha, 300_000, 330_000, RenderProfile())
+        assert render_cache(web).render(job) > 0
+        # 30 s of 600 plus two container openings and the preroll: measured 11 %
+        assert web.storage.bytes_downloaded < 0.15 * episode.stat().st_size
+        render_cache(web).close()
+    finally:
+        worker.close()
+        web.close()

@@ -47,6 +47,7 @@ from soundbite.app import Soundbite
 from soundbite.errors import MediaError
 from soundbite.jobs.dispatch import CeleryDispatcher
 from soundbite.jobs.queue import worker_identity
+from soundbite.jobs.stages import load_seek_index
 from soundbite.media.render import RenderProfile, mp3_header_frame_length, render_clip
 from soundbite.store.blobs import media_key
 from soundbite.store.blobs.base import derived_key
@@ -318,11 +319,18 @@ class RenderCache:
         os.close(fd)
         out = Path(name)
         try:
+            seek_index = load_seek_index(self.app.storage, job.media_sha256)
             with self.app.storage.decodable(media_key(job.media_sha256)) as src:
                 if job.profile.format == "mp3":
                     flight.growing(out)
                 render_clip(
-                    src, job.start_ms, job.end_ms, out, job.profile, on_output=flight.notify
+                    src,
+                    job.start_ms,
+                    job.end_ms,
+                    out,
+                    job.profile,
+                    on_output=flight.notify,
+                    seek_index=seek_index,
                 )
             with self._lock:
                 self.encodes += 1

@@ -22,10 +22,12 @@ from soundbite.jobs.analysis import run_analyze, run_index
 from soundbite.media.extract import extract_audio, needs_extraction
 from soundbite.media.peaks import compute_peaks, peaks_to_dat
 from soundbite.media.probe import probe
+from soundbite.media.seeking import VERSION as SEEK_INDEX_VERSION
+from soundbite.media.seeking import SeekIndex, SeekPointRecorder
 from soundbite.speech.formats import parse_transcript
 from soundbite.speech.transcribe import transcribe
 from soundbite.store.blobs import media_key, sha256_file
-from soundbite.store.blobs.base import derived_key
+from soundbite.store.blobs.base import BlobStorage, derived_key
 from soundbite.store.models import Episode, MediaBlob
 from soundbite.store.transcripts import save_transcript, transcript_source
 
@@ -39,6 +41,16 @@ StageFn = Callable[[Soundbite, int, ProgressFn], str]
 
 def peaks_key(sha256: str) -> str:
     return derived_key("peaks", sha256, f"{PEAKS_PER_SECOND}pps.dat")
+
+
+def seek_index_key(sha256: str) -> str:
+    return derived_key("seek", sha256, f"v{SEEK_INDEX_VERSION}.json")
+
+
+def load_seek_index(storage: BlobStorage, sha256: str) -> SeekIndex | None:
+    """The media's seek points, if its probe made any (MP3 only; media/seeking.py)."""
+    key = seek_index_key(sha256)
+    return SeekIndex.from_json(storage.get_bytes(key)) if storage.exists(key) else None
 
 
 def _episode(app: Soundbite, episode_id: int) -> Episode:
@@ -96,8 +108,14 @@ def run_fetch(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
 
 def run_probe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
     episode = _episode(app, episode_id)
-    with app.storage.local_path(media_key(_media_sha(episode))) as path:
-        info = probe(path, max_duration_ms=app.settings.max_episode_seconds * 1000)
+    sha = _media_sha(episode)
+    seek_points = SeekPointRecorder()
+    with app.storage.local_path(media_key(sha)) as path:
+        info = probe(
+            path, max_duration_ms=app.settings.max_episode_seconds * 1000, seek_points=seek_points
+        )
+    if (index := seek_points.index()) is not None:
+        app.storage.put_bytes(seek_index_key(sha), index.to_json())
     with app.db.write() as s:
         row = s.get_one(Episode, episode_id)
         row.duration_ms, row.codec = info.duration_ms, info.codec

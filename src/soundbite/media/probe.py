@@ -34,6 +34,7 @@ import av.stream
 from soundbite.domain.media import MediaInfo, MediaSource
 from soundbite.errors import MediaError, TooLarge
 from soundbite.media.ffmpeg import MEDIA_DEMUXERS
+from soundbite.media.seeking import NEEDS_SEEK_POINTS, SeekPointRecorder
 
 # Decode until this much audio came out (Opus may drop its first 1.4 s as pre-skip) ...
 DECODE_PROOF_S = 1.0
@@ -90,17 +91,26 @@ def has_video(container: av.container.InputContainer) -> bool:
     )
 
 
-def probe(path: Path, *, max_duration_ms: int | None = None) -> MediaInfo:
+def probe(
+    path: Path,
+    *,
+    max_duration_ms: int | None = None,
+    seek_points: SeekPointRecorder | None = None,
+) -> MediaInfo:
     """Facts about the audio in `path`, or MediaError saying why it is not usable audio.
 
     Raises TooLarge as soon as the audio runs past `max_duration_ms`, without reading the rest.
+    `seek_points` is fed a point every few seconds when the container needs them to seek
+    (MP3; see media/seeking.py).
     """
     if path.stat().st_size == 0:
         raise MediaError("the file is empty")
     with open_media(path) as container:
         stream = audio_stream(container)
         video = has_video(container)
-        scan = _Scan(stream, max_duration_ms)
+        if container.format.name not in NEEDS_SEEK_POINTS:
+            seek_points = None
+        scan = _Scan(stream, max_duration_ms, seek_points)
         for packet in container.demux(stream):
             scan.add(packet)
         scan.finish()
@@ -124,7 +134,12 @@ def probe(path: Path, *, max_duration_ms: int | None = None) -> MediaInfo:
 class _Scan:
     """Running totals over the demuxed packets of one audio stream, and the decode proof."""
 
-    def __init__(self, stream: av.AudioStream, max_duration_ms: int | None) -> None:
+    def __init__(
+        self,
+        stream: av.AudioStream,
+        max_duration_ms: int | None,
+        seek_points: SeekPointRecorder | None = None,
+    ) -> None:
         ctx_rate = stream.codec_context.sample_rate
         self.stream = stream
         # ffmpeg always sets a stream time base; the fallback only satisfies the type
@@ -144,6 +159,8 @@ class _Scan:
         self.sample_rate = 0
         self.channels = 0
         self.max_duration_ms = max_duration_ms
+        self.seek_points = seek_points
+        self.origin = max(stream.start_time or 0, 0)  # as decode_span counts
         self.limit_pts: int | None = None
         if max_duration_ms is not None and self.time_base:
             start = stream.start_time or 0
@@ -159,6 +176,8 @@ class _Scan:
         if pts is not None:
             if self.first_pts is None:
                 self.first_pts = pts
+            if self.seek_points is not None:
+                self.seek_points.add(float((pts - self.origin) * self.time_base), packet.pos)
             if self.end_pts is None or pts + duration > self.end_pts:
                 self.end_pts = pts + duration
                 if self.limit_pts is not None and self.end_pts > self.limit_pts:

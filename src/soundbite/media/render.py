@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal, cast
 
 import av
 import av.error
@@ -45,6 +45,7 @@ from soundbite.errors import MediaError
 from soundbite.media.ffmpeg import ffmpeg_command, last_error_line
 from soundbite.media.loudness import Target, integrated_loudness, normalise
 from soundbite.media.probe import audio_stream, open_media
+from soundbite.media.seeking import ByteView, SeekIndex
 
 PREROLL_S = 0.5
 MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -112,8 +113,13 @@ def render_clip(
     profile: RenderProfile,
     *,
     on_output: Callable[[], None] = lambda: None,
+    seek_index: SeekIndex | None = None,
 ) -> RenderResult:
-    """Cut start_ms..end_ms of `src` into `out`; raises MediaError if it cannot be decoded."""
+    """Cut start_ms..end_ms of `src` into `out`; raises MediaError if it cannot be decoded.
+
+    With a stream (not a file) and the media's `seek_index`, decoding starts at the last
+    seek point before the span instead of reading the stream from its start (MP3).
+    """
     rate, channels = _output_format(src)
     encoder = subprocess.Popen(
         ffmpeg_command(_encoder_args(profile, rate, channels, out)),
@@ -122,7 +128,7 @@ def render_clip(
         stderr=subprocess.PIPE,
     )
     try:
-        pcm = decode_span(src, start_ms, end_ms, channels=channels)
+        pcm = _decode_span_from(src, start_ms, end_ms, channels, seek_index)
         loudness = integrated_loudness(pcm.samples, pcm.rate)
         target = Target(profile.loudness_lufs, profile.ceiling_dbfs, profile.fade_ms)
         samples, gain, limited = normalise(pcm.samples, pcm.rate, loudness, target)
@@ -132,6 +138,19 @@ def render_clip(
         encoder.wait()
         raise
     return RenderResult(pcm.samples.shape[1], rate, channels, loudness, gain, limited)
+
+
+def _decode_span_from(
+    src: MediaSource, start_ms: int, end_ms: int, channels: int, seek_index: SeekIndex | None
+) -> Pcm:
+    if seek_index is not None and not isinstance(src, Path):
+        # a point before the decoder's preroll, so decode_span seeks (and flushes) within
+        # the view exactly as it would within the whole file
+        point = seek_index.before(start_ms / 1000 - 2 * PREROLL_S)
+        if point is not None:
+            view = cast(BinaryIO, ByteView(src, point.offset))
+            return decode_span(view, start_ms, end_ms, channels=channels, offset_s=point.seconds)
+    return decode_span(src, start_ms, end_ms, channels=channels)
 
 
 def _output_format(src: MediaSource) -> tuple[int, int]:
@@ -189,11 +208,15 @@ def _feed(
     on_output()
 
 
-def decode_span(src: MediaSource, start_ms: int, end_ms: int, *, channels: int = 2) -> Pcm:
+def decode_span(
+    src: MediaSource, start_ms: int, end_ms: int, *, channels: int = 2, offset_s: float = 0.0
+) -> Pcm:
     """Samples start_ms..end_ms of the first audio stream, as float32 (at most `channels`).
 
     Positions count from the first sample a decoder outputs, as every player and the
-    transcriber do (an MP3's encoder delay is already gone).
+    transcriber do (an MP3's encoder delay is already gone). ``offset_s`` is where `src`
+    begins in the media when it is a view from a seek point (``media/seeking.py``); positions
+    stay those of the whole media.
     """
     with open_media(src) as container:
         stream = audio_stream(container)
@@ -201,14 +224,17 @@ def decode_span(src: MediaSource, start_ms: int, end_ms: int, *, channels: int =
         tb = stream.time_base or Fraction(1, rate)
         origin = max(stream.start_time or 0, 0)
         start_s, end_s = start_ms / 1000, end_ms / 1000
-        if start_s > PREROLL_S:
-            container.seek(origin + int((start_s - PREROLL_S) / tb), stream=stream, backward=True)
+        local_start = start_s - offset_s
+        if local_start > PREROLL_S:
+            container.seek(
+                origin + int((local_start - PREROLL_S) / tb), stream=stream, backward=True
+            )
         chunks: list[np.ndarray] = []
         first_s: float | None = None
-        for frame in _frames(container, stream, origin + (start_s - PREROLL_S) / tb):
+        for frame in _frames(container, stream, origin + (local_start - PREROLL_S) / tb):
             if frame.pts is None:
                 raise MediaError("the audio has no timestamps to cut at")
-            t = float((frame.pts - origin) * tb)
+            t = offset_s + float((frame.pts - origin) * tb)
             if t + frame.samples / frame.sample_rate <= start_s:
                 continue
             if t >= end_s:
@@ -216,7 +242,7 @@ def decode_span(src: MediaSource, start_ms: int, end_ms: int, *, channels: int =
             if first_s is None:
                 first_s, rate = t, frame.sample_rate
                 if first_s > start_s + 0.001:  # the seek overshot: never cut late
-                    return _decode_from_start(src, start_ms, end_ms, channels)
+                    return _decode_from_start(src, start_s - offset_s, end_s - offset_s, channels)
             chunks.append(_planar(frame, channels))
     if first_s is None:
         raise MediaError("the clip's span holds no audio: it is past the end of the media")
@@ -226,7 +252,7 @@ def decode_span(src: MediaSource, start_ms: int, end_ms: int, *, channels: int =
     return Pcm(np.ascontiguousarray(pcm[:, skip : skip + want]), rate)
 
 
-def _decode_from_start(src: MediaSource, start_ms: int, end_ms: int, channels: int) -> Pcm:
+def _decode_from_start(src: MediaSource, start_s: float, end_s: float, channels: int) -> Pcm:
     with open_media(src) as container:
         stream = audio_stream(container)
         parts, taken, rate = [], 0, stream.codec_context.sample_rate
@@ -234,13 +260,10 @@ def _decode_from_start(src: MediaSource, start_ms: int, end_ms: int, channels: i
             parts.append(_planar(frame, channels))
             taken += frame.samples
             rate = frame.sample_rate
-            if taken / rate >= end_ms / 1000:
+            if taken / rate >= end_s:
                 break
     pcm = np.concatenate(parts, axis=1)
-    return Pcm(
-        np.ascontiguousarray(pcm[:, round(start_ms * rate / 1000) : round(end_ms * rate / 1000)]),
-        rate,
-    )
+    return Pcm(np.ascontiguousarray(pcm[:, round(start_s * rate) : round(end_s * rate)]), rate)
 
 
 def _frames(
