@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 from sqlalchemy.exc import IntegrityError
 
@@ -73,6 +73,14 @@ class RenderJob:
     def key(self) -> str:
         variant = f"{self.start_ms}-{self.end_ms}-{self.profile.name}"
         return derived_key("clips", self.media_sha256, variant)
+
+    def to_message(self) -> dict[str, Any]:
+        """As JSON-safe task arguments (the `render` queue's messages)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_message(cls, body: dict[str, Any]) -> RenderJob:
+        return cls(**{**body, "profile": RenderProfile(**body["profile"])})
 
 
 class Flight:
@@ -319,8 +327,12 @@ class RenderCache:
         os.close(fd)
         out = Path(name)
         try:
-            seek_index = load_seek_index(self.app.storage, job.media_sha256)
             with self.app.storage.decodable(media_key(job.media_sha256)) as src:
+                # a file on this host seeks by itself; a ranged stream of an MP3 needs points
+                streamed = not isinstance(src, Path)
+                seek_index = (
+                    load_seek_index(self.app.storage, job.media_sha256) if streamed else None
+                )
                 if job.profile.format == "mp3":
                     flight.growing(out)
                 render_clip(
@@ -352,16 +364,11 @@ _caches_lock = threading.Lock()
 def prerender(app: Soundbite, job: RenderJob) -> None:
     """Start rendering a new clip before anyone plays it: on a worker's ``render`` queue when
     the app has a broker (web processes keep their CPU for requests), else in this process."""
-    if isinstance(app.dispatcher, CeleryDispatcher):
-        render = {
-            "media_sha256": job.media_sha256,
-            "start_ms": job.start_ms,
-            "end_ms": job.end_ms,
-            "profile": dataclasses.asdict(job.profile),
-        }
-        if app.dispatcher.send_render(render):
-            return
-    render_cache(app).start(job)
+    queued = isinstance(app.dispatcher, CeleryDispatcher) and app.dispatcher.send_render(
+        job.to_message()
+    )
+    if not queued:
+        render_cache(app).start(job)
 
 
 def render_cache(app: Soundbite) -> RenderCache:

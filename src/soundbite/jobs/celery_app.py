@@ -116,13 +116,12 @@ def run_job(job_id: int) -> str:
     return "ran"
 
 
-def render_clip(media_sha256: str, start_ms: int, end_ms: int, profile: dict[str, Any]) -> str:
+def render_clip(**message: Any) -> str:
     """Pre-render a clip (``clips.renders.prerender`` sent it); a no-op if it is stored."""
     from soundbite.clips.renders import RenderJob, render_cache
-    from soundbite.media.render import RenderProfile
 
     sb = worker_soundbite()
-    job = RenderJob(media_sha256, start_ms, end_ms, RenderProfile(**profile))
+    job = RenderJob.from_message(message)
     try:
         size = render_cache(sb).render(job)
     except Exception as exc:

@@ -49,8 +49,10 @@ def seek_index_key(sha256: str) -> str:
 
 def load_seek_index(storage: BlobStorage, sha256: str) -> SeekIndex | None:
     """The media's seek points, if its probe made any (MP3 only; media/seeking.py)."""
-    key = seek_index_key(sha256)
-    return SeekIndex.from_json(storage.get_bytes(key)) if storage.exists(key) else None
+    try:
+        return SeekIndex.from_json(storage.get_bytes(seek_index_key(sha256)))
+    except NotFound:
+        return None
 
 
 def _episode(app: Soundbite, episode_id: int) -> Episode:

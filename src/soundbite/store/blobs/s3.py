@@ -182,8 +182,7 @@ class S3Storage(BlobStorage):
     @contextmanager
     def local_path(self, key: str) -> Iterator[Path]:
         path = self._cache_path(key)
-        if path.exists():
-            os.utime(path)  # most recently used
+        if self._cache_hit(path):
             yield path
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,11 +204,10 @@ class S3Storage(BlobStorage):
     @contextmanager
     def decodable(self, key: str) -> Iterator[MediaSource]:
         # A render seeks to its span: with an index (MP4, FLAC, WAV, Ogg) that is a few
-        # windows of the object, not the episode. MP3 has no index, so its demuxer reads from
-        # the start to the span's end: still never more than a download.
+        # windows of the object, not the episode; an MP3 from the seek points its probe
+        # stored (media/seeking.py)
         path = self._cache_path(key)
-        if path.exists():
-            os.utime(path)
+        if self._cache_hit(path):
             yield path
             return
         with self.open(key) as stream:
@@ -275,6 +273,13 @@ class S3Storage(BlobStorage):
 
     def _cache_path(self, key: str) -> Path:
         return self.cache_dir / self.object_key(key)
+
+    @staticmethod
+    def _cache_hit(path: Path) -> bool:
+        if not path.exists():
+            return False
+        os.utime(path)  # most recently used: what eviction keeps
+        return True
 
     def _adopt_into_cache(self, key: str, src: Path) -> None:
         dest = self._cache_path(key)
