@@ -21,6 +21,7 @@ not match them to what we stored.
 
 from __future__ import annotations
 
+import dataclasses
 import html.entities
 import io
 import re
@@ -37,6 +38,7 @@ from defusedxml.expatreader import DefusedExpatParser
 
 from soundbite.errors import FeedError
 from soundbite.ingest.chapters import Chapter, parse_clock_ms, psc_chapter, resolve_url
+from soundbite.ingest.feed_recovery import ENTITY_DECLARATIONS, FeedProblem, recover
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class ParsedFeed:
     author: str | None
     language: str | None
     episodes: list[ParsedEpisode]
+    # what had to be repaired or skipped to read a feed that is not well-formed XML
+    problems: list[FeedProblem] = field(default_factory=list)
 
 
 _PODCAST_NS = (
@@ -232,9 +236,38 @@ def _prepare(data: bytes) -> tuple[bytes, int]:
 def parse_feed(data: bytes, url: str) -> ParsedFeed:
     """Parse feed bytes; `url` is where they came from, for resolving relative links.
 
-    Raises FeedError (with the line number for malformed XML) for anything that is not an RSS
-    or Atom feed. A feed with no episodes is valid.
+    A feed that is not well-formed XML is read again leniently (see `feed_recovery`): its
+    sensible items are kept and `ParsedFeed.problems` says what was repaired or skipped.
+    Raises FeedError for anything that is not an RSS or Atom feed, for entity declarations,
+    and for malformed XML in which no item survives (with the line number). A well-formed feed
+    with no episodes is valid.
     """
+    prepared, trimmed_lines = _prepare(data)
+    try:
+        return _parse_well_formed(prepared, url, trimmed_lines)
+    except _NotWellFormed as exc:
+        strict_error = str(exc)
+    recovered = recover(prepared, strict_error, trimmed_lines)
+    try:
+        feed = _parse_well_formed(recovered.document, url, 0)
+    except _NotWellFormed as exc:  # lxml wrote something expat refuses: not expected
+        raise FeedError(strict_error) from exc
+    if not feed.episodes:
+        raise FeedError(strict_error)
+    problems = recovered.problems
+    if (unnamed := recovered.items - len(feed.episodes)) > 0:
+        problems = [
+            *problems,
+            FeedProblem(None, f"{unnamed} item(s) with no guid, link or enclosure were skipped"),
+        ]
+    return dataclasses.replace(feed, problems=problems)
+
+
+class _NotWellFormed(FeedError):
+    pass
+
+
+def _parse_well_formed(prepared: bytes, url: str, trimmed_lines: int) -> ParsedFeed:
     handler = _Handler(url)
     # forbid_external=False lets the stock SAX reader *skip* (never load) an external DTD, as in
     # RSS 0.91's Netscape DOCTYPE; with no entity declarations allowed, nothing can use it.
@@ -242,18 +275,14 @@ def parse_feed(data: bytes, url: str) -> ParsedFeed:
     parser.setFeature(xml.sax.handler.feature_external_ges, False)
     parser.setFeature(xml.sax.handler.feature_external_pes, False)
     parser.setContentHandler(handler)
-    prepared, trimmed_lines = _prepare(data)
     try:
         with _PARSE_LOCK:
             parser.parse(io.BytesIO(prepared))
     except xml.sax.SAXParseException as exc:
         line = (exc.getLineNumber() or 0) + trimmed_lines
-        raise FeedError(f"malformed XML at line {line}: {exc.getMessage()}") from exc
+        raise _NotWellFormed(f"malformed XML at line {line}: {exc.getMessage()}") from exc
     except DefusedXmlException as exc:
-        raise FeedError(
-            "the feed declares XML entities, which we never expand (they are used for "
-            "billion-laughs and external-entity attacks)"
-        ) from exc
+        raise FeedError(ENTITY_DECLARATIONS) from exc
     except RecursionError as exc:
         raise FeedError("the feed is nested too deeply to read") from exc
     return _feed(handler.data, url)
