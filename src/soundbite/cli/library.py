@@ -82,6 +82,7 @@ def add(
                 "podcast_id": result.podcast_id,
                 "episode_ids": result.new_episode_ids,
                 "queued_episode_ids": result.queued_episode_ids,
+                "problems": [p.to_json() for p in result.problems],
             }
         )
         to_wait.extend(result.queued_episode_ids)
@@ -113,11 +114,23 @@ def _report(added: list[dict[str, object]], outcomes: list[EpisodeOutcome], as_j
         for item in added:
             ids = ", ".join(str(i) for i in item["episode_ids"]) or "none new"  # type: ignore[attr-defined]
             click.echo(f"{item['target']}: episode ids {ids}")
+            _warn_feed_problems(str(item["target"]), item.get("problems", []))  # type: ignore[arg-type]
         for o in failures:
             for stage, error in o.failed:
                 click.echo(f"episode {o.episode_id} ({o.title}): {stage} failed: {error}", err=True)
     if failures:
         sys.exit(1)
+
+
+def _warn_feed_problems(target: str, problems: list[dict[str, str | None]]) -> None:
+    """A malformed feed was still imported: say what was repaired or skipped, on stderr, and
+    let the exit code stay 0, since the items that made sense are in the library."""
+    if not problems:
+        return
+    click.echo(f"{target}: warning: the feed is malformed; {len(problems)} problem(s):", err=True)
+    for problem in problems:
+        where = f"item “{problem['item']}”: " if problem["item"] else ""
+        click.echo(f"  - {where}{problem['reason']}", err=True)
 
 
 @cli.command()

@@ -258,7 +258,11 @@ def parse_feed(data: bytes, url: str) -> ParsedFeed:
     if (unnamed := recovered.items - len(feed.episodes)) > 0:
         problems = [
             *problems,
-            FeedProblem(None, f"{unnamed} item(s) with no guid, link or enclosure were skipped"),
+            FeedProblem(
+                None,
+                f"{unnamed} item(s) skipped: no title, or nothing to tell them apart "
+                "(no guid, link or single enclosure)",
+            ),
         ]
     return dataclasses.replace(feed, problems=problems)
 
@@ -281,6 +285,8 @@ def _parse_well_formed(prepared: bytes, url: str, trimmed_lines: int) -> ParsedF
     except xml.sax.SAXParseException as exc:
         line = (exc.getLineNumber() or 0) + trimmed_lines
         raise _NotWellFormed(f"malformed XML at line {line}: {exc.getMessage()}") from exc
+    except LookupError as exc:  # expat asks Python for any encoding it does not know itself
+        raise _NotWellFormed(f"malformed XML at line 1: {exc}") from exc
     except DefusedXmlException as exc:
         raise FeedError(ENTITY_DECLARATIONS) from exc
     except RecursionError as exc:

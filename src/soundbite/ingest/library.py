@@ -8,7 +8,7 @@ rows or blobs behind. Processing is queued as jobs; nothing here waits for it.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from soundbite.app import Soundbite
 from soundbite.domain.transcript import Transcript
 from soundbite.errors import TooLarge
+from soundbite.ingest.feed_recovery import FeedProblem
 from soundbite.ingest.feeds import ParsedEpisode, ParsedFeed, parse_feed
 from soundbite.ingest.fetch import fetch
 from soundbite.jobs.pipeline import stages_for
@@ -35,6 +36,8 @@ class FeedResult:
     new_episode_ids: list[int]
     queued_episode_ids: list[int]
     not_modified: bool = False
+    # what reading a malformed feed repaired or skipped; also kept on the podcast row
+    problems: list[FeedProblem] = field(default_factory=list)
 
 
 def add_feed_url(app: Soundbite, url: str, owner_id: int) -> FeedResult:
@@ -93,6 +96,7 @@ def _store_feed(
         podcast.link, podcast.artwork_url = feed.link, feed.artwork_url
         podcast.author, podcast.language = feed.author, feed.language
         podcast.etag, podcast.last_modified, podcast.polled_at = etag, last_modified, utcnow()
+        podcast.feed_problems = [p.to_json() for p in feed.problems]
         s.flush()
         known = {
             e.guid: e for e in s.scalars(select(Episode).where(Episode.podcast_id == podcast.id))
@@ -123,7 +127,7 @@ def _store_feed(
         ]
     for episode_id in to_queue:
         app.queue.enqueue(episode_id, stages_for(needs_download=True))
-    return FeedResult(podcast_id, new_ids, to_queue)
+    return FeedResult(podcast_id, new_ids, to_queue, problems=feed.problems)
 
 
 def _apply_feed_episode(s: Session, episode: Episode, parsed: ParsedEpisode, *, new: bool) -> None:

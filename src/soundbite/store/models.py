@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -101,6 +102,10 @@ class Podcast(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     polled_at: Mapped[datetime | None]
+    # what reading the feed last had to repair or skip: [{"item": str | None, "reason": str}]
+    feed_problems: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     episodes: Mapped[list[Episode]] = relationship(back_populates="podcast")

@@ -55,6 +55,13 @@ class TokenCreated(TokenPublic):
     token: str = Field(description="Shown once: only a hash is kept.")
 
 
+class FeedProblemPublic(BaseModel):
+    item: str | None = Field(
+        description="The item's title (else its guid, else its position); None: the whole feed."
+    )
+    reason: str
+
+
 class PodcastPublic(Public):
     id: int
     title: str
@@ -67,6 +74,11 @@ class PodcastPublic(Public):
     polled_at: Timestamp | None
     created_at: Timestamp
     episode_count: int
+    feed_problems: list[FeedProblemPublic] = Field(
+        default_factory=list,
+        description="What reading the feed last repaired or skipped (it was not well-formed "
+        "XML); empty when it read cleanly.",
+    )
 
 
 class FeedCreate(BaseModel):

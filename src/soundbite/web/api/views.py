@@ -27,6 +27,7 @@ from soundbite.web.api.schemas import (
     EpisodePage,
     EpisodeStatus,
     EpisodeSummary,
+    FeedProblemPublic,
     JobPublic,
     PodcastPublic,
     SoundbitePublic,
@@ -60,6 +61,7 @@ def _podcast(podcast: Podcast, episode_count: int) -> PodcastPublic:
         polled_at=podcast.polled_at,
         created_at=podcast.created_at,
         episode_count=episode_count,
+        feed_problems=[FeedProblemPublic(**p) for p in podcast.feed_problems or []],
     )
 
 
