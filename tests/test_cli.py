@@ -133,6 +133,35 @@ def test_malformed_feed_file_is_refused_and_stores_nothing(run, name: str, tmp_p
         assert s.scalar(select(func.count()).select_from(Podcast)) == 0
 
 
+def test_a_malformed_feed_file_is_imported_with_warnings(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A real feed with a bad byte in one title and an undefined entity in another item's
+    notes: every item is imported, exit code 0, and stderr says what was repaired, where."""
+    clean = (SHARED / "feeds" / "real" / "giantbomb-podcast-excerpt.rss").read_bytes()
+    broken = clean.replace(b"Easy Chicken", b"Easy Chicken \x96 Part 1", 1)
+    broken = broken.replace(b"Surely we talk", b"Surely we&nbps;talk")
+    path = tmp_path / "feed.xml"
+    path.write_bytes(broken)
+    result = run("add", str(path), "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    assert "episode ids 1, 2, 3" in result.stdout
+    assert "warning: the feed is malformed" in result.stderr
+    assert (
+        "item “Giant Bombcast 602: Easy Chicken – Part 1”: "
+        "text that is not valid UTF-8 was read as Windows-1252"
+    ) in result.stderr
+    assert (
+        "item “Giant Bombcast 603: Call of Tuesday”: unknown entity &nbps; left out"
+        in result.stderr
+    )
+    as_json = json.loads(run("add", str(path), "--no-wait", "--json").stdout)
+    [added] = as_json["added"]
+    assert added["episode_ids"] == []  # already there
+    assert {
+        "item": "Giant Bombcast 603: Call of Tuesday",
+        "reason": "unknown entity &nbps; left out",
+    } in added["problems"]
+
+
 @pytest.mark.parametrize(
     ("queues", "message"),
     [

@@ -104,3 +104,79 @@ def test_feed_on_a_private_network_when_allowed(
         assert again.json()["new_episode_ids"] == [] and again.json()["queued_episode_ids"] == []
     finally:
         sb.close()
+
+
+GIANTBOMB = Path(__file__).parent / "data" / "feeds" / "real" / "giantbomb-podcast-excerpt.rss"
+
+
+@pytest.fixture
+def changing_feed() -> Iterator[tuple[str, dict[str, bytes]]]:
+    """Serves /feed.xml with whatever bytes the test puts in the dict, on 127.0.0.1."""
+    content = {"feed": b""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = content["feed"]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml", content
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_malformed_feed_is_added_with_its_problems_listed(
+    tmp_path: Path, database_url: str, changing_feed: tuple[str, dict[str, bytes]]
+) -> None:
+    url, content = changing_feed
+    clean = GIANTBOMB.read_bytes()
+    # a misspelt entity in one item, and the file cut inside the last one
+    broken = clean.replace(b"Easy Chicken", b"Easy &Chiken; Chicken", 1)
+    content["feed"] = broken[: broken.rindex(b"<enclosure")]
+    settings = make_settings(
+        tmp_path / "d", database_url, allow_private_networks=True, feed_process_latest=0
+    )
+    sb = Soundbite.from_settings(settings)
+    try:
+        ensure_owner(sb)
+        client = make_client(sb)
+        sign_in(client)
+        r = client.post("/api/feeds", json={"url": url})
+        assert r.status_code == 201, r.text
+        podcast = r.json()["podcast"]
+        assert podcast["episode_count"] == 2
+        problems = podcast["feed_problems"]
+        assert {
+            "item": "Giant Bombcast 602: Easy Chicken",
+            "reason": "unknown entity &Chiken; left out",
+        } in problems
+        assert {
+            "item": "Giant Bombcast 601: Chief Daedra Officer",
+            "reason": "the feed ends inside this item, so it was skipped",
+        } in problems
+        assert client.get("/api/podcasts").json()[0]["feed_problems"] == problems
+
+        # the publisher fixes the feed: the next refresh adds the last item and clears the list
+        content["feed"] = clean
+        again = client.post(f"/api/podcasts/{podcast['id']}/refresh")
+        assert again.status_code == 200, again.text
+        assert len(again.json()["new_episode_ids"]) == 1
+        assert again.json()["podcast"]["feed_problems"] == []
+        assert client.get(f"/api/podcasts/{podcast['id']}").json()["feed_problems"] == []
+
+        # a feed with nothing to salvage is refused and changes nothing
+        content["feed"] = clean[: clean.index(b"</item>")]
+        refused = client.post(f"/api/podcasts/{podcast['id']}/refresh")
+        assert refused.status_code == 422
+        assert "malformed XML at line" in refused.json()["detail"]
+        assert client.get(f"/api/podcasts/{podcast['id']}").json()["episode_count"] == 3
+    finally:
+        sb.close()
