@@ -3,11 +3,25 @@ read as sentences, and a search hit becomes a clip in one tap."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Server, Shots, collect_errors, sign_in, upload, wait_ready
-from tests.conftest import DATA
+from tests.browser.conftest import (
+    Server,
+    Shots,
+    collect_errors,
+    sign_in,
+    unlabelled_controls,
+    upload,
+    wait_ready,
+)
+from tests.conftest import DATA, OWNER_PASSWORD
 
 HOSTILE = '<img src=x onerror="window.__xss=1"> & <b>friends</b> — a title long enough to wrap'
 SPEECH = DATA / "web" / "librispeech_61-70968-0000.flac"
@@ -78,3 +92,48 @@ def test_search_hit_becomes_a_clip_and_is_listed(
     shot(page, "your-clips")
     assert not errors, errors
     context.close()
+
+
+def test_a_malformed_feed_shows_a_warning_with_what_was_skipped(
+    browser: Browser, server: Server, tmp_path: Path
+) -> None:
+    """A real feed cut inside its last item, added from the command line: the library card
+    warns, and the podcast's page lists the skipped item, at desktop and phone widths."""
+    feed = (DATA / "feeds" / "real" / "giantbomb-podcast-excerpt.rss").read_bytes()
+    path = tmp_path / "cut.rss"
+    path.write_bytes(feed[: feed.rindex(b"<enclosure")])
+    env = {
+        **os.environ,
+        "SOUNDBITE_DATA_DIR": str(server.data_dir),
+        "SOUNDBITE_OWNER_PASSWORD": OWNER_PASSWORD,
+        "SOUNDBITE_FEED_PROCESS_LATEST": "0",  # list the episodes; fetch nothing
+    }
+    cli = Path(sys.executable).parent / "soundbite"
+    added = subprocess.run(
+        [str(cli), "add", str(path), "--no-wait", "--json"], env=env, capture_output=True, text=True
+    )
+    assert added.returncode == 0, added.stderr
+    podcast_id = json.loads(added.stdout)["added"][0]["podcast_id"]
+    for width in (1280, 375):
+        shot = Shots(f"feed-problems-{width}")
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        sign_in(context, server)
+        page = context.new_page()
+        errors = collect_errors(page)
+        page.goto(server.url("/"))
+        card = page.locator(".podcast-card", has_text="Giant Bombcast")
+        expect(card.locator(".feed-warning")).to_have_text("⚠ Malformed feed: 3 problems")
+        shot(page, "library")
+        card.click()
+        page.wait_for_url(f"**/podcasts/{podcast_id}")
+        details = page.locator("details.feed-problems")
+        details.locator("summary").click()
+        skipped = details.locator(
+            "li", has_text="the feed ends inside this item, so it was skipped"
+        )
+        expect(skipped).to_be_visible()
+        expect(skipped.locator("strong")).to_have_text("Giant Bombcast 601: Chief Daedra Officer")
+        shot(page, "podcast-page")
+        assert unlabelled_controls(page) == []
+        assert not errors, errors
+        context.close()

@@ -4,9 +4,12 @@
 export interface User { id: number; username: string; is_owner: boolean }
 export interface Session { user: User; csrf_token: string | null }
 
+// What reading a malformed feed repaired or skipped; item null: the feed as a whole.
+export interface FeedProblem { item: string | null; reason: string }
 export interface Podcast {
   id: number; title: string; description: string; feed_url: string | null; link: string | null;
   artwork_url: string | null; author: string | null; episode_count: number;
+  feed_problems: FeedProblem[];
 }
 
 export type JobState = "queued" | "running" | "done" | "failed";

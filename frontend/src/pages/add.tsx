@@ -53,7 +53,9 @@ function FeedForm({ onAdded }: { onAdded: () => void }): JSX.Element {
     try {
       const added = await post<FeedAdded>("/api/feeds", { url });
       const n = added.new_episode_ids.length;
-      notify(added.not_modified ? "The feed has not changed." : `Added “${added.podcast.title}”: ${n} new episode${n === 1 ? "" : "s"}.`);
+      const problems = added.not_modified ? 0 : added.podcast.feed_problems.length;
+      notify(added.not_modified ? "The feed has not changed." : `Added “${added.podcast.title}”: ${n} new episode${n === 1 ? "" : "s"}.`
+        + (problems ? ` The feed is malformed (${problems} problem${problems === 1 ? "" : "s"}): see the podcast's page.` : ""));
       setUrl("");
       onAdded();
     } catch (err) {

@@ -27,6 +27,7 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
     <div class="page library">
       <h1>{podcast ? podcast.title : "Library"}</h1>
       {podcast?.description && <p class="muted clamp-3">{podcast.description}</p>}
+      {podcast && podcast.feed_problems.length > 0 && <FeedProblems podcast={podcast} />}
       {session.value && !podcastId && episodes.data && (
         <AddPanel onAdded={refresh} open={episodes.data.total === 0} />
       )}
@@ -42,6 +43,7 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
                   <Artwork url={p.artwork_url} title={p.title} size="m" />
                   <span class="podcast-title">{p.title}</span>
                   <span class="muted">{p.episode_count} episode{p.episode_count === 1 ? "" : "s"}</span>
+                  {p.feed_problems.length > 0 && <span class="feed-warning">{problemCount(p)}</span>}
                 </a>
               </li>
             ))}
@@ -61,6 +63,25 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
         </ol>
       </section>
     </div>
+  );
+}
+
+function problemCount(p: Podcast): string {
+  const n = p.feed_problems.length;
+  return `⚠ Malformed feed: ${n} problem${n === 1 ? "" : "s"}`;
+}
+
+// The feed was not well-formed XML at the last refresh: what was repaired or skipped, per item.
+function FeedProblems({ podcast }: { podcast: Podcast }): JSX.Element {
+  return (
+    <details class="feed-problems">
+      <summary class="feed-warning">{problemCount(podcast)} at the last refresh; the items that made sense were kept</summary>
+      <ul>
+        {podcast.feed_problems.map((problem, i) => (
+          <li key={i}>{problem.item ? <><strong>{problem.item}</strong>: </> : "Feed: "}{problem.reason}</li>
+        ))}
+      </ul>
+    </details>
   );
 }
 
