@@ -28,6 +28,7 @@ as on the strict path. The document is already under the feed size cap when it r
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import html.entities
 import re
@@ -67,15 +68,11 @@ class Recovered:
 
 
 _DECLARED_ENCODING = re.compile(rb"""\A<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][\w.:-]*)["']""")
-# CDATA sections and comments hold text as it is: no repair may touch them.
-_LITERAL = re.compile(r"(<!\[CDATA\[.*?\]\]>|<!--.*?-->)", re.DOTALL)
 _BARE_AMPERSAND = re.compile(r"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z_][\w.-]*;)")
 _VOID_ELEMENT = re.compile(r"<(br|hr|img|wbr|input|meta|source|embed)\b([^<>]*?)(?<!/)>", re.I)
 
 # RSS fields that hold HTML; written unescaped, one unclosed <p> swallows the rest of the feed.
-_HTML_FIELD = re.compile(
-    r"(<(description|content:encoded|itunes:summary)\b[^<>]*(?<!/)>)(.*?)(</\2\s*>)", re.S | re.I
-)
+_HTML_FIELD = re.compile(r"<(description|content:encoded|itunes:summary)\b[^<>]*(?<!/)>", re.I)
 
 _fallback_offsets = threading.local()
 
@@ -96,10 +93,7 @@ def recover(data: bytes, strict_error: str, line_offset: int) -> Recovered:
     `line_offset` is how many lines were trimmed from the top, so that reported line numbers
     match the file the publisher serves."""
     problems: list[_Located] = [_Located(None, f"{strict_error}; the feed was read leniently")]
-    text = _HTML_FIELD.sub(_as_cdata, _decode(data, problems))
-    text = "".join(
-        part if i % 2 else _repair_markup(part) for i, part in enumerate(_LITERAL.split(text))
-    )
+    text = _repair_markup(_quote_html_fields(_decode(data, problems)))
     parser = etree.XMLParser(
         encoding="utf-8",
         recover=True,
@@ -117,7 +111,7 @@ def recover(data: bytes, strict_error: str, line_offset: int) -> Recovered:
         raise FeedError(ENTITY_DECLARATIONS)
     _hoist_nested_items(root, problems)
     _replace_entity_references(root, problems)
-    cut = _ROOT_END.search(text) is None
+    cut = not _ends_with_root_tag(text)
     last_line = text.count("\n") + 1
     problems.extend(
         _Located(e.line, f"malformed markup at line {e.line + line_offset}: {e.message.strip()}")
@@ -169,15 +163,58 @@ def _decode(data: bytes, problems: list[_Located]) -> str:
     return text
 
 
-def _as_cdata(match: re.Match[str]) -> str:
-    inner = match.group(3)
-    if "<" not in inner or "<![CDATA[" in inner:
-        return match.group(0)
-    quoted = inner.replace("]]>", "]]]]><![CDATA[>")
-    return f"{match.group(1)}<![CDATA[{quoted}]]>{match.group(4)}"
+def _quote_html_fields(text: str) -> str:
+    """Put the HTML written unescaped in an HTML-bearing field in CDATA, as it was meant.
+
+    Every search starts past the previous one or is remembered as failed, so the work stays
+    linear in the size of the feed whatever its tags (a regex with `.*?` up to the closing tag
+    would rescan the rest of the file for each unclosed field)."""
+    parts: list[str] = []
+    done = 0  # text before this is in `parts`
+    searched = 0  # a field opened before this lies inside one already read
+    unclosed: set[str] = set()
+    for match in _HTML_FIELD.finditer(text):
+        name = match.group(1).lower()
+        if match.start() < searched or name in unclosed:
+            continue
+        close = re.compile(rf"</{re.escape(match.group(1))}\s*>", re.I).search(text, match.end())
+        if close is None:
+            unclosed.add(name)
+            continue
+        searched = close.end()
+        inner = text[match.end() : close.start()]
+        if "<" in inner and "<![CDATA[" not in inner:
+            quoted = inner.replace("]]>", "]]]]><![CDATA[>")
+            parts += [text[done : match.end()], f"<![CDATA[{quoted}]]>"]
+            done = close.start()
+    return "".join([*parts, text[done:]])
 
 
 def _repair_markup(text: str) -> str:
+    """Escape bare ampersands and close HTML void elements, outside CDATA and comments (which
+    hold text as it is). One pass with str.find: linear, even when a section never ends."""
+    parts: list[str] = []
+    pos = 0
+    next_open = {opener: text.find(opener) for opener, _ in _LITERALS}
+    while True:
+        for opener, at in next_open.items():
+            if -1 < at < pos:  # inside the section just passed: look again from here
+                next_open[opener] = text.find(opener, pos)
+        starts = [(at, dict(_LITERALS)[opener]) for opener, at in next_open.items() if at != -1]
+        if not starts:
+            break
+        start, terminator = min(starts)
+        stop = text.find(terminator, start)
+        stop = len(text) if stop == -1 else stop + len(terminator)
+        parts += [_repair_tags(text[pos:start]), text[start:stop]]
+        pos = stop
+    return "".join([*parts, _repair_tags(text[pos:])])
+
+
+_LITERALS = (("<![CDATA[", "]]>"), ("<!--", "-->"))
+
+
+def _repair_tags(text: str) -> str:
     text = _BARE_AMPERSAND.sub("&amp;", text)
     return _VOID_ELEMENT.sub(r"<\1\2/>", text)
 
@@ -234,7 +271,14 @@ def _reportable(error: etree._LogEntry) -> bool:
     return error.domain_name != "NAMESPACE" and error.type_name != "ERR_UNDECLARED_ENTITY"
 
 
-_ROOT_END = re.compile(r"</\s*(?:[\w.-]+:)?(rss|feed|RDF)\s*>\s*(?:<!--.*?-->\s*)*\Z", re.DOTALL)
+_ROOT_END = re.compile(r"</\s*(?:[\w.-]+:)?(rss|feed|RDF)\s*>\Z")
+
+
+def _ends_with_root_tag(text: str) -> bool:
+    end = text.rstrip()
+    while end.endswith("-->") and (comment := end.rfind("<!--")) != -1:
+        end = end[:comment].rstrip()
+    return _ROOT_END.search(end[-200:]) is not None
 
 
 def _skip_item_cut_off(root: etree._Element, text: str, problems: list[_Located]) -> None:
@@ -272,20 +316,18 @@ def _label(item: etree._Element, items: list[etree._Element]) -> str:
 
 def _attribute(located: list[_Located], items: list[etree._Element]) -> list[FeedProblem]:
     """Give each problem the item whose lines hold it, and merge duplicates."""
-    spans = [(item.sourceline or 0, _end_line(item), _label(item, items)) for item in items]
+    labels = {item: _label(item, items) for item in items}
+    starts = [item.sourceline or 0 for item in items]  # document order: never decreasing
     per_item: dict[str | None, list[str]] = {}
     for problem in located:
         item = problem.item
         if isinstance(item, etree._Element):
-            item = _label(item, items)
+            item = labels.get(item) or _label(item, items)
         elif item is None and problem.line is not None:
-            # a feed written on one line puts every item on it: then no item can be named
-            holders = [label for start, end, label in spans if start <= problem.line <= end]
-            item = holders[0] if len(holders) == 1 else None
-        reason = problem.reason
+            item = _item_on_line(problem.line, items, starts, labels)
         reasons = per_item.setdefault(item, [])
-        if reason not in reasons:
-            reasons.append(reason)
+        if problem.reason not in reasons:
+            reasons.append(problem.reason)
     problems: list[FeedProblem] = []
     for item, reasons in per_item.items():
         shown = reasons if item is None else reasons[:MAX_REASONS_PER_ITEM]
@@ -296,6 +338,17 @@ def _attribute(located: list[_Located], items: list[etree._Element]) -> list[Fee
         rest = len(problems) - MAX_PROBLEMS + 1
         problems = [*problems[: MAX_PROBLEMS - 1], FeedProblem(None, f"and {rest} more problems")]
     return problems
+
+
+def _item_on_line(
+    line: int, items: list[etree._Element], starts: list[int], labels: dict[etree._Element, str]
+) -> str | None:
+    index = bisect.bisect_right(starts, line) - 1
+    if index < 0 or _end_line(items[index]) < line:
+        return None
+    if index > 0 and starts[index - 1] == starts[index]:
+        return None  # a feed written on one line puts every item on it: no item can be named
+    return labels[items[index]]
 
 
 def _end_line(item: etree._Element) -> int:
