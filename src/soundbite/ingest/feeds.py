@@ -264,7 +264,7 @@ def parse_feed(data: bytes, url: str) -> ParsedFeed:
     except _NotWellFormed as exc:  # lxml wrote something expat refuses: not expected
         raise FeedError(strict_error) from exc
     if not feed.episodes:
-        raise FeedError(strict_error)
+        raise FeedError(f"{strict_error}; no item could be recovered from it")
     problems = recovered.problems
     if (unnamed := recovered.items - len(feed.episodes)) > 0:
         problems = [
