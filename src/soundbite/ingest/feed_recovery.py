@@ -46,6 +46,7 @@ ENTITY_DECLARATIONS = (
 # one feed with a broken template can produce thousands of identical errors
 MAX_REASONS_PER_ITEM = 3
 MAX_PROBLEMS = 50
+MAX_LABEL = 160  # characters of an item's title shown with its problems
 
 
 @dataclass(frozen=True)
@@ -310,7 +311,7 @@ def _label(item: etree._Element, items: list[etree._Element]) -> str:
     for want in ("title", "guid", "id"):
         child = next((c for c in item if _local(c) == want), None)
         if child is not None and (text := " ".join("".join(child.itertext()).split())):
-            return text
+            return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
     return f"item {items.index(item) + 1}"
 
 
