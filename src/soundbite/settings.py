@@ -89,9 +89,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         2 * GIB, description="Largest upload or enclosure download accepted, in bytes."
     )
-    max_episode_seconds: int = Field(
-        24 * 3600, description="Longest episode accepted, in seconds."
-    )
+    max_episode_seconds: int = Field(24 * 3600, description="Longest episode accepted, in seconds.")
     max_feed_bytes: int = Field(20 * MIB, description="Largest feed document accepted, in bytes.")
     feed_process_latest: int = Field(
         5,

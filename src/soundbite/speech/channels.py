@@ -112,7 +112,7 @@ def plan_channels(blocks: Iterable[np.ndarray]) -> ChannelPlan:
 
 
 def _gain(energies: np.ndarray) -> float:
-    """Gain that brings a channel's loud blocks (its 90th percentile) to speech level, never down."""
+    """Gain bringing a channel's loud blocks (its 90th percentile) to speech level, never down."""
     loud_db = 10 * np.log10(max(float(np.percentile(energies, 90)) / _BLOCK, 1e-12))
     return round(float(10 ** (np.clip(_SPEECH_DBFS - loud_db, 0.0, _MAX_GAIN_DB) / 20)), 3)
 
