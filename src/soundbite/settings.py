@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     whisper_compute_type: str = Field(
         "int8", description="CTranslate2 compute type: `int8`, `int8_float16`, `float16`, ..."
     )
+    transcribe_chunk_seconds: float = Field(
+        300.0,
+        ge=10.0,
+        description="Audio transcribed per chunk, in seconds; each chunk's text is stored as "
+        "soon as it is done, so a long episode can be read and clipped while it is transcribed.",
+    )
     workers: int = Field(
         2,
         ge=0,

@@ -189,7 +189,12 @@ def run_transcribe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str
     with app.storage.local_path(media_key(sha)) as path:
         if keep_until_done:
             # Re-transcribing: the old transcript stays whole until the new one is.
-            transcript = transcribe(path, app.model_options(), progress=progress)
+            transcript = transcribe(
+                path,
+                app.model_options(),
+                progress=progress,
+                chunk_s=app.settings.transcribe_chunk_seconds,
+            )
             with app.db.write() as s:
                 save_transcript(s, episode_id, transcript, sha)
             return f"{len(transcript.words)} words ({transcript.language})"
@@ -208,7 +213,10 @@ def _transcribe_progressively(
             s, episode_id, language=None, source=whisper_source(options), media_sha256=sha
         )
     words, language = 0, None
-    for chunk in transcribe_chunks(path, options, progress=progress):
+    chunks = transcribe_chunks(
+        path, options, progress=progress, chunk_s=app.settings.transcribe_chunk_seconds
+    )
+    for chunk in chunks:
         with app.db.write() as s:
             append_segments(s, episode_id, chunk.segments, language=chunk.language)
         words += sum(len(segment.words) for segment in chunk.segments)

@@ -88,6 +88,9 @@ def plan_channels(blocks: Iterable[np.ndarray]) -> ChannelPlan:
             whole = samples.shape[1] // _BLOCK * _BLOCK
             energies.append(_block_energies(samples[:, :whole]))
             pending, pending_samples = [samples[:, whole:]], samples.shape[1] - whole
+    if pending_samples >= _BLOCK:
+        samples = np.concatenate(pending, axis=1)
+        energies.append(_block_energies(samples[:, : samples.shape[1] // _BLOCK * _BLOCK]))
     if not energies:
         return ChannelPlan(split=False, mix_gain=0.5)
     e = np.concatenate(energies)
