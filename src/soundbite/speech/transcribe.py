@@ -34,8 +34,25 @@ quiet "Hello?" of the phone call, which the VAD-less plain run kept.
 - CTranslate2 picks the thread count (`cpu_threads=0`): pinning it to the core count measured
   the same.
 
+- Batches of 8 windows were measured as fast as 4 on the CPU, but the batched beam search is
+  what sets a transcription's peak memory: on the CPU we use 4 (below).
+
+Long episodes are transcribed in chunks (`transcribe_chunks`), never decoded whole. faster-whisper's
+`decode_audio` holds the whole file as float32 (230 MB an hour, plus its s16 buffer while
+decoding, and the VAD's work arrays on top), so 8 hours needed several gigabytes. We decode as we
+go (speech/pcm.py) and transcribe `chunk_s` seconds (5 minutes) at a time, each chunk exactly as
+a whole file used to be (VAD windows, batches, beams). A chunk ends at the longest pause in its
+last quarter, judged by a VAD that looks 5 s further, so no word is cut in two; its remainder
+starts the next chunk. Each chunk is handed out as soon as it is done, so the caller can store
+it and the start of a long episode can be read and clipped while the rest is transcribed.
+Measured with bench/long_episode.py (figures in docs/architecture.md).
+
+Two-channel files are measured first and, when each channel carries its own voice, transcribed
+channel by channel and merged by time, each segment labelled with its speaker: speech/channels.py
+says how and why (a channel's voice used to be lost in the mix).
+
 Progress is the share of the audio's duration transcribed. It advances once per batch, the
-pipeline's unit of work: with 8 windows of up to 30 s, every 4 minutes of audio.
+pipeline's unit of work.
 """
 
 from __future__ import annotations
@@ -60,6 +77,10 @@ from soundbite.speech.pcm import SAMPLE_RATE, audio_info, pcm_blocks
 _SAMPLE_RATE = SAMPLE_RATE
 _WINDOW_S = 30.0  # Whisper's input window
 _BATCH_SIZE = 8
+# On the CPU, 4: the same speed, and a transcription's peak memory stays under 1 GB however long
+# the episode (6 minutes of the sonnet, base int8: peak RSS 893 MB at 4, 1115 MB at 8, both
+# dominated by the batched beam search, not by the audio, with 5-minute chunks).
+_CPU_BATCH_SIZE = 4
 _BEAM_SIZE = 5
 # Faster-whisper's batched defaults: windows end at a pause of at least 160 ms.
 _VAD = VadOptions(max_speech_duration_s=_WINDOW_S, min_silence_duration_ms=160)
@@ -131,7 +152,8 @@ def transcribe_chunks(
     info = audio_info(path)
     plan = plan_channels(pcm_blocks(path, channels=2)) if info.channels == 2 else MONO
     clock = _Progress(progress, info.duration_s)
-    transcriber = _ChunkTranscriber(model, language, plan)
+    batch_size = _CPU_BATCH_SIZE if model_options.device == "cpu" else _BATCH_SIZE
+    transcriber = _ChunkTranscriber(model, language, plan, batch_size)
     chunk_len = max(int(chunk_s * _SAMPLE_RATE), _SAMPLE_RATE)
     margin = int(_CUT_MARGIN_S * _SAMPLE_RATE)
     buffer = _Buffer(plan.tracks)
@@ -199,7 +221,10 @@ class _Progress:
 class _ChunkTranscriber:
     """Transcribes chunks in order; keeps the language and the model's pipeline between them."""
 
-    def __init__(self, model: WhisperModel, language: str | None, plan: ChannelPlan) -> None:
+    def __init__(
+        self, model: WhisperModel, language: str | None, plan: ChannelPlan, batch_size: int
+    ) -> None:
+        self._batch_size = batch_size
         self._encoder = _ReusedEncoder(model)
         self._pipeline = BatchedInferencePipeline(self._encoder)  # type: ignore[arg-type]
         self.language = language
@@ -248,12 +273,12 @@ class _ChunkTranscriber:
         self, audio: np.ndarray, windows: Sequence[tuple[float, float]], reached: Any
     ) -> list[_RawWord]:
         if self.language is None:
-            self.language = _detect_language(self._encoder, audio, windows[:_BATCH_SIZE])
+            self.language = _detect_language(self._encoder, audio, windows[: self._batch_size])
         raw_segments, _info = self._pipeline.transcribe(
             audio,
             language=self.language,
             clip_timestamps=[{"start": s, "end": e} for s, e in windows],
-            batch_size=_BATCH_SIZE,
+            batch_size=self._batch_size,
             beam_size=_BEAM_SIZE,
             word_timestamps=True,
         )
