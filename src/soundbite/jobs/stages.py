@@ -208,20 +208,24 @@ def _transcribe_progressively(
     and clipped while the rest is transcribed. The transcript says it is incomplete until the
     last chunk is in; the search index waits for the whole (the index stage runs after this)."""
     options = app.model_options()
-    with app.db.write() as s:
-        start_transcript(
-            s, episode_id, language=None, source=whisper_source(options), media_sha256=sha
-        )
+    source, started = whisper_source(options), False
     words, language = 0, None
     chunks = transcribe_chunks(
         path, options, progress=progress, chunk_s=app.settings.transcribe_chunk_seconds
     )
     for chunk in chunks:
         with app.db.write() as s:
+            if not started:  # until now, whatever was there (a failed run's part) stays
+                start_transcript(
+                    s, episode_id, language=chunk.language, source=source, media_sha256=sha
+                )
+                started = True
             append_segments(s, episode_id, chunk.segments, language=chunk.language)
         words += sum(len(segment.words) for segment in chunk.segments)
         language = chunk.language
     with app.db.write() as s:
+        if not started:
+            start_transcript(s, episode_id, language=language, source=source, media_sha256=sha)
         append_segments(s, episode_id, (), complete=True)
     return f"{words} words ({language})"
 

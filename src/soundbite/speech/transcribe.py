@@ -292,13 +292,12 @@ class _ChunkTranscriber:
 
 
 def _cut_at_pause(spans: Sequence[Sequence[dict[str, int]]], chunk_len: int, seen: int) -> int:
-    """Where to end a chunk: the middle of the longest pause (on every track) in its last quarter.
+    """Where to end a chunk: the middle of the longest pause (on every track) in its last
+    quarter, or failing that in its last three quarters.
 
-    Speech that runs on through the whole last quarter (several people talking over each other)
-    is cut where one of the VAD's spans ends, as the VAD itself cuts speech longer than 30 s.
+    Speech that runs on without a pause (people talking over each other) is cut where one of
+    the VAD's spans ends, as the VAD itself cuts speech longer than 30 s.
     """
-    lo = int(chunk_len * (1 - _CUT_SEARCH_SHARE))
-    hi = chunk_len
     union: list[list[int]] = []
     for span in sorted((s["start"], s["end"]) for track in spans for s in track):
         if union and span[0] <= union[-1][1]:
@@ -306,15 +305,19 @@ def _cut_at_pause(spans: Sequence[Sequence[dict[str, int]]], chunk_len: int, see
         else:
             union.append([span[0], span[1]])
     edges = [0] + [x for span in union for x in span] + [seen]
-    best: tuple[int, int] | None = None
-    for gap_start, gap_end in zip(edges[::2], edges[1::2], strict=True):
-        start, end = max(gap_start, lo), min(gap_end, hi)
-        if end > start and (best is None or end - start > best[1] - best[0]):
-            best = (start, end)
-    if best is not None:
-        return (best[0] + best[1]) // 2
-    ends = [s["end"] for track in spans for s in track if lo <= s["end"] <= hi]
-    return max(ends) if ends else hi
+    gaps = list(zip(edges[::2], edges[1::2], strict=True))
+    for share in (_CUT_SEARCH_SHARE, 0.75):
+        lo = int(chunk_len * (1 - share))
+        best: tuple[int, int] | None = None
+        for gap_start, gap_end in gaps:
+            start, end = max(gap_start, lo), min(gap_end, chunk_len)
+            if end > start and (best is None or end - start > best[1] - best[0]):
+                best = (start, end)
+        if best is not None:
+            return (best[0] + best[1]) // 2
+    lo = int(chunk_len * 0.25)
+    ends = [s["end"] for track in spans for s in track if lo <= s["end"] <= chunk_len]
+    return max(ends) if ends else chunk_len
 
 
 def _speech_windows(spans: Sequence[dict[str, int]], limit: int) -> list[tuple[float, float]]:
