@@ -72,7 +72,7 @@ from soundbite.domain.transcript import Segment, Transcript, Word
 from soundbite.speech.channels import MONO, SPEAKERS, ChannelPlan, plan_channels
 from soundbite.speech.formats import split_sentences
 from soundbite.speech.model import ModelOptions, load_model, model_label
-from soundbite.speech.pcm import SAMPLE_RATE, audio_info, pcm_blocks
+from soundbite.speech.pcm import SAMPLE_RATE, audio_info, pcm_blocks, pcm_excerpts
 
 _SAMPLE_RATE = SAMPLE_RATE
 _WINDOW_S = 30.0  # Whisper's input window
@@ -150,7 +150,7 @@ def transcribe_chunks(
         language = language.split("-")[0].lower()
         language = language if language in model.supported_languages else None
     info = audio_info(path)
-    plan = plan_channels(pcm_blocks(path, channels=2)) if info.channels == 2 else MONO
+    plan = plan_channels(pcm_excerpts(path, channels=2)) if info.channels == 2 else MONO
     clock = _Progress(progress, info.duration_s)
     batch_size = _CPU_BATCH_SIZE if model_options.device == "cpu" else _BATCH_SIZE
     transcriber = _ChunkTranscriber(model, language, plan, batch_size)
