@@ -18,10 +18,10 @@ import pytest
 
 from soundbite.domain.transcript import Transcript
 from soundbite.media.ffmpeg import find_ffmpeg
-from soundbite.speech.channels import plan_channels
+from soundbite.speech.channels import ChannelPlan, plan_channels
 from soundbite.speech.formats import to_srt, to_text, to_vtt
 from soundbite.speech.model import ModelOptions
-from soundbite.speech.pcm import audio_info, pcm_blocks
+from soundbite.speech.pcm import audio_info, pcm_excerpts
 from soundbite.speech.transcribe import transcribe
 
 DATA = Path(__file__).parent / "data"
@@ -79,8 +79,8 @@ def _said_by(transcript: Transcript, speaker: str) -> str:
     return _normalise(" ".join(s.text for s in transcript.segments if s.speaker == speaker))
 
 
-def _plan(path: Path):  # type: ignore[no-untyped-def]
-    return plan_channels(pcm_blocks(path, channels=2))
+def _plan(path: Path) -> ChannelPlan:
+    return plan_channels(pcm_excerpts(path, channels=2))
 
 
 # ---- the decision per file (no model)
@@ -103,6 +103,21 @@ def test_ordinary_stereo_and_one_sided_stereo_are_mixed(tmp_path: Path) -> None:
     # not two voices; summed, so the voice keeps its full level in the mix
     assert not lonely.split and lonely.mix_gain == 1.0, lonely
     assert audio_info(PHONE).channels == 1
+
+
+def test_long_files_are_judged_from_excerpts(tmp_path: Path) -> None:
+    """Over 40 minutes the decision reads excerpts spread over the file: still the right one."""
+    short = _two_channels(tmp_path / "alt.mp3", READER, JFK, right_at_s=6, right_gain_db=-18)
+    loop = ["-stream_loop", "160", "-c", "copy"]
+    two_voices, stereo = tmp_path / "two-voices.mp3", tmp_path / "stereo.mp3"
+    subprocess.run([str(find_ffmpeg()), "-v", "error", "-y", *loop[:2], "-i", str(short),
+                    *loop[2:], str(two_voices)], check=True)  # fmt: skip
+    subprocess.run([str(find_ffmpeg()), "-v", "error", "-y", "-stream_loop", "50", "-i",
+                    str(SONNET), "-c", "copy", str(stereo)], check=True)  # fmt: skip
+    assert (audio_info(two_voices).duration_s or 0) > 40 * 60
+    assert (audio_info(stereo).duration_s or 0) > 40 * 60
+    assert _plan(two_voices).split
+    assert not _plan(stereo).split
 
 
 # ---- transcripts (the real model)
