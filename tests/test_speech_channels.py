@@ -16,6 +16,7 @@ from pathlib import Path
 import jiwer
 import pytest
 
+from soundbite.app import Soundbite
 from soundbite.domain.transcript import Transcript
 from soundbite.media.ffmpeg import find_ffmpeg
 from soundbite.speech.channels import ChannelPlan, plan_channels
@@ -23,6 +24,8 @@ from soundbite.speech.formats import to_srt, to_text, to_vtt
 from soundbite.speech.model import ModelOptions
 from soundbite.speech.pcm import audio_info, pcm_excerpts
 from soundbite.speech.transcribe import transcribe
+from tests.pipeline_support import run_pipeline
+from tests.test_web_support import make_client, sign_in, upload
 
 DATA = Path(__file__).parent / "data"
 MEDIA, REFERENCES = DATA / "media", DATA / "audio"
@@ -175,3 +178,31 @@ def test_a_voice_on_one_channel_only_is_kept_whole(options: ModelOptions, tmp_pa
     transcript = transcribe(_one_sided(tmp_path / "left-only.mp3", READER), options)
     assert all(s.speaker is None for s in transcript.segments)
     assert jiwer.wer(_reference(READER), _normalise(transcript.text)) <= 0.15
+
+
+@pytest.mark.slow
+def test_speaker_labels_reach_the_api_and_clip_captions(app: Soundbite, tmp_path: Path) -> None:
+    path = _two_channels(tmp_path / "alt.mp3", READER, JFK, right_at_s=6, right_gain_db=-18)
+    client = make_client(app)
+    sign_in(client)
+    r = upload(client, path, content_type="audio/mpeg")
+    assert r.status_code == 201, r.text
+    episode_id = r.json()["id"]
+    run_pipeline(app, stages=["probe", "transcribe"])
+    base = f"/api/episodes/{episode_id}/transcript"
+    assert "<v Speaker 2>" in client.get(base, params={"format": "vtt"}).text
+    entries = client.get(base, params={"format": "json"}).json()["segments"]
+    second = [e for e in entries if e.get("speaker") == "Speaker 2"]
+    assert {e.get("speaker") for e in entries} == {"Speaker 1", "Speaker 2"}
+    made = client.post(
+        "/api/clips",
+        json={
+            "episode_id": episode_id,
+            "start_ms": round(second[0]["startTime"] * 1000),
+            "end_ms": round(second[-1]["endTime"] * 1000),
+        },
+    )
+    assert made.status_code == 201, made.text
+    assert "country" in made.json()["text"].lower()
+    captions = client.get(f"/c/{made.json()['id']}/captions.vtt")
+    assert captions.status_code == 200 and "<v Speaker 2>" in captions.text
