@@ -85,6 +85,7 @@ def pcm_excerpts(
         if not duration_s or not time_base or duration_s <= excerpts * excerpt_s * 2:
             yield from pcm_blocks(path, channels=channels)
             return
+        sampled = 0
         for i in range(excerpts):
             at_s = duration_s * (i + 0.5) / excerpts
             try:
@@ -105,6 +106,9 @@ def pcm_excerpts(
                         yield samples
                 if got >= wanted:
                     break
+            sampled += got
+    if not sampled:  # a stream that cannot seek: read it all
+        yield from pcm_blocks(path, channels=channels)
 
 
 def _open(path: Path) -> av.container.InputContainer:
