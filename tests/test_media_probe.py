@@ -14,6 +14,7 @@ import pytest
 from soundbite.errors import MediaError, TooLarge
 from soundbite.media.ffmpeg import find_ffmpeg, run_ffmpeg
 from soundbite.media.probe import probe
+from soundbite.settings import Settings
 
 MEDIA = Path(__file__).parent / "data" / "media"
 
@@ -89,6 +90,22 @@ def test_over_the_duration_limit_is_too_large() -> None:
     with pytest.raises(TooLarge, match="longer than the limit of 0:30"):
         probe(MEDIA / "librivox_sonnet001_en.mp3", max_duration_ms=30_000)
     assert probe(MEDIA / "librivox_sonnet001_en.mp3", max_duration_ms=60_000).duration_ms > 53_000
+
+
+def test_an_eight_hour_episode_is_within_the_default_limit(tmp_path: Path) -> None:
+    """Interview shows run 7-8 hours; the default limit (it was 6 h) must take them."""
+    one = tmp_path / "minute.mp3"
+    ffmpeg = [str(find_ffmpeg()), "-v", "error", "-y"]
+    noise = "anoisesrc=d=60:a=0.1:r=8000"
+    subprocess.run([*ffmpeg, "-f", "lavfi", "-i", noise, "-b:a", "8k", str(one)], check=True)
+    episode = tmp_path / "eight-hours.mp3"  # the minute repeated by stream copy: 29 MB
+    loop = ["-stream_loop", "479", "-i", str(one), "-c", "copy", str(episode)]
+    subprocess.run([*ffmpeg, *loop], check=True)
+    limit_ms = Settings.model_fields["max_episode_seconds"].default * 1000
+    info = probe(episode, max_duration_ms=limit_ms)
+    assert 8 * 3600 * 1000 <= info.duration_ms < 8.1 * 3600 * 1000  # each copy adds its padding
+    with pytest.raises(TooLarge):
+        probe(episode, max_duration_ms=6 * 3600 * 1000)
 
 
 def test_missing_file_is_our_problem_not_a_media_error(tmp_path: Path) -> None:

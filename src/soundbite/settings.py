@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     whisper_compute_type: str = Field(
         "int8", description="CTranslate2 compute type: `int8`, `int8_float16`, `float16`, ..."
     )
+    transcribe_chunk_seconds: float = Field(
+        300.0,
+        ge=10.0,
+        description="Audio transcribed per chunk, in seconds; each chunk's text is stored as "
+        "soon as it is done, so a long episode can be read and clipped while it is transcribed.",
+    )
     workers: int = Field(
         2,
         ge=0,
@@ -89,7 +95,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         2 * GIB, description="Largest upload or enclosure download accepted, in bytes."
     )
-    max_episode_seconds: int = Field(6 * 3600, description="Longest episode accepted, in seconds.")
+    max_episode_seconds: int = Field(24 * 3600, description="Longest episode accepted, in seconds.")
     max_feed_bytes: int = Field(20 * MIB, description="Largest feed document accepted, in bytes.")
     feed_process_latest: int = Field(
         5,

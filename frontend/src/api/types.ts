@@ -28,6 +28,8 @@ export interface EpisodeDetail extends EpisodeSummary {
   podcast_title: string; description: string; link: string | null;
   chapters: unknown[]; audio_url: string | null; has_peaks: boolean; peaks_url: string | null;
   transcript_source: string | null; transcript_urls: Record<string, string>;
+  /** false while the episode is still being transcribed: the transcript is its start only */
+  transcript_complete: boolean | null;
 }
 export interface EpisodePage { items: EpisodeSummary[]; total: number; limit: number; offset: number }
 

@@ -113,22 +113,34 @@ function NowPlaying({ ep, inPlayer }: { ep: EpisodeDetail; inPlayer: boolean }):
 function TranscriptSection({ ep }: { ep: EpisodeDetail }): JSX.Element {
   const [transcript, setTranscript] = useState<Transcript | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
+  // A transcript being written grows chunk by chunk: fetch it again as the stage moves on.
+  const partial = ep.transcript_complete === false;
+  const transcribed = ep.stages.find((job) => job.stage === "transcribe")?.progress ?? 0;
   useEffect(() => {
     let gone = false;
     if (!ep.has_transcript) {
       setTranscript(null);
       return;
     }
-    loadTranscript(ep.id).then((t) => !gone && setTranscript(t), (err) => !gone && setError(err.message));
+    loadTranscript(ep.id, partial).then((t) => !gone && setTranscript(t), (err) => !gone && setError(err.message));
     return () => {
       gone = true;
     };
-  }, [ep.id, ep.has_transcript]);
+  }, [ep.id, ep.has_transcript, ep.transcript_complete, partial ? transcribed : 0]);
   return (
     <section class="transcript-section" aria-labelledby="transcript-h">
       <h2 id="transcript-h">Transcript</h2>
       {error ? <p class="error" role="alert">{error}</p>
-        : transcript ? <TranscriptView ep={ep} transcript={transcript} />
+        : transcript ? (
+          <>
+            {partial && (
+              <p class="muted" role="status" data-testid="transcript-partial">
+                Still transcribing: this is the start of the episode; the rest appears as it is done.
+              </p>
+            )}
+            <TranscriptView ep={ep} transcript={transcript} />
+          </>
+        )
         : (
           <div class="transcript transcript-placeholder" aria-busy={transcript === undefined}>
             {transcript === null

@@ -86,9 +86,10 @@ export function wordsIn(t: Transcript, start: number, end: number): Word[] {
 
 const cache = new Map<number, Promise<Transcript | null>>();
 
-/** The episode's transcript, or null while there is none (404). Cached per episode. */
-export function loadTranscript(episodeId: number): Promise<Transcript | null> {
-  let found = cache.get(episodeId);
+/** The episode's transcript, or null while there is none (404). Cached per episode;
+ * `fresh` fetches it again (a transcript still being written grows). */
+export function loadTranscript(episodeId: number, fresh = false): Promise<Transcript | null> {
+  let found = fresh ? undefined : cache.get(episodeId);
   if (!found) {
     found = get<TranscriptJson>(`/api/episodes/${episodeId}/transcript?format=json`).then(
       fromJson,

@@ -28,6 +28,8 @@ class Transcript:
     segments: tuple[Segment, ...]
     # "whisper:<model>" for our own, "publisher" for one imported from a feed or file
     source: str = "whisper"
+    # False while the transcribe stage is still adding segments: the start of the episode only
+    complete: bool = True
 
     @property
     def words(self) -> list[Word]:

@@ -25,11 +25,17 @@ from soundbite.media.probe import probe
 from soundbite.media.seeking import VERSION as SEEK_INDEX_VERSION
 from soundbite.media.seeking import SeekIndex, SeekPointRecorder
 from soundbite.speech.formats import parse_transcript
-from soundbite.speech.transcribe import transcribe
+from soundbite.speech.transcribe import transcribe, transcribe_chunks, whisper_source
 from soundbite.store.blobs import media_key, sha256_file
 from soundbite.store.blobs.base import BlobStorage, derived_key
 from soundbite.store.models import Episode, MediaBlob
-from soundbite.store.transcripts import save_transcript, transcript_source
+from soundbite.store.transcripts import (
+    append_segments,
+    has_complete_transcript,
+    save_transcript,
+    start_transcript,
+    transcript_source,
+)
 
 log = logging.getLogger(__name__)
 
@@ -178,11 +184,50 @@ def run_transcribe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str
                 episode_id,
                 exc.message,
             )
+    with app.db.read() as s:
+        keep_until_done = has_complete_transcript(s, episode_id)
     with app.storage.local_path(media_key(sha)) as path:
-        transcript = transcribe(path, app.model_options(), progress=progress)
+        if keep_until_done:
+            # Re-transcribing: the old transcript stays whole until the new one is.
+            transcript = transcribe(
+                path,
+                app.model_options(),
+                progress=progress,
+                chunk_s=app.settings.transcribe_chunk_seconds,
+            )
+            with app.db.write() as s:
+                save_transcript(s, episode_id, transcript, sha)
+            return f"{len(transcript.words)} words ({transcript.language})"
+        return _transcribe_progressively(app, episode_id, sha, path, progress)
+
+
+def _transcribe_progressively(
+    app: Soundbite, episode_id: int, sha: str, path: Path, progress: ProgressFn
+) -> str:
+    """Store each chunk's segments as it is done, so the start of a long episode can be read
+    and clipped while the rest is transcribed. The transcript says it is incomplete until the
+    last chunk is in; the search index waits for the whole (the index stage runs after this)."""
+    options = app.model_options()
+    source, started = whisper_source(options), False
+    words, language = 0, None
+    chunks = transcribe_chunks(
+        path, options, progress=progress, chunk_s=app.settings.transcribe_chunk_seconds
+    )
+    for chunk in chunks:
+        with app.db.write() as s:
+            if not started:  # until now, whatever was there (a failed run's part) stays
+                start_transcript(
+                    s, episode_id, language=chunk.language, source=source, media_sha256=sha
+                )
+                started = True
+            append_segments(s, episode_id, chunk.segments, language=chunk.language)
+        words += sum(len(segment.words) for segment in chunk.segments)
+        language = chunk.language
     with app.db.write() as s:
-        save_transcript(s, episode_id, transcript, sha)
-    return f"{len(transcript.words)} words ({transcript.language})"
+        if not started:
+            start_transcript(s, episode_id, language=language, source=source, media_sha256=sha)
+        append_segments(s, episode_id, (), complete=True)
+    return f"{words} words ({language})"
 
 
 STAGES: dict[str, StageFn] = {

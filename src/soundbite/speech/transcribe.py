@@ -34,8 +34,25 @@ quiet "Hello?" of the phone call, which the VAD-less plain run kept.
 - CTranslate2 picks the thread count (`cpu_threads=0`): pinning it to the core count measured
   the same.
 
+- Batches of 8 windows were measured as fast as 4 on the CPU, but the batched beam search is
+  what sets a transcription's peak memory: on the CPU we use 4 (below).
+
+Long episodes are transcribed in chunks (`transcribe_chunks`), never decoded whole. faster-whisper's
+`decode_audio` holds the whole file as float32 (230 MB an hour, plus its s16 buffer while
+decoding, and the VAD's work arrays on top), so 8 hours needed several gigabytes. We decode as we
+go (speech/pcm.py) and transcribe `chunk_s` seconds (5 minutes) at a time, each chunk exactly as
+a whole file used to be (VAD windows, batches, beams). A chunk ends at the longest pause in its
+last quarter, judged by a VAD that looks 5 s further, so no word is cut in two; its remainder
+starts the next chunk. Each chunk is handed out as soon as it is done, so the caller can store
+it and the start of a long episode can be read and clipped while the rest is transcribed.
+Measured with bench/long_episode.py (figures in docs/architecture.md).
+
+Two-channel files are measured first and, when each channel carries its own voice, transcribed
+channel by channel and merged by time, each segment labelled with its speaker: speech/channels.py
+says how and why (a channel's voice used to be lost in the mix).
+
 Progress is the share of the audio's duration transcribed. It advances once per batch, the
-pipeline's unit of work: with 8 windows of up to 30 s, every 4 minutes of audio.
+pipeline's unit of work.
 """
 
 from __future__ import annotations
@@ -45,26 +62,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
-from faster_whisper.audio import decode_audio, pad_or_trim
+from faster_whisper.audio import pad_or_trim
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from soundbite.domain.progress import ProgressFn, no_progress
 from soundbite.domain.transcript import Segment, Transcript, Word
-from soundbite.errors import MediaError
+from soundbite.speech.channels import MONO, SPEAKERS, ChannelPlan, plan_channels
 from soundbite.speech.formats import split_sentences
 from soundbite.speech.model import ModelOptions, load_model, model_label
+from soundbite.speech.pcm import SAMPLE_RATE, audio_info, pcm_blocks, pcm_excerpts
 
-_SAMPLE_RATE = 16_000
+_SAMPLE_RATE = SAMPLE_RATE
 _WINDOW_S = 30.0  # Whisper's input window
 _BATCH_SIZE = 8
+# On the CPU, 4: the same speed, and a transcription's peak memory stays under 1 GB however long
+# the episode (6 minutes of the sonnet, base int8: peak RSS 893 MB at 4, 1115 MB at 8, both
+# dominated by the batched beam search, not by the audio, with 5-minute chunks).
+_CPU_BATCH_SIZE = 4
 _BEAM_SIZE = 5
 # Faster-whisper's batched defaults: windows end at a pause of at least 160 ms.
 _VAD = VadOptions(max_speech_duration_s=_WINDOW_S, min_silence_duration_ms=160)
 # Whisper tends to invent text in long silences: a longer pause starts a new window.
 _MAX_GAP_S = 2.0
+# Audio transcribed per chunk. 5 minutes is 19 MB of float32 per channel, and a first part of
+# the transcript every 25 s or so of work on 2 cores (RTF 0.085).
+CHUNK_S = 300.0
+# Where a chunk may end: at the longest pause in its last quarter...
+_CUT_SEARCH_SHARE = 0.25
+# ... judged by a VAD that sees this far past the chunk's end, so a pause is known to be one.
+_CUT_MARGIN_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribedChunk:
+    """One chunk's segments, in order; times are from the start of the file."""
+
+    language: str | None
+    segments: tuple[Segment, ...]
+    end_ms: int  # the audio transcribed so far ends here
+
+
+def whisper_source(model_options: ModelOptions) -> str:
+    return f"whisper:{model_label(model_options)}"
 
 
 def transcribe(
@@ -73,84 +114,227 @@ def transcribe(
     *,
     language: str | None = None,
     progress: ProgressFn = no_progress,
+    chunk_s: float = CHUNK_S,
 ) -> Transcript:
     """Transcribe an audio file into segments of timed words.
 
     `language` is an ISO 639-1 code ("en") when known; otherwise it is detected from the speech.
     Raises MediaError for a file that is not decodable audio, ModelError for an unusable model.
     """
+    segments: list[Segment] = []
+    for chunk in transcribe_chunks(
+        path, model_options, language=language, progress=progress, chunk_s=chunk_s
+    ):
+        segments.extend(chunk.segments)
+        language = chunk.language
+    return Transcript(
+        language=language, segments=tuple(segments), source=whisper_source(model_options)
+    )
+
+
+def transcribe_chunks(
+    path: Path,
+    model_options: ModelOptions,
+    *,
+    language: str | None = None,
+    progress: ProgressFn = no_progress,
+    chunk_s: float = CHUNK_S,
+) -> Iterator[TranscribedChunk]:
+    """`transcribe`, a chunk of `chunk_s` seconds (cut at a pause) at a time, as each is done.
+
+    Memory stays that of one chunk, whatever the length of the file.
+    """
     model = load_model(model_options)
     if language:
         # Feeds say "en-US"; Whisper knows "en". A code it does not know is detected instead.
         language = language.split("-")[0].lower()
         language = language if language in model.supported_languages else None
-    audio = _decode(path)
-    duration_s = len(audio) / _SAMPLE_RATE
-    total = _clock(duration_s)
-    progress(0.0, f"transcribing 00:00 / {total}")
+    info = audio_info(path)
+    plan = plan_channels(pcm_excerpts(path, channels=2)) if info.channels == 2 else MONO
+    clock = _Progress(progress, info.duration_s)
+    batch_size = _CPU_BATCH_SIZE if model_options.device == "cpu" else _BATCH_SIZE
+    transcriber = _ChunkTranscriber(model, language, plan, batch_size)
+    chunk_len = max(int(chunk_s * _SAMPLE_RATE), _SAMPLE_RATE)
+    margin = int(_CUT_MARGIN_S * _SAMPLE_RATE)
+    buffer = _Buffer(plan.tracks)
+    decoded = pcm_blocks(path, channels=2 if info.channels == 2 else 1)
+    for block in decoded:
+        buffer.append(plan.apply(block))
+        while buffer.samples >= chunk_len + margin:
+            yield transcriber.chunk(buffer, chunk_len, final=False, clock=clock)
+    while buffer.samples:
+        yield transcriber.chunk(buffer, chunk_len, final=True, clock=clock)
+    clock.done(buffer.offset / _SAMPLE_RATE, found_speech=transcriber.found_speech)
 
-    windows = _speech_windows(audio)
-    if not windows:
-        progress(100.0, f"transcribed {total} (no speech found)")
-        return Transcript(
-            language=language, segments=(), source=f"whisper:{model_label(model_options)}"
+
+class _Buffer:
+    """Decoded samples not yet transcribed, and where they start in the file."""
+
+    def __init__(self, tracks: int) -> None:
+        self.offset = 0
+        self.samples = 0
+        self._tracks = tracks
+        self._blocks: list[np.ndarray] = []
+
+    def append(self, block: np.ndarray) -> None:
+        self._blocks.append(block)
+        self.samples += block.shape[1]
+
+    def head(self, length: int) -> np.ndarray:
+        """The first `length` samples (tracks, length), without consuming them."""
+        if len(self._blocks) != 1:
+            joined = (
+                np.concatenate(self._blocks, axis=1)
+                if self._blocks
+                else np.zeros((self._tracks, 0), np.float32)
+            )
+            self._blocks = [joined]
+        return self._blocks[0][:, :length]
+
+    def consume(self, length: int) -> None:
+        rest = self.head(self.samples)[:, length:]
+        self._blocks = [np.ascontiguousarray(rest)]
+        self.samples -= length
+        self.offset += length
+
+
+class _Progress:
+    """Progress as the share of the audio transcribed, never going backwards."""
+
+    def __init__(self, report: ProgressFn, duration_s: float | None) -> None:
+        self._report = report
+        self._duration_s = duration_s
+        self._done_s = 0.0
+        self._total = _clock(duration_s) if duration_s else "?"
+        report(0.0, f"transcribing 00:00 / {self._total}")
+
+    def at(self, done_s: float) -> None:
+        self._done_s = max(self._done_s, done_s)
+        percent = min(99.9, 100.0 * self._done_s / self._duration_s) if self._duration_s else 0.0
+        self._report(percent, f"transcribing {_clock(self._done_s)} / {self._total}")
+
+    def done(self, duration_s: float, *, found_speech: bool) -> None:
+        total = _clock(duration_s)
+        self._report(100.0, f"transcribed {total}" + ("" if found_speech else " (no speech found)"))
+
+
+class _ChunkTranscriber:
+    """Transcribes chunks in order; keeps the language and the model's pipeline between them."""
+
+    def __init__(
+        self, model: WhisperModel, language: str | None, plan: ChannelPlan, batch_size: int
+    ) -> None:
+        self._batch_size = batch_size
+        self._encoder = _ReusedEncoder(model)
+        self._pipeline = BatchedInferencePipeline(self._encoder)  # type: ignore[arg-type]
+        self.language = language
+        self._plan = plan
+        self.found_speech = False
+
+    def chunk(
+        self, buffer: _Buffer, chunk_len: int, *, final: bool, clock: _Progress
+    ) -> TranscribedChunk:
+        seen = buffer.head(
+            buffer.samples if final else chunk_len + int(_CUT_MARGIN_S * _SAMPLE_RATE)
+        )
+        spans = [get_speech_timestamps(track, _VAD, sampling_rate=_SAMPLE_RATE) for track in seen]
+        cut = seen.shape[1] if final else _cut_at_pause(spans, chunk_len, seen.shape[1])
+        pcm = seen[:, :cut]
+        offset = buffer.offset
+        base_s = offset / _SAMPLE_RATE
+        tracks = len(pcm)
+        segments: list[Segment] = []
+        for t, (track, track_spans) in enumerate(zip(pcm, spans, strict=True)):
+            windows = _speech_windows(track_spans, cut)
+            words: list[tuple[str, Word]] = []
+            if windows:
+                self.found_speech = True
+
+                def reached(s: float, t: int = t) -> None:
+                    clock.at(base_s + (t + s / (cut / _SAMPLE_RATE)) / tracks * cut / _SAMPLE_RATE)
+
+                raw = self._decode(track, windows, reached)
+                words = _clean_words(raw, offset_ms=round(base_s * 1000), end_s=cut / _SAMPLE_RATE)
+            # The one place where a chunk's words and its 16 kHz PCM are both in hand: `words`
+            # (times in ms from the start of the file) and `track` (samples from `offset`).
+            # An acoustic word-boundary refinement belongs here, before the words are grouped.
+            speaker = SPEAKERS[t] if self._plan.split else None
+            segments.extend(_sentences(words, speaker))
+        segments.sort(key=lambda s: s.start_ms)  # one channel's turns between the other's
+        buffer.consume(cut)
+        clock.at(buffer.offset / _SAMPLE_RATE)
+        return TranscribedChunk(
+            language=self.language,
+            segments=tuple(segments),
+            end_ms=round(buffer.offset * 1000 / _SAMPLE_RATE),
         )
 
-    encoder = _ReusedEncoder(model)
-    if language is None:
-        language = _detect_language(encoder, audio, windows[:_BATCH_SIZE])
-    pipeline = BatchedInferencePipeline(encoder)  # type: ignore[arg-type]
-    raw_segments, _info = pipeline.transcribe(
-        audio,
-        language=language,
-        clip_timestamps=[{"start": s, "end": e} for s, e in windows],
-        batch_size=_BATCH_SIZE,
-        beam_size=_BEAM_SIZE,
-        word_timestamps=True,
-    )
-
-    raw_words: list[_RawWord] = []
-    for segment in raw_segments:
-        raw_words.extend(
-            _RawWord(w.start, w.end, w.word, w.probability) for w in segment.words or ()
+    def _decode(
+        self, audio: np.ndarray, windows: Sequence[tuple[float, float]], reached: Any
+    ) -> list[_RawWord]:
+        if self.language is None:
+            self.language = _detect_language(self._encoder, audio, windows[: self._batch_size])
+        raw_segments, _info = self._pipeline.transcribe(
+            audio,
+            language=self.language,
+            clip_timestamps=[{"start": s, "end": e} for s, e in windows],
+            batch_size=self._batch_size,
+            beam_size=_BEAM_SIZE,
+            word_timestamps=True,
         )
-        done_s = min(segment.end, duration_s)
-        progress(100.0 * done_s / duration_s, f"transcribing {_clock(done_s)} / {total}")
-
-    words = _clean_words(raw_words, round(duration_s * 1000))
-    progress(100.0, f"transcribed {total}")
-    return Transcript(
-        language=language,
-        segments=tuple(_sentences(words)),
-        source=f"whisper:{model_label(model_options)}",
-    )
+        raw_words: list[_RawWord] = []
+        for segment in raw_segments:
+            raw_words.extend(
+                _RawWord(w.start, w.end, w.word, w.probability) for w in segment.words or ()
+            )
+            reached(segment.end)
+        return raw_words
 
 
-def _decode(path: Path) -> np.ndarray:
-    try:
-        audio: np.ndarray = decode_audio(str(path), sampling_rate=_SAMPLE_RATE)
-    except (av.FFmpegError, ValueError) as exc:
-        # FFmpeg's own message ends with the full path, which is ours to keep.
-        reason = getattr(exc, "strerror", None) or exc
-        raise MediaError(f"cannot decode audio from {path.name}: {reason}") from exc
-    return audio
+def _cut_at_pause(spans: Sequence[Sequence[dict[str, int]]], chunk_len: int, seen: int) -> int:
+    """Where to end a chunk: the middle of the longest pause (on every track) in its last
+    quarter, or failing that in its last three quarters.
+
+    Speech that runs on without a pause (people talking over each other) is cut where one of
+    the VAD's spans ends, as the VAD itself cuts speech longer than 30 s.
+    """
+    union: list[list[int]] = []
+    for span in sorted((s["start"], s["end"]) for track in spans for s in track):
+        if union and span[0] <= union[-1][1]:
+            union[-1][1] = max(union[-1][1], span[1])
+        else:
+            union.append([span[0], span[1]])
+    edges = [0] + [x for span in union for x in span] + [seen]
+    gaps = list(zip(edges[::2], edges[1::2], strict=True))
+    for share in (_CUT_SEARCH_SHARE, 0.75):
+        lo = int(chunk_len * (1 - share))
+        best: tuple[int, int] | None = None
+        for gap_start, gap_end in gaps:
+            start, end = max(gap_start, lo), min(gap_end, chunk_len)
+            if end > start and (best is None or end - start > best[1] - best[0]):
+                best = (start, end)
+        if best is not None:
+            return (best[0] + best[1]) // 2
+    lo = int(chunk_len * 0.25)
+    ends = [s["end"] for track in spans for s in track if lo <= s["end"] <= chunk_len]
+    return max(ends) if ends else chunk_len
 
 
-def _speech_windows(audio: np.ndarray) -> list[tuple[float, float]]:
-    """Group the VAD's speech spans into windows of at most 30 s, in seconds.
+def _speech_windows(spans: Sequence[dict[str, int]], limit: int) -> list[tuple[float, float]]:
+    """Group the VAD's speech spans (up to sample `limit`) into windows of at most 30 s, in s.
 
     The pipeline turns these seconds back into sample indices with `int(s * 16000)`;
     `_detect_language` slices with the same arithmetic so its batch is identical to the pipeline's.
     """
     windows: list[list[int]] = []
-    spans = get_speech_timestamps(audio, _VAD, sampling_rate=_SAMPLE_RATE)
     longest = int(_WINDOW_S * _SAMPLE_RATE)
     # The VAD already cuts speech at 30 s; the split only guards the pipeline, which would
     # silently drop anything past 30 s of a window.
     pieces = (
-        (s, min(s + longest, sp["end"]))
+        (s, min(s + longest, sp["end"], limit))
         for sp in spans
-        for s in range(sp["start"], sp["end"], longest)
+        if sp["start"] < limit
+        for s in range(sp["start"], min(sp["end"], limit), longest)
     )
     for start, end in pieces:
         if (
@@ -229,33 +413,40 @@ class _RawWord:
     probability: float
 
 
-def _clean_words(raw: Iterable[_RawWord], duration_ms: int) -> list[tuple[str, Word]]:
-    """Whisper words in ms, in order, without overlaps; each paired with its joining prefix.
+def _clean_words(
+    raw: Iterable[_RawWord], *, offset_ms: int, end_s: float
+) -> list[tuple[str, Word]]:
+    """Whisper words in ms from the start of the file, in order, without overlaps; each paired
+    with its joining prefix. `raw` times are in seconds from the chunk's start, `end_s` its end.
 
     Alignment can give a word a start a few ms before the end of the previous one, or an end
-    past the end of the file; players and snapping rules expect neither.
+    past the end of the audio; players and snapping rules expect neither.
     """
     words: list[tuple[str, Word]] = []
     last_end = 0
+    end_ms = round(end_s * 1000)
     for w in raw:
         text = w.text.strip()
         if not text:
             continue
-        start = min(max(round(w.start * 1000), last_end), duration_ms)
-        end = min(max(round(w.end * 1000), start), duration_ms)
+        start = min(max(round(w.start * 1000), last_end), end_ms)
+        end = min(max(round(w.end * 1000), start), end_ms)
         prefix = w.text[: len(w.text) - len(w.text.lstrip())]
-        words.append((prefix, Word(start, end, text, round(float(w.probability), 3))))
+        word = Word(offset_ms + start, offset_ms + end, text, round(float(w.probability), 3))
+        words.append((prefix, word))
         last_end = end
     return words
 
 
-def _sentences(words: Sequence[tuple[str, Word]]) -> Iterator[Segment]:
+def _sentences(words: Sequence[tuple[str, Word]], speaker: str | None) -> Iterator[Segment]:
     for i, j in split_sentences([word for _, word in words]):
         # Whisper marks word boundaries with a leading space; languages written without spaces
         # (Japanese, Chinese) have none, so joining with " " would be wrong for them.
         text = "".join(prefix + word.text for prefix, word in words[i:j]).strip()
         run = tuple(word for _, word in words[i:j])
-        yield Segment(start_ms=run[0].start_ms, end_ms=run[-1].end_ms, text=text, words=run)
+        yield Segment(
+            start_ms=run[0].start_ms, end_ms=run[-1].end_ms, text=text, words=run, speaker=speaker
+        )
 
 
 def _clock(seconds: float) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -170,6 +171,8 @@ class Transcript(Base):
     language: Mapped[str | None] = mapped_column(String(35))
     source: Mapped[str] = mapped_column(String(100))
     media_sha256: Mapped[str | None] = mapped_column(String(64))
+    # False while the transcribe stage is still appending segments (written chunk by chunk)
+    complete: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     segments: Mapped[list[TranscriptSegment]] = relationship(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from soundbite.domain import transcript as domain
@@ -14,17 +16,67 @@ def save_transcript(
 ) -> None:
     """Replace the episode's transcript. Inside the caller's transaction, so there is never
     a moment with none, nor one with two."""
-    session.execute(delete(Transcript).where(Transcript.episode_id == episode_id))
-    session.flush()
-    row = Transcript(
-        episode_id=episode_id,
+    start_transcript(
+        session,
+        episode_id,
         language=transcript.language,
         source=transcript.source,
         media_sha256=media_sha256,
+        complete=transcript.complete,
     )
-    for i, seg in enumerate(transcript.segments):
+    append_segments(session, episode_id, transcript.segments)
+
+
+def start_transcript(
+    session: Session,
+    episode_id: int,
+    *,
+    language: str | None,
+    source: str,
+    media_sha256: str | None,
+    complete: bool = False,
+) -> None:
+    """Replace the episode's transcript with an empty one that `append_segments` fills."""
+    session.execute(delete(Transcript).where(Transcript.episode_id == episode_id))
+    session.flush()
+    session.add(
+        Transcript(
+            episode_id=episode_id,
+            language=language,
+            source=source,
+            media_sha256=media_sha256,
+            complete=complete,
+        )
+    )
+    session.flush()
+
+
+def append_segments(
+    session: Session,
+    episode_id: int,
+    segments: Sequence[domain.Segment],
+    *,
+    language: str | None = None,
+    complete: bool | None = None,
+) -> None:
+    """Add segments after the transcript's last one (a chunk of a transcript being made).
+
+    `language` fills in one not known when the transcript was started; `complete` marks it whole.
+    """
+    row = session.scalars(select(Transcript).where(Transcript.episode_id == episode_id)).one()
+    first = session.scalar(
+        select(func.coalesce(func.max(TranscriptSegment.position) + 1, 0)).where(
+            TranscriptSegment.transcript_id == row.id
+        )
+    )
+    for i, seg in enumerate(segments, start=first or 0):
         seg_row = TranscriptSegment(
-            position=i, start_ms=seg.start_ms, end_ms=seg.end_ms, text=seg.text, speaker=seg.speaker
+            transcript_id=row.id,
+            position=i,
+            start_ms=seg.start_ms,
+            end_ms=seg.end_ms,
+            text=seg.text,
+            speaker=seg.speaker,
         )
         seg_row.words = [
             TranscriptWord(
@@ -36,8 +88,11 @@ def save_transcript(
             )
             for j, w in enumerate(seg.words)
         ]
-        row.segments.append(seg_row)
-    session.add(row)
+        session.add(seg_row)
+    if language and not row.language:
+        row.language = language
+    if complete is not None:
+        row.complete = complete
 
 
 def load_transcript(session: Session, episode_id: int) -> domain.Transcript | None:
@@ -51,6 +106,7 @@ def load_transcript(session: Session, episode_id: int) -> domain.Transcript | No
     return domain.Transcript(
         language=row.language,
         source=row.source,
+        complete=row.complete,
         segments=tuple(
             domain.Segment(
                 start_ms=s.start_ms,
@@ -70,3 +126,11 @@ def transcript_source(session: Session, episode_id: int) -> str | None:
     return session.scalars(
         select(Transcript.source).where(Transcript.episode_id == episode_id)
     ).first()
+
+
+def has_complete_transcript(session: Session, episode_id: int) -> bool:
+    return bool(
+        session.scalars(
+            select(Transcript.complete).where(Transcript.episode_id == episode_id)
+        ).first()
+    )

@@ -137,6 +137,11 @@ class EpisodeDetail(EpisodeSummary):
     has_peaks: bool
     peaks_url: str | None
     transcript_source: str | None
+    transcript_complete: bool | None = Field(
+        None,
+        description="False while the episode is still being transcribed: the transcript holds "
+        "the part done so far. None without a transcript.",
+    )
     transcript_urls: dict[str, str] = Field(
         description="Download URL per format (json, vtt, srt, txt); empty until transcribed."
     )

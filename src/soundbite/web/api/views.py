@@ -173,6 +173,7 @@ def get_episode(sb: Soundbite, episode_id: int) -> EpisodeDetail:
             # the media hash in the URL makes it content-addressed, hence cacheable for good
             "peaks_url": f"{base}/peaks?v={sha[:16]}" if has_peaks and sha else None,
             "transcript_source": transcript.source if transcript else None,
+            "transcript_complete": transcript.complete if transcript else None,
             "transcript_urls": (
                 {name: f"{base}/transcript?format={name}" for name in FORMATS} if transcript else {}
             ),

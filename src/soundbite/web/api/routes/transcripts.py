@@ -45,7 +45,11 @@ def get_transcript(
     format: TranscriptFormat = "json",
     download: Annotated[bool, Query(description="Ask the browser to save it as a file")] = False,
 ) -> Response:
-    """The transcript as JSON (segments and words, times in ms), WebVTT, SRT or plain text."""
+    """The transcript as JSON (segments and words, times in ms), WebVTT, SRT or plain text.
+
+    While the episode is being transcribed this is the part done so far, and the
+    `X-Transcript-Complete` header says `false`.
+    """
     episode = views.episode_row(sb, episode_id)
     with sb.db.read() as s:
         transcript = load_transcript(s, episode_id)
@@ -62,5 +66,7 @@ def get_transcript(
         headers={
             "Content-Disposition": content_disposition(filename, attachment=download),
             "Cache-Control": cache_control(public=sb.settings.public_library, immutable=False),
+            # "false" while the episode is still being transcribed: this is its start only
+            "X-Transcript-Complete": "true" if transcript.complete else "false",
         },
     )
