@@ -316,12 +316,14 @@ def _sentence_bounds(units: list[_Unit], first: int, last: int) -> tuple[int, in
 
 
 def _edges(units: list[_Unit], first: int, last: int, episode_ms: int, pad_ms: int) -> Span:
+    # the middle of the pause before the first word (the previous word's end, if the file's
+    # start), at most `pad_ms` before the word; likewise after the last word
     start = units[first].word.start_ms
-    floor = units[first - 1].word.end_ms if first > 0 else 0
-    start = max(start - pad_ms, min(floor, start), 0)
+    floor = min(units[first - 1].word.end_ms, start) if first > 0 else start - 2 * pad_ms
+    start = max(start - pad_ms, (floor + start) // 2, 0)
     end = max(u.word.end_ms for u in units[first : last + 1])
-    ceiling = units[last + 1].word.start_ms if last + 1 < len(units) else episode_ms
-    end = min(end + pad_ms, max(ceiling, end), episode_ms)
+    ceiling = max(units[last + 1].word.start_ms, end) if last + 1 < len(units) else end + 2 * pad_ms
+    end = min(end + pad_ms, (end + ceiling + 1) // 2, episode_ms)
     return Span(start, max(end, start))
 
 

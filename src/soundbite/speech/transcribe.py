@@ -54,6 +54,7 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 from soundbite.domain.progress import ProgressFn, no_progress
 from soundbite.domain.transcript import Segment, Transcript, Word
 from soundbite.errors import MediaError
+from soundbite.speech.boundaries import refine_words
 from soundbite.speech.formats import split_sentences
 from soundbite.speech.model import ModelOptions, load_model, model_label
 
@@ -73,10 +74,12 @@ def transcribe(
     *,
     language: str | None = None,
     progress: ProgressFn = no_progress,
+    refine: bool = True,
 ) -> Transcript:
     """Transcribe an audio file into segments of timed words.
 
     `language` is an ISO 639-1 code ("en") when known; otherwise it is detected from the speech.
+    `refine=False` keeps Whisper's own word times (benchmarks compare the two).
     Raises MediaError for a file that is not decodable audio, ModelError for an unusable model.
     """
     model = load_model(model_options)
@@ -118,6 +121,9 @@ def transcribe(
         progress(100.0 * done_s / duration_s, f"transcribing {_clock(done_s)} / {total}")
 
     words = _clean_words(raw_words, round(duration_s * 1000))
+    if refine:  # word boundaries from the waveform (speech/boundaries.py); per chunk when chunked
+        refined = refine_words([word for _, word in words], audio, offset_samples=0)
+        words = [(prefix, word) for (prefix, _), word in zip(words, refined, strict=True)]
     progress(100.0, f"transcribed {total}")
     return Transcript(
         language=language,

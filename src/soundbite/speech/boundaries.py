@@ -1,0 +1,260 @@
+"""Word boundaries moved to where the audio says they are, not where the aligner guessed.
+
+Whisper's word times come from cross-attention alignment and are often 100-300 ms off: a word
+ends before its last syllable does, or starts inside the pause before it. A clip cut at such
+a time loses a syllable or opens with the tail of the previous word. So every boundary is
+checked against the waveform before the transcript is stored, and the transcript, the captions,
+search and the clip edges all use the refined times.
+
+How, per boundary between two words (all from 10 ms RMS frames, in dB):
+
+- The search region is the ASR boundary (the gap between the two words, often empty) widened
+  by ``SEARCH_MS`` on both sides, never past the middle of either word.
+- A frame is quiet when it is within ``QUIET_SHARE`` of the way from the local noise floor
+  (``FLOOR_PERCENTILE`` of the frames within ``FLOOR_CONTEXT_MS``) up to the local speech level
+  (``SPEECH_PERCENTILE`` within ``SPEECH_CONTEXT_MS``), and at least ``QUIET_MIN_DB`` above the
+  floor: relative levels, so that a quiet room, a noisy phone line and a loud or soft speaker
+  are treated alike.
+- A pause (``MIN_PAUSE_MS`` of quiet frames or more) in the region: the first word ends where
+  the longest one begins and the next starts where it ends. Without one (connected speech),
+  both go to the quietest frame (smoothed over 30 ms), with a penalty that grows with the
+  distance from the ASR boundary so that a stop closure deep inside a word does not win.
+- Boundaries far apart (a pause the ASR saw, longer than twice the search width) are refined
+  one side at a time: a word's start goes to the end of the quiet run nearest to it, its end
+  to the start of one.
+
+Refinement is a pure function of the words and one chunk of PCM, so a long file can be refined
+chunk by chunk: a boundary whose search region is not wholly inside the chunk is left as it
+was (give chunks a margin of ``SEARCH_MS`` beyond the words to refine).
+
+Measured with ``bench/clip_edges.py`` against the hand-labelled word boundaries of 64 TIMIT
+utterances (see the figures in docs/clips.md): the search width and thresholds below are the
+ones it was run with. ``SEARCH_MS`` = 250 covers the bulk of Whisper's error (a few words are
+further off, and a wider search then starts to jump over short words).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from soundbite.domain.transcript import Word
+
+RATE = 16_000
+FRAME_MS = 10
+SEARCH_MS = 250
+MIN_PAUSE_MS = 30  # shorter quiet runs are stop closures inside words as often as pauses
+MIN_WORD_MS = 40  # a boundary never squeezes a word shorter than this
+FLOOR_PERCENTILE = 5.0
+FLOOR_CONTEXT_MS = 5_000
+SPEECH_PERCENTILE = 90.0
+SPEECH_CONTEXT_MS = 1_000
+QUIET_SHARE = 0.5
+QUIET_MIN_DB = 6.0
+QUIET_UNDER_SPEECH_DB = 12.0
+EDGE_DB = 10.0
+# pauses: a ms of distance from the ASR boundary costs this many ms of pause length
+DISTANCE_WEIGHT = 0.5
+# connected speech: Whisper's boundary moved by BIAS_MS, then the quietest frame within
+# LOCAL_MS of it, each frame's dB plus DISTANCE_PENALTY_DB per LOCAL_MS of distance
+BIAS_MS = 40
+LOCAL_MS = 40
+DISTANCE_PENALTY_DB = 6.0
+
+_FRAME = RATE * FRAME_MS // 1000
+
+
+def refine_words(words: Sequence[Word], pcm: np.ndarray, offset_samples: int = 0) -> list[Word]:
+    """`words` (times in ms from the start of the file, in order, not overlapping) with their
+    boundaries moved to the pauses of `pcm`: 16 kHz mono float32 whose first sample is sample
+    `offset_samples` of the file. Words outside the PCM keep their times.
+    """
+    if len(words) == 0 or len(pcm) < _FRAME:
+        return list(words)
+    # frames on the file's 10 ms grid, so that chunks see the frames the whole file would
+    skip = -offset_samples % _FRAME
+    levels = _frame_db(pcm[skip:])
+    frames = _Frames(levels, (offset_samples + skip) * 1000 / RATE)
+    out = list(words)
+    start = _refine_start(frames, out[0], None)
+    if start is not None:
+        out[0] = replace(out[0], start_ms=start)
+    for i in range(len(out)):
+        a = out[i]
+        b = out[i + 1] if i + 1 < len(out) else None
+        if b is not None and b.start_ms - a.end_ms <= 2 * SEARCH_MS:
+            pair = _refine_pair(frames, a, b)
+            if pair is not None:
+                out[i], out[i + 1] = pair
+            continue
+        # a long pause (or the last word): each side on its own
+        end = _refine_end(frames, a, b.start_ms if b is not None else None)
+        if end is not None:
+            out[i] = a = replace(a, end_ms=end)
+        if b is not None:
+            start = _refine_start(frames, b, a.end_ms)
+            if start is not None:
+                out[i + 1] = replace(b, start_ms=start)
+    return out
+
+
+def _frame_db(pcm: np.ndarray) -> np.ndarray:
+    n = len(pcm) // _FRAME
+    frames = np.asarray(pcm[: n * _FRAME], dtype=np.float32).reshape(n, _FRAME)
+    power = np.mean(np.square(frames, dtype=np.float64), axis=1)
+    return np.asarray(10 * np.log10(power + 1e-12))
+
+
+class _Frames:
+    """The chunk's frame levels, addressed in ms of the file."""
+
+    def __init__(self, levels: np.ndarray, start_ms: float) -> None:
+        self.levels = levels
+        self.start_ms = start_ms
+        self.end_ms = start_ms + len(levels) * FRAME_MS
+        self.silent = -np.inf  # set by quiet()
+
+    def index(self, ms: float) -> int:
+        return int((ms - self.start_ms) // FRAME_MS)
+
+    def ms(self, index: int) -> int:
+        return round(self.start_ms + index * FRAME_MS)
+
+    def covers(self, lo_ms: float, hi_ms: float) -> bool:
+        return self.start_ms <= lo_ms and hi_ms <= self.end_ms
+
+    def quiet(self, lo: int, hi: int, at_ms: float) -> np.ndarray:
+        """Which frames lo..hi-1 are quiet, judged by the levels around `at_ms`."""
+        centre = self.index(at_ms)
+        floor_reach = FLOOR_CONTEXT_MS // FRAME_MS
+        speech_reach = SPEECH_CONTEXT_MS // FRAME_MS
+        context = self.levels[max(0, centre - floor_reach) : centre + floor_reach]
+        floor = float(np.percentile(context, FLOOR_PERCENTILE))
+        near = self.levels[max(0, centre - speech_reach) : centre + speech_reach]
+        speech = float(np.percentile(near, SPEECH_PERCENTILE))
+        span = speech - floor
+        threshold = floor + max(QUIET_MIN_DB, min(QUIET_SHARE * span, span - QUIET_UNDER_SPEECH_DB))
+        self.silent = floor + min(EDGE_DB, max(QUIET_MIN_DB, span - QUIET_UNDER_SPEECH_DB))
+        return np.asarray(self.levels[lo:hi] < threshold)
+
+    def tighten(self, start: int, end: int) -> tuple[int, int]:
+        """A quiet run [start, end) narrowed to its silent part: the quiet frames at its edges
+        still above the silence level (a soft onset or tail) belong to the words."""
+        s, e = start, end
+        while s < e - 1 and self.levels[s] >= self.silent:
+            s += 1
+        while e - 1 > s and self.levels[e - 1] >= self.silent:
+            e -= 1
+        if self.levels[s] >= self.silent:  # no silent frame at all: keep the quiet run
+            return start, end
+        return s, e
+
+
+def _runs(quiet: np.ndarray, min_frames: int) -> list[tuple[int, int]]:
+    """[start, end) index runs of True at least `min_frames` long."""
+    padded = np.concatenate(([False], quiet, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [
+        (int(s), int(e))
+        for s, e in zip(edges[::2], edges[1::2], strict=True)
+        if e - s >= min_frames
+    ]
+
+
+def _pick(runs: list[tuple[int, int]], distance: list[float]) -> int | None:
+    """The pause most likely to be the boundary: long, and near where the ASR put it."""
+    if not runs:
+        return None
+    scores = [
+        (e - s) * FRAME_MS - DISTANCE_WEIGHT * d for (s, e), d in zip(runs, distance, strict=True)
+    ]
+    return int(np.argmax(scores))
+
+
+def _refine_pair(frames: _Frames, a: Word, b: Word) -> tuple[Word, Word] | None:
+    # a pause may lie anywhere it overlaps the search region; it is measured whole
+    lo_ms, hi_ms = a.start_ms + MIN_WORD_MS, b.end_ms - MIN_WORD_MS
+    search_lo = max(a.end_ms - SEARCH_MS, lo_ms)
+    search_hi = min(b.start_ms + SEARCH_MS, hi_ms)
+    if search_hi - search_lo < FRAME_MS or not frames.covers(lo_ms, hi_ms):
+        return None
+    lo, hi = frames.index(lo_ms), frames.index(hi_ms)
+    s_lo, s_hi = frames.index(search_lo) - lo, frames.index(search_hi) - lo
+    boundary_ms = (a.end_ms + b.start_ms) / 2
+    runs = [
+        (s, e)
+        for s, e in _runs(frames.quiet(lo, hi, boundary_ms), MIN_PAUSE_MS // FRAME_MS)
+        if s < s_hi and e > s_lo
+    ]
+    distance = [
+        max(0.0, frames.ms(lo + s) - b.start_ms, a.end_ms - frames.ms(lo + e)) for s, e in runs
+    ]
+    best = _pick(runs, distance)
+    if best is not None:
+        s, e = frames.tighten(lo + runs[best][0], lo + runs[best][1])
+        # within the search region: never deeper than SEARCH_MS into where the ASR put a word
+        end_ms = min(frames.ms(s), round(search_hi))
+        start_ms = max(frames.ms(e), round(search_lo))
+    else:
+        # connected speech: near the ASR boundary (corrected for its bias), at the quietest frame
+        centre = min(max(boundary_ms + BIAS_MS, search_lo), search_hi)
+        w_lo = max(frames.index(centre - LOCAL_MS), lo + s_lo)
+        w_hi = min(frames.index(centre + LOCAL_MS) + 1, lo + s_hi)
+        if w_hi <= w_lo:
+            return None
+        window = frames.levels[w_lo:w_hi]
+        smooth = np.convolve(window, np.ones(3) / 3, mode="same") if len(window) >= 3 else window
+        at = frames.start_ms + (w_lo + np.arange(len(window)) + 0.5) * FRAME_MS
+        cost = smooth + DISTANCE_PENALTY_DB * np.abs(at - centre) / max(LOCAL_MS, 1)
+        end_ms = start_ms = round(float(at[int(np.argmin(cost))]))
+    end_ms = max(end_ms, a.start_ms + MIN_WORD_MS)
+    start_ms = min(start_ms, b.end_ms - MIN_WORD_MS)
+    if start_ms < end_ms:
+        return None
+    return replace(a, end_ms=end_ms), replace(b, start_ms=start_ms)
+
+
+def _refine_end(frames: _Frames, w: Word, next_start_ms: int | None) -> int | None:
+    """Where `w` ends: the start of the pause after it, if one starts within ``SEARCH_MS`` of
+    its ASR end (runs are measured whole, up to the next word)."""
+    lo_ms: float = max(w.start_ms + MIN_WORD_MS, frames.start_ms)
+    hi_ms: float = w.end_ms + 2 * SEARCH_MS if next_start_ms is None else next_start_ms
+    hi_ms = min(hi_ms, frames.end_ms)
+    if hi_ms - lo_ms < FRAME_MS or not frames.start_ms <= w.end_ms <= frames.end_ms:
+        return None
+    lo, hi = frames.index(lo_ms), frames.index(hi_ms)
+    runs = _runs(frames.quiet(lo, hi, w.end_ms), MIN_PAUSE_MS // FRAME_MS)
+    runs = [
+        (lo + s, lo + e)
+        for s, e in runs
+        if abs(frames.ms(lo + s) - w.end_ms) <= SEARCH_MS + FRAME_MS
+        or frames.ms(lo + s) <= w.end_ms
+    ]
+    best = _pick(runs, [abs(frames.ms(s) - w.end_ms) for s, _ in runs])
+    if best is None:
+        return None
+    return max(frames.ms(frames.tighten(*runs[best])[0]), w.start_ms + MIN_WORD_MS)
+
+
+def _refine_start(frames: _Frames, w: Word, previous_end_ms: int | None) -> int | None:
+    """Where `w` starts: the end of the pause before it, if one ends within ``SEARCH_MS`` of
+    its ASR start (runs are measured whole, back to the previous word)."""
+    lo_ms: float = w.start_ms - 2 * SEARCH_MS if previous_end_ms is None else previous_end_ms
+    lo_ms = max(lo_ms, frames.start_ms)
+    hi_ms = min(w.end_ms - MIN_WORD_MS, frames.end_ms)
+    if hi_ms - lo_ms < FRAME_MS or not frames.start_ms <= w.start_ms <= frames.end_ms:
+        return None
+    lo, hi = frames.index(lo_ms), frames.index(hi_ms)
+    runs = _runs(frames.quiet(lo, hi, w.start_ms), MIN_PAUSE_MS // FRAME_MS)
+    runs = [
+        (lo + s, lo + e)
+        for s, e in runs
+        if abs(frames.ms(lo + e) - w.start_ms) <= SEARCH_MS + FRAME_MS
+        or frames.ms(lo + e) >= w.start_ms
+    ]
+    best = _pick(runs, [abs(frames.ms(e) - w.start_ms) for _, e in runs])
+    if best is None:
+        return None
+    return min(frames.ms(frames.tighten(*runs[best])[1]), w.end_ms - MIN_WORD_MS)
