@@ -46,6 +46,7 @@ RATE = 16_000
 FRAME_MS = 10
 SEARCH_MS = 250
 MIN_PAUSE_MS = 30  # shorter quiet runs are stop closures inside words as often as pauses
+LONG_PAUSE_MS = 120
 MIN_WORD_MS = 40  # a boundary never squeezes a word shorter than this
 FLOOR_PERCENTILE = 5.0
 FLOOR_CONTEXT_MS = 5_000
@@ -183,10 +184,15 @@ def _refine_pair(frames: _Frames, a: Word, b: Word) -> tuple[Word, Word] | None:
     lo, hi = frames.index(lo_ms), frames.index(hi_ms)
     s_lo, s_hi = frames.index(search_lo) - lo, frames.index(search_hi) - lo
     boundary_ms = (a.end_ms + b.start_ms) / 2
+    # a quiet run where the ASR put the boundary is a pause; one away from it must be longer
+    # than a stop closure inside a word to count
+    gap_lo, gap_hi = frames.index(a.end_ms) - lo - 1, frames.index(b.start_ms) - lo + 1
     runs = [
         (s, e)
         for s, e in _runs(frames.quiet(lo, hi, boundary_ms), MIN_PAUSE_MS // FRAME_MS)
-        if s < s_hi and e > s_lo
+        if s < s_hi
+        and e > s_lo
+        and ((s <= gap_hi and e >= gap_lo) or (e - s) * FRAME_MS >= LONG_PAUSE_MS)
     ]
     distance = [
         max(0.0, frames.ms(lo + s) - b.start_ms, a.end_ms - frames.ms(lo + e)) for s, e in runs
