@@ -47,6 +47,7 @@ FRAME_MS = 10
 SEARCH_MS = 250
 MIN_PAUSE_MS = 30  # shorter quiet runs are stop closures inside words as often as pauses
 LONG_PAUSE_MS = 120
+KEEP_SHARE = 0.5
 MIN_WORD_MS = 40  # a boundary never squeezes a word shorter than this
 FLOOR_PERCENTILE = 5.0
 FLOOR_CONTEXT_MS = 5_000
@@ -187,12 +188,18 @@ def _refine_pair(frames: _Frames, a: Word, b: Word) -> tuple[Word, Word] | None:
     # a quiet run where the ASR put the boundary is a pause; one away from it must be longer
     # than a stop closure inside a word to count
     gap_lo, gap_hi = frames.index(a.end_ms) - lo - 1, frames.index(b.start_ms) - lo + 1
+    # nor may it eat most of either word: a long quiet stretch inside a word's span is that
+    # word's soft part (an unstressed last syllable), not a pause
+    a_keep = a.start_ms + KEEP_SHARE * (a.end_ms - a.start_ms)
+    b_keep = b.end_ms - KEEP_SHARE * (b.end_ms - b.start_ms)
     runs = [
         (s, e)
         for s, e in _runs(frames.quiet(lo, hi, boundary_ms), MIN_PAUSE_MS // FRAME_MS)
         if s < s_hi
         and e > s_lo
         and ((s <= gap_hi and e >= gap_lo) or (e - s) * FRAME_MS >= LONG_PAUSE_MS)
+        and frames.ms(lo + s) >= a_keep
+        and frames.ms(lo + e) <= b_keep
     ]
     distance = [
         max(0.0, frames.ms(lo + s) - b.start_ms, a.end_ms - frames.ms(lo + e)) for s, e in runs
