@@ -9,8 +9,11 @@ cut lands between the words.
 
 from __future__ import annotations
 
+import os
 import random
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +21,12 @@ import pytest
 from faster_whisper.audio import decode_audio
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
+from soundbite.domain import clips as rules
 from soundbite.domain.transcript import Word
+from soundbite.media.render import RenderProfile, render_clip
 from soundbite.speech.boundaries import FLOOR_CONTEXT_MS, SEARCH_MS, refine_words
+from soundbite.speech.model import ModelOptions
+from soundbite.speech.transcribe import transcribe
 
 MEDIA = Path(__file__).parent / "data" / "media"
 RECORDINGS = (
@@ -30,6 +37,7 @@ RECORDINGS = (
 )
 RATE = 16_000
 FRAME = 160
+MODEL_DIR = Path(os.environ.get("SOUNDBITE_TEST_MODEL_DIR", "/tmp/soundbite-test-models"))
 
 
 def _db(x: np.ndarray) -> np.ndarray:
@@ -186,3 +194,56 @@ def test_a_chunk_refines_its_own_words_as_the_whole_file_would() -> None:
             assert in_chunk == in_whole
             compared += 1
     assert compared >= 5
+
+
+def _normal(text: str) -> list[str]:
+    return re.sub(r"[^\w' ]+", " ", text.lower().replace("-", " ")).split()
+
+
+def _heard_in(word: str, heard: list[str]) -> bool:
+    """The word, or one the model spells nearly the same ("thee" and "the")."""
+    return any(SequenceMatcher(None, word, h).ratio() >= 0.75 for h in heard)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "language"),
+    [("mls_es_13697_11991_000000.opus", "es"), ("pyannote_sample_2spk_phone.wav", "en")],
+)
+def test_clips_where_whisper_times_would_cut_a_word_render_it_whole(
+    name: str, language: str, tmp_path: Path
+) -> None:
+    """The real model on real recordings: clips whose first or last word the raw Whisper times
+    (with the old ±200 ms padding, never into a neighbour) would cut by 60 ms or more."""
+    options = ModelOptions(cache_dir=MODEL_DIR)
+    path = MEDIA / name
+    refined = transcribe(path, options, language=language)
+    raw = transcribe(path, options, language=language, refine=False).words
+    words = refined.words
+    assert [w.text for w in words] == [w.text for w in raw]
+    duration_ms = len(decode_audio(str(path), sampling_rate=RATE)) // 16
+    spans = []
+    # edge words the model was sure of, so that hearing another word is the cut's fault, not a
+    # second guess at a word it could not make out the first time
+    sure = [(w.probability or 0) >= 0.9 for w in words]
+    for i in range(5, len(raw) - 5):
+        raw_cut_start = max(raw[i].start_ms - 200, raw[i - 1].end_ms)
+        if words[i].start_ms <= raw_cut_start - 60 and sure[i] and sure[i + 4]:
+            # raw times would clip the onset
+            spans.append((words[i], words[i + 4]))
+        raw_cut_end = min(raw[i].end_ms + 200, raw[i + 1].start_ms)
+        if words[i].end_ms >= raw_cut_end + 60 and sure[i] and sure[i - 4]:
+            # ... or the end of the last word
+            spans.append((words[i - 4], words[i]))
+    assert len(spans) >= 2
+    for first, last in spans[:4]:
+        span = rules.Span((first.start_ms + first.end_ms) // 2, (last.start_ms + last.end_ms) // 2)
+        clip = rules.snap(
+            span, refined.segments, "word", episode_ms=duration_ms, max_ms=rules.MIN_CLIP_MS * 300
+        )
+        out = tmp_path / f"{clip.start_ms}.mp3"
+        render_clip(path, clip.start_ms, clip.end_ms, out, RenderProfile())
+        heard = _normal(transcribe(out, options, language=language, refine=False).text)
+        expected = _normal(clip.text)
+        assert _heard_in(expected[0], heard[:1]), (clip, heard)
+        assert _heard_in(expected[-1], heard[-1:]), (clip, heard)

@@ -82,7 +82,7 @@ def test_word_snapping_takes_whole_words_and_only_silence() -> None:
     )
 
 
-def test_every_cut_is_in_the_middle_of_the_pause_at_most_the_padding_from_the_word() -> None:
+def test_every_cut_is_in_the_middle_of_the_pause_with_room_for_the_fade() -> None:
     ws = words()
     for i in range(1, len(ws) - 6):
         first, last = ws[i], ws[i + 5]
@@ -91,8 +91,11 @@ def test_every_cut_is_in_the_middle_of_the_pause_at_most_the_padding_from_the_wo
         before, after = ws[i - 1], ws[i + 6]
         lead, pause_before = first.start_ms - got.start_ms, first.start_ms - before.end_ms
         tail, pause_after = got.end_ms - last.end_ms, after.start_ms - last.end_ms
-        assert lead == min(rules.EDGE_PAD_MS, pause_before // 2), (first, before, got)
-        assert abs(tail - min(rules.EDGE_PAD_MS, pause_after / 2)) <= 1, (last, after, got)
+        # the middle of the pause, at most the padding from the word, and room for the fade
+        middle, fade = pause_before // 2, min(rules.FADE_MS, pause_before)
+        assert lead == min(rules.EDGE_PAD_MS, max(middle, fade)), (first, before, got)
+        middle, fade = (pause_after + 1) // 2, min(rules.FADE_MS, pause_after)
+        assert tail == min(rules.EDGE_PAD_MS, max(middle, fade)), (last, after, got)
 
 
 def test_a_start_in_a_pause_moves_to_the_next_word() -> None:

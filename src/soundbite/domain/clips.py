@@ -10,7 +10,8 @@ Rules, in the order they apply:
 
 - ``word`` (the default): the clip starts at the first word the span touches and ends at the end
   of the last one, and each cut is in the middle of the pause beside that word, at most
-  ``EDGE_PAD_MS`` from it (between words that run together, at their shared boundary). Word
+  ``EDGE_PAD_MS`` from it and at least ``FADE_MS`` where the pause allows (between words that
+  run together, at their shared boundary). Word
   times are those the transcribe stage stored, already moved onto the pauses of the waveform
   (``speech/boundaries.py``), so the cut falls in silence. A span that starts in a pause
   therefore loses the dead air before its first word. Transcripts without word timings
@@ -52,6 +53,9 @@ TITLE_MAX_CHARS = 128
 # that the refined word times (speech/boundaries.py) left out, small enough not to feel like a
 # pause.
 EDGE_PAD_MS = 200
+# The renderer's fades (media/render.py's RenderProfile.fade_ms): a cut leaves at least this
+# much of a pause before the first word and after the last, where there is that much.
+FADE_MS = 20
 DEFAULT_TITLE_CHARS = 60
 
 
@@ -237,13 +241,16 @@ def _sentence_bounds(units: list[_Unit], first: int, last: int) -> tuple[int, in
 
 def _edges(units: list[_Unit], first: int, last: int, episode_ms: int, pad_ms: int) -> Span:
     # the middle of the pause before the first word (the previous word's end, if the file's
-    # start), at most `pad_ms` before the word; likewise after the last word
+    # start), at most `pad_ms` before the word but at least the fade's length if the pause
+    # has room, so that the fade-in is over before the word begins; likewise after the last
     start = units[first].word.start_ms
     floor = min(units[first - 1].word.end_ms, start) if first > 0 else start - 2 * pad_ms
-    start = max(start - pad_ms, (floor + start) // 2, 0)
+    lead = min(pad_ms, max((start - floor) // 2, min(FADE_MS, start - floor)))
+    start = max(start - lead, 0)
     end = max(u.word.end_ms for u in units[first : last + 1])
     ceiling = max(units[last + 1].word.start_ms, end) if last + 1 < len(units) else end + 2 * pad_ms
-    end = min(end + pad_ms, (end + ceiling + 1) // 2, episode_ms)
+    tail = min(pad_ms, max((ceiling - end + 1) // 2, min(FADE_MS, ceiling - end)))
+    end = min(end + tail, episode_ms)
     return Span(start, max(end, start))
 
 

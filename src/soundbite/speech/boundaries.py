@@ -57,6 +57,7 @@ QUIET_SHARE = 0.5
 QUIET_MIN_DB = 6.0
 QUIET_UNDER_SPEECH_DB = 12.0
 EDGE_DB = 10.0
+ONSET_MS = 100
 # pauses: a ms of distance from the ASR boundary costs this many ms of pause length
 DISTANCE_WEIGHT = 0.5
 # connected speech: Whisper's boundary moved by BIAS_MS, then the quietest frame within
@@ -116,7 +117,7 @@ class _Frames:
         self.levels = levels
         self.start_ms = start_ms
         self.end_ms = start_ms + len(levels) * FRAME_MS
-        self.silent = -np.inf  # set by quiet()
+        self.silent = self.soft = -np.inf  # set by quiet()
 
     def index(self, ms: float) -> int:
         return int((ms - self.start_ms) // FRAME_MS)
@@ -139,6 +140,7 @@ class _Frames:
         span = speech - floor
         threshold = floor + max(QUIET_MIN_DB, min(QUIET_SHARE * span, span - QUIET_UNDER_SPEECH_DB))
         self.silent = floor + min(EDGE_DB, max(QUIET_MIN_DB, span - QUIET_UNDER_SPEECH_DB))
+        self.soft = (threshold + speech) / 2
         return np.asarray(self.levels[lo:hi] < threshold)
 
     def tighten(self, start: int, end: int) -> tuple[int, int]:
@@ -149,8 +151,16 @@ class _Frames:
             s += 1
         while e - 1 > s and self.levels[e - 1] >= self.silent:
             e -= 1
-        if self.levels[s] >= self.silent:  # no silent frame at all: keep the quiet run
-            return start, end
+        if self.levels[s] >= self.silent:
+            # quiet but never silent: not a pause but the soft tail of the first word (a
+            # nasal, a decay) running into the next; the words meet where the next one's
+            # onset rises out of it (at most ONSET_MS on)
+            onset = end
+            while onset < min(end + ONSET_MS // FRAME_MS, len(self.levels)) and (
+                self.levels[onset] < self.soft
+            ):
+                onset += 1
+            return onset, onset
         return s, e
 
 
