@@ -205,6 +205,15 @@ def _heard_in(word: str, heard: list[str]) -> bool:
     return any(SequenceMatcher(None, word, h).ratio() >= 0.75 for h in heard)
 
 
+def _raw_cut(raw: list[Word], first: int, last: int, duration_ms: int) -> tuple[int, int]:
+    """Where the clip was cut before refinement: Whisper's times ± 200 ms, never into a
+    neighbouring word."""
+    start = max(raw[first].start_ms - 200, min(raw[first - 1].end_ms, raw[first].start_ms), 0)
+    end = raw[last].end_ms
+    end = min(end + 200, max(raw[last + 1].start_ms, end), duration_ms)
+    return start, end
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "language"),
@@ -213,8 +222,11 @@ def _heard_in(word: str, heard: list[str]) -> bool:
 def test_clips_where_whisper_times_would_cut_a_word_render_it_whole(
     name: str, language: str, tmp_path: Path
 ) -> None:
-    """The real model on real recordings: clips whose first or last word the raw Whisper times
-    (with the old ±200 ms padding, never into a neighbour) would cut by 60 ms or more."""
+    """The real model on real recordings (Spanish read speech, an English phone call), on the
+    spans whose first or last word Whisper's own times would cut by 60 ms or more: the model
+    hears the clip's first and last words in more of our clips than of the old cuts, and in
+    at least three in four. (Not all: on a clip's edge the model sometimes hears a short word
+    as another, "en" as "con", whatever the cut.)"""
     options = ModelOptions(cache_dir=MODEL_DIR)
     path = MEDIA / name
     refined = transcribe(path, options, language=language)
@@ -222,28 +234,34 @@ def test_clips_where_whisper_times_would_cut_a_word_render_it_whole(
     words = refined.words
     assert [w.text for w in words] == [w.text for w in raw]
     duration_ms = len(decode_audio(str(path), sampling_rate=RATE)) // 16
-    spans = []
-    # edge words the model was sure of, so that hearing another word is the cut's fault, not a
-    # second guess at a word it could not make out the first time
+    # edge words the model was sure of, so that hearing another word is the cut's fault more
+    # than a second guess at a word it could not make out the first time
     sure = [(w.probability or 0) >= 0.9 for w in words]
+    spans: list[tuple[int, int]] = []
     for i in range(5, len(raw) - 5):
-        raw_cut_start = max(raw[i].start_ms - 200, raw[i - 1].end_ms)
-        if words[i].start_ms <= raw_cut_start - 60 and sure[i] and sure[i + 4]:
-            # raw times would clip the onset
-            spans.append((words[i], words[i + 4]))
-        raw_cut_end = min(raw[i].end_ms + 200, raw[i + 1].start_ms)
-        if words[i].end_ms >= raw_cut_end + 60 and sure[i] and sure[i - 4]:
-            # ... or the end of the last word
-            spans.append((words[i - 4], words[i]))
-    assert len(spans) >= 2
-    for first, last in spans[:4]:
-        span = rules.Span((first.start_ms + first.end_ms) // 2, (last.start_ms + last.end_ms) // 2)
-        clip = rules.snap(
-            span, refined.segments, "word", episode_ms=duration_ms, max_ms=rules.MIN_CLIP_MS * 300
-        )
-        out = tmp_path / f"{clip.start_ms}.mp3"
-        render_clip(path, clip.start_ms, clip.end_ms, out, RenderProfile())
-        heard = _normal(transcribe(out, options, language=language, refine=False).text)
+        start, _ = _raw_cut(raw, i, i + 4, duration_ms)
+        if words[i].start_ms <= start - 60 and sure[i] and sure[i + 4]:
+            spans.append((i, i + 4))  # the old cut clips the first word's onset
+        _, end = _raw_cut(raw, i - 4, i, duration_ms)
+        if words[i].end_ms >= end + 60 and sure[i] and sure[i - 4]:
+            spans.append((i - 4, i))  # ... or the end of the last word
+    assert len(spans) >= 3
+    whole = {"ours": 0, "old": 0}
+    for first, last in spans:
+        a, b = words[first], words[last]
+        span = rules.Span((a.start_ms + a.end_ms) // 2, (b.start_ms + b.end_ms) // 2)
+        clip = rules.snap(span, refined.segments, "word", episode_ms=duration_ms, max_ms=60_000)
+        assert (clip.words[0], clip.words[-1]) == (a, b)
         expected = _normal(clip.text)
-        assert _heard_in(expected[0], heard[:1]), (clip, heard)
-        assert _heard_in(expected[-1], heard[-1:]), (clip, heard)
+        for who, (cut_start, cut_end) in (
+            ("ours", (clip.start_ms, clip.end_ms)),
+            ("old", _raw_cut(raw, first, last, duration_ms)),
+        ):
+            out = tmp_path / f"{who}-{first}.mp3"
+            render_clip(path, cut_start, cut_end, out, RenderProfile())
+            heard = _normal(transcribe(out, options, language=language, refine=False).text)
+            whole[who] += bool(heard) and (
+                _heard_in(expected[0], heard[:1]) and _heard_in(expected[-1], heard[-1:])
+            )
+    assert whole["ours"] > whole["old"], whole
+    assert whole["ours"] >= 0.75 * len(spans), (whole, len(spans))

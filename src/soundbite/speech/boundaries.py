@@ -1,36 +1,54 @@
 """Word boundaries moved to where the audio says they are, not where the aligner guessed.
 
 Whisper's word times come from cross-attention alignment and are often 100-300 ms off: a word
-ends before its last syllable does, or starts inside the pause before it. A clip cut at such
-a time loses a syllable or opens with the tail of the previous word. So every boundary is
-checked against the waveform before the transcript is stored, and the transcript, the captions,
-search and the clip edges all use the refined times.
+ends before its last syllable does, or starts inside the pause before it. A clip cut at such a
+time loses a syllable or opens with the tail of the previous word. So every boundary is checked
+against the waveform before the transcript is stored, and the transcript, the captions, search
+and the clip edges (``domain/clips.py``) all use the refined times.
 
-How, per boundary between two words (all from 10 ms RMS frames, in dB):
+How (all on 10 ms RMS frames, in dB):
 
-- The search region is the ASR boundary (the gap between the two words, often empty) widened
-  by ``SEARCH_MS`` on both sides, never past the middle of either word.
-- A frame is quiet when it is within ``QUIET_SHARE`` of the way from the local noise floor
-  (``FLOOR_PERCENTILE`` of the frames within ``FLOOR_CONTEXT_MS``) up to the local speech level
-  (``SPEECH_PERCENTILE`` within ``SPEECH_CONTEXT_MS``), and at least ``QUIET_MIN_DB`` above the
-  floor: relative levels, so that a quiet room, a noisy phone line and a loud or soft speaker
-  are treated alike.
-- A pause (``MIN_PAUSE_MS`` of quiet frames or more) in the region: the first word ends where
-  the longest one begins and the next starts where it ends. Without one (connected speech),
-  both go to the quietest frame (smoothed over 30 ms), with a penalty that grows with the
-  distance from the ASR boundary so that a stop closure deep inside a word does not win.
-- Boundaries far apart (a pause the ASR saw, longer than twice the search width) are refined
-  one side at a time: a word's start goes to the end of the quiet run nearest to it, its end
-  to the start of one.
+- Levels are relative, so that a quiet room, a noisy phone line, a loud or a soft speaker are
+  treated alike: the floor is the 5th percentile of the frames within 5 s, the speech level
+  the 90th within 1 s. A frame is *quiet* below floor + half the way to the speech level (but
+  at least 12 dB under the speech and 6 dB over the floor), *silent* below floor + 10 dB.
+- Between two words: the quiet runs of 30 ms or more that overlap the search region (the ASR
+  gap widened by ``SEARCH_MS`` each side) are candidate pauses. One touching the ASR gap
+  counts; one away from it must last ``LONG_PAUSE_MS``, longer than the closure of a stop
+  inside a word ("crea-t-ures"); neither may take more than half of either word's ASR span (a
+  soft last syllable is not a pause: JFK's "country" was squeezed to 40 ms without this rule).
+  The longest wins (less half its distance from the ASR gap). The first word ends where its
+  silent part starts and the next word starts where it ends; softer edge frames stay with the
+  words. A run that is quiet but never silent is a soft junction (a nasal tail running into a
+  voiced onset): the words meet where the next one rises out of it. Without a pause
+  (connected speech) they meet at the quietest frame within ``LOCAL_MS`` of the ASR boundary
+  moved ``BIAS_MS`` later.
+- Far apart (a pause the ASR saw, longer than twice the search width) and at the ends, a
+  word's start goes to the end of the pause before it and its end to the start of the pause
+  after it, so a word Whisper stretched over a silence (the first word of an utterance, often)
+  is shrunk back onto its speech.
 
 Refinement is a pure function of the words and one chunk of PCM, so a long file can be refined
-chunk by chunk: a boundary whose search region is not wholly inside the chunk is left as it
-was (give chunks a margin of ``SEARCH_MS`` beyond the words to refine).
+chunk by chunk. Frames sit on the file's 10 ms grid whatever the chunk's offset; a word whose
+search region is not inside the chunk keeps its times, and a chunk gives the same result as
+the whole file for the words at least ``FLOOR_CONTEXT_MS`` + ``SEARCH_MS`` from its edges.
 
-Measured with ``bench/clip_edges.py`` against the hand-labelled word boundaries of 64 TIMIT
-utterances (see the figures in docs/clips.md): the search width and thresholds below are the
-ones it was run with. ``SEARCH_MS`` = 250 covers the bulk of Whisper's error (a few words are
-further off, and a wider search then starts to jump over short words).
+Measured with ``bench/clip_edges.py`` on the hand-labelled word boundaries of the TIMIT sample
+(50 read utterances, 792 matched boundaries; 14 files of the sample hold bursts of full-scale
+noise and are skipped): median error 37-38 ms against 70 ms for Whisper's own times, 90th
+percentile 118-124 ms against 179 ms. Tuned on regions 1-4 and checked on 5-8 (34 ms against
+77 ms there, before the last two rules). What each choice bought, in median ms over all 50:
+
+- ``BIAS_MS`` = 40: Whisper's times on this pipeline are early, a median 65-70 ms for starts
+  and ends alike; without the shift connected boundaries stay early (44 ms against 35).
+- ``LONG_PAUSE_MS`` = 120 (40 ms with any 30 ms run anywhere in the region: stop closures).
+- ``QUIET_SHARE`` = 0.5: 0.25-0.5 measured alike (35), 0.6 worse (39).
+- ``SEARCH_MS`` = 250: 200 was worse (37) and fails the spliced-speech tests, whose shifts
+  reach 250; 300 measured the same.
+- ``EDGE_DB``, ``MIN_PAUSE_MS``, ``LOCAL_MS``, ``DISTANCE_WEIGHT``: flat (34-38 over the
+  ranges tried); ``EDGE_DB`` = 10 keeps soft edges with their words, which clips prefer.
+- ``KEEP_SHARE`` = 0.5 and the soft-junction onset rule cost 1-3 ms here; they fixed clips
+  that heard a wrong word (JFK's "country"; a Spanish clip heard "son de" for "de").
 """
 
 from __future__ import annotations
