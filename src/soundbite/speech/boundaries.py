@@ -15,8 +15,11 @@ How (all on 10 ms RMS frames, in dB):
 - Between two words: the quiet runs of 30 ms or more that overlap the search region (the ASR
   gap widened by ``SEARCH_MS`` each side) are candidate pauses. One touching the ASR gap
   counts; one away from it must last ``LONG_PAUSE_MS``, longer than the closure of a stop
-  inside a word ("crea-t-ures"); neither may take more than half of either word's ASR span (a
-  soft last syllable is not a pause: JFK's "country" was squeezed to 40 ms without this rule).
+  inside a word ("crea-t-ures"); and no syllable (``NUCLEUS_MS`` within ``NUCLEUS_DB`` of the
+  speech level) may lie between it and the ASR boundary, or it is inside a word: JFK's soft
+  "-try" was taken for a pause after "coun", squeezing "country" to 40 ms. (A first rule, "no
+  more than half of a word's ASR span", also threw out the pause Whisper had stretched a
+  Spanish "y" over.)
   The longest wins (less half its distance from the ASR gap). The first word ends where its
   silent part starts and the next word starts where it ends; softer edge frames stay with the
   words. A run that is quiet but never silent is a soft junction (a nasal tail running into a
@@ -47,8 +50,8 @@ percentile 118-124 ms against 179 ms. Tuned on regions 1-4 and checked on 5-8 (3
   reach 250; 300 measured the same.
 - ``EDGE_DB``, ``MIN_PAUSE_MS``, ``LOCAL_MS``, ``DISTANCE_WEIGHT``: flat (34-38 over the
   ranges tried); ``EDGE_DB`` = 10 keeps soft edges with their words, which clips prefer.
-- ``KEEP_SHARE`` = 0.5 and the soft-junction onset rule cost 1-3 ms here; they fixed clips
-  that heard a wrong word (JFK's "country"; a Spanish clip heard "son de" for "de").
+- The syllable rule and the soft-junction onset rule cost 1-3 ms here; they fixed clips that
+  heard a wrong word (JFK's "country"; a Spanish clip heard "son de" for "de").
 """
 
 from __future__ import annotations
@@ -65,7 +68,6 @@ FRAME_MS = 10
 SEARCH_MS = 250
 MIN_PAUSE_MS = 30  # shorter quiet runs are stop closures inside words as often as pauses
 LONG_PAUSE_MS = 120
-KEEP_SHARE = 0.5
 MIN_WORD_MS = 40  # a boundary never squeezes a word shorter than this
 FLOOR_PERCENTILE = 5.0
 FLOOR_CONTEXT_MS = 5_000
@@ -76,6 +78,8 @@ QUIET_MIN_DB = 6.0
 QUIET_UNDER_SPEECH_DB = 12.0
 EDGE_DB = 10.0
 ONSET_MS = 100
+NUCLEUS_DB = 6.0
+NUCLEUS_MS = 50
 # pauses: a ms of distance from the ASR boundary costs this many ms of pause length
 DISTANCE_WEIGHT = 0.5
 # connected speech: Whisper's boundary moved by BIAS_MS, then the quietest frame within
@@ -135,7 +139,7 @@ class _Frames:
         self.levels = levels
         self.start_ms = start_ms
         self.end_ms = start_ms + len(levels) * FRAME_MS
-        self.silent = self.soft = -np.inf  # set by quiet()
+        self.silent = self.soft = self.speech = -np.inf  # set by quiet()
 
     def index(self, ms: float) -> int:
         return int((ms - self.start_ms) // FRAME_MS)
@@ -159,7 +163,14 @@ class _Frames:
         threshold = floor + max(QUIET_MIN_DB, min(QUIET_SHARE * span, span - QUIET_UNDER_SPEECH_DB))
         self.silent = floor + min(EDGE_DB, max(QUIET_MIN_DB, span - QUIET_UNDER_SPEECH_DB))
         self.soft = (threshold + speech) / 2
+        self.speech = speech
         return np.asarray(self.levels[lo:hi] < threshold)
+
+    def syllable(self, lo: int, hi: int) -> bool:
+        """Whether frames lo..hi-1 hold a syllable's nucleus: ``NUCLEUS_MS`` in a row within
+        ``NUCLEUS_DB`` of the speech level."""
+        loud = self.levels[max(lo, 0) : max(hi, 0)] >= self.speech - NUCLEUS_DB
+        return bool(_runs(loud, NUCLEUS_MS // FRAME_MS))
 
     def tighten(self, start: int, end: int) -> tuple[int, int]:
         """A quiet run [start, end) narrowed to its silent part: the quiet frames at its edges
@@ -216,18 +227,16 @@ def _refine_pair(frames: _Frames, a: Word, b: Word) -> tuple[Word, Word] | None:
     # a quiet run where the ASR put the boundary is a pause; one away from it must be longer
     # than a stop closure inside a word to count
     gap_lo, gap_hi = frames.index(a.end_ms) - lo - 1, frames.index(b.start_ms) - lo + 1
-    # nor may it eat most of either word: a long quiet stretch inside a word's span is that
-    # word's soft part (an unstressed last syllable), not a pause
-    a_keep = a.start_ms + KEEP_SHARE * (a.end_ms - a.start_ms)
-    b_keep = b.end_ms - KEEP_SHARE * (b.end_ms - b.start_ms)
+    # nor may a syllable lie between it and where the ASR put the boundary: then the quiet
+    # stretch is inside a word, its soft last syllable (JFK's "coun-try") or a closure
     runs = [
         (s, e)
         for s, e in _runs(frames.quiet(lo, hi, boundary_ms), MIN_PAUSE_MS // FRAME_MS)
         if s < s_hi
         and e > s_lo
         and ((s <= gap_hi and e >= gap_lo) or (e - s) * FRAME_MS >= LONG_PAUSE_MS)
-        and frames.ms(lo + s) >= a_keep
-        and frames.ms(lo + e) <= b_keep
+        and not frames.syllable(lo + gap_hi, lo + s)
+        and not frames.syllable(lo + e, lo + gap_lo)
     ]
     distance = [
         max(0.0, frames.ms(lo + s) - b.start_ms, a.end_ms - frames.ms(lo + e)) for s, e in runs
