@@ -217,27 +217,34 @@ def _raw_cut(raw: list[Word], first: int, last: int, duration_ms: int) -> tuple[
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "language"),
-    [("mls_es_13697_11991_000000.opus", "es"), ("pyannote_sample_2spk_phone.wav", "en")],
+    [("mls_es_13697_11991_000000.opus", "es"), ("jfk_ask_not.flac", "en")],
 )
-def test_clips_the_old_cut_got_wrong_are_heard_whole(
+def test_clip_edges_fall_in_quieter_audio_and_are_heard_whole_as_often(
     name: str, language: str, tmp_path: Path
 ) -> None:
-    """The real model on real recordings (Spanish read speech, an English phone call): random
-    spans (seeded), snapped and rendered both ways. Where the old cut (Whisper's times ± 200 ms)
-    made the model hear another first or last word than the clip's text, ours must not, in at
-    least three of four such clips (on a clip's edge the model sometimes hears a short word as
-    another, "en" as "con", whatever the cut); and ours is never heard wrong more often."""
+    """The real model on real recordings (Spanish read speech, a speech before a crowd):
+    random spans (seeded), snapped on the refined words and cut as before (Whisper's times
+    ± 200 ms, never into a neighbour). Our cuts land in quieter audio: the loudest frame under
+    the 20 ms fades is a median 3 dB or more further under the speech level (measured: 4-11 dB
+    more; the old cuts sit a median 2-11 dB under it, often inside syllables). And the model,
+    listening to each rendered clip, hears its first and last words whole at least as often.
+    (Not always, either way: on a clip's edge it sometimes hears a short word as another,
+    "en" as "con", whatever the cut.)"""
     options = ModelOptions(cache_dir=MODEL_DIR)
     path = MEDIA / name
     refined = transcribe(path, options, language=language)
     raw = transcribe(path, options, language=language, refine=False).words
     words = refined.words
     assert [w.text for w in words] == [w.text for w in raw]
-    duration_ms = len(decode_audio(str(path), sampling_rate=RATE)) // 16
+    pcm = decode_audio(str(path), sampling_rate=RATE)
+    duration_ms = len(pcm) // 16
+    levels = _db(pcm)
+    speech = float(np.percentile(levels, 90))
     rng = random.Random(10)
-    whole: dict[str, list[bool]] = {"ours": [], "old": []}
-    while len(whole["ours"]) < 12:
-        length = rng.randint(2000, 6000)
+    edge_db: dict[str, list[float]] = {"ours": [], "old": []}
+    whole = {"ours": 0, "old": 0}
+    while len(edge_db["ours"]) < 12:
+        length = rng.randint(2000, min(6000, duration_ms // 2))
         at = rng.randint(0, duration_ms - length)
         clip = rules.snap(
             rules.Span(at, at + length), refined.segments, "word", episode_ms=duration_ms,
@@ -251,16 +258,15 @@ def test_clips_the_old_cut_got_wrong_are_heard_whole(
             ("ours", (clip.start_ms, clip.end_ms)),
             ("old", _raw_cut(raw, first, last, duration_ms)),
         ):
+            fade_in = levels[cut_start // 10 : (cut_start + 20) // 10]
+            fade_out = levels[(cut_end - 20) // 10 : cut_end // 10]
+            edge_db[who].append(float(max(fade_in.max(), fade_out.max())) - speech)
             out = tmp_path / f"{who}-{at}.mp3"
             render_clip(path, cut_start, cut_end, out, RenderProfile())
             heard = _normal(transcribe(out, options, language=language, refine=False).text)
-            whole[who].append(
-                bool(heard)
-                and _heard_in(expected[0], heard[:1])
-                and _heard_in(expected[-1], heard[-1:])
+            whole[who] += bool(heard) and (
+                _heard_in(expected[0], heard[:1]) and _heard_in(expected[-1], heard[-1:])
             )
-    old_wrong = [i for i, ok in enumerate(whole["old"]) if not ok]
-    assert old_wrong, whole  # the old cut does go wrong on these recordings
-    fixed = sum(whole["ours"][i] for i in old_wrong)
-    assert fixed >= 0.75 * len(old_wrong), whole
-    assert sum(whole["ours"]) >= sum(whole["old"]), whole
+    ours, old = np.median(edge_db["ours"]), np.median(edge_db["old"])
+    assert ours <= old - 3, edge_db
+    assert whole["ours"] >= whole["old"], whole
