@@ -38,8 +38,8 @@ the whole file for the words at least ``FLOOR_CONTEXT_MS`` + ``SEARCH_MS`` from 
 
 Measured with ``bench/clip_edges.py`` on the hand-labelled word boundaries of the TIMIT sample
 (50 read utterances, 792 matched boundaries; 14 files of the sample hold bursts of full-scale
-noise and are skipped): median error 37-38 ms against 70 ms for Whisper's own times, 90th
-percentile 118-124 ms against 179 ms. Tuned on regions 1-4 and checked on 5-8 (34 ms against
+noise and are skipped): median error 38 ms against 70 ms for Whisper's own times, 90th
+percentile 125 ms against 179 ms. Tuned on regions 1-4 and checked on 5-8 (34 ms against
 77 ms there, before the last two rules). What each choice bought, in median ms over all 50:
 
 - ``BIAS_MS`` = 40: Whisper's times on this pipeline are early, a median 65-70 ms for starts
