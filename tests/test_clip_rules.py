@@ -82,6 +82,22 @@ def test_word_snapping_takes_whole_words_and_only_silence() -> None:
     )
 
 
+def test_every_cut_is_in_the_middle_of_the_pause_with_room_for_the_fade() -> None:
+    ws = words()
+    for i in range(1, len(ws) - 6):
+        first, last = ws[i], ws[i + 5]
+        got = snap((first.start_ms + first.end_ms) // 2, (last.start_ms + last.end_ms) // 2)
+        assert got.words[0] == first and got.words[-1] == last
+        before, after = ws[i - 1], ws[i + 6]
+        lead, pause_before = first.start_ms - got.start_ms, first.start_ms - before.end_ms
+        tail, pause_after = got.end_ms - last.end_ms, after.start_ms - last.end_ms
+        # the middle of the pause, at most the padding from the word, and room for the fade
+        middle, fade = pause_before // 2, min(rules.FADE_MS, pause_before)
+        assert lead == min(rules.EDGE_PAD_MS, max(middle, fade)), (first, before, got)
+        middle, fade = (pause_after + 1) // 2, min(rules.FADE_MS, pause_after)
+        assert tail == min(rules.EDGE_PAD_MS, max(middle, fade)), (last, after, got)
+
+
 def test_a_start_in_a_pause_moves_to_the_next_word() -> None:
     first = sonnet()[1].words[0]  # "From", after a pause of about 1.8 s
     got = snap(first.start_ms - 1500, first.start_ms + 3000)
@@ -134,8 +150,11 @@ def test_a_transcript_without_word_timings_snaps_to_its_cues() -> None:
 
 
 def test_no_words_in_the_span_keeps_it() -> None:
-    got = rules.snap(rules.Span(700, 2400), sonnet(), "word", episode_ms=EPISODE, max_ms=MAX)
-    assert (got.start_ms, got.end_ms) == (700, 2400) and got.text == ""
+    # inside the pause between the sonnet's number and its first line
+    before, after = sonnet()[0].words[-1], sonnet()[1].words[0]
+    span = rules.Span(before.end_ms + 100, after.start_ms - 100)
+    got = rules.snap(span, sonnet(), "word", episode_ms=EPISODE, max_ms=MAX)
+    assert (got.start_ms, got.end_ms) == (span.start_ms, span.end_ms) and got.text == ""
 
 
 def test_titles() -> None:
@@ -155,28 +174,3 @@ def test_share_ids_are_random_base62_of_at_least_96_bits() -> None:
     for share_id in ids:
         assert re.fullmatch(f"[{BASE62}]+", share_id)
         assert len(share_id) * 5.954 >= 96
-
-
-def envelope(quiet: list[tuple[int, int]], start: int = 0, end: int = 10_000) -> rules.Envelope:
-    """Loud speech everywhere but in the `quiet` spans (ms), at 10 ms a step."""
-    peaks = [0.001 if any(a <= t < b for a, b in quiet) else 0.5 for t in range(start, end, 10)]
-    return rules.Envelope(start, 10, peaks)
-
-
-def test_edges_move_into_the_quiet_gap_nearest_the_transcript_boundary() -> None:
-    # glued words: "from" 2530-2850 | "fairest" 2850-3450 ... "memory" 5000-5600 | "but" 5600-
-    held = (Word(2850, 3450, "fairest"), Word(5000, 5600, "memory"))
-    snapped = rules.Snapped(2850, 5600, held, "fairest memory")
-    # the audio: a short dip at 2910-3000 (after "from" really ends), a pause 5650-6500
-    env = envelope([(2910, 3000), (5650, 6500), (1000, 2740)])
-    got = rules.refine_edges(snapped, env, episode_ms=EPISODE, max_ms=MAX)
-    # (edges are within a step of the dips: the envelope is smoothed over three steps)
-    assert abs(got.start_ms - 2910) <= 10  # a short gap is kept whole: it holds the onset
-    assert abs(got.end_ms - (5650 + rules.EDGE_PAD_MS)) <= 10  # a pause: only the padding
-    assert (got.words, got.text) == (held, "fairest memory")
-    # no dip near a boundary: that edge stays where the transcript put it
-    far = rules.refine_edges(snapped, envelope([(1000, 2000)]), episode_ms=EPISODE, max_ms=MAX)
-    assert (far.start_ms, far.end_ms) == (2850, 5600)
-    # nor may refining break the length limits
-    capped = rules.refine_edges(snapped, env, episode_ms=EPISODE, max_ms=2700)
-    assert capped == snapped

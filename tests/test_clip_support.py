@@ -50,7 +50,7 @@ def add_sonnet(
     """The demo recording as an uploaded episode, with its word-timed transcript."""
     transcript = sonnet_transcript() if transcribed else None
     episode_id = add_media_file(app, SONNET, owner_id, title=title, transcript=transcript)
-    STAGES["peaks"](app, episode_id, no_progress)  # the waveform that edges are refined on
+    STAGES["peaks"](app, episode_id, no_progress)  # the waveform the player draws
     return episode_id
 
 

@@ -161,9 +161,7 @@ def create_clip(
         episode, podcast_owner = found
         if source == "creator" and not (owner.is_owner or owner.id == podcast_owner):
             raise Forbidden("only the podcast's owner can make creator clips")
-        snapped, transcribed = place(
-            s, episode, start_ms, end_ms, snap, max_ms=max_ms, storage=app.storage
-        )
+        snapped, transcribed = place(s, episode, start_ms, end_ms, snap, max_ms=max_ms)
         clip = Clip(
             share_id=random_id(SHARE_ID_BITS),
             episode_id=episode_id,
@@ -247,7 +245,6 @@ def update_clip(
                 int(changes.get("end_ms", clip.end_ms)),  # type: ignore[call-overload]
                 snap,  # type: ignore[arg-type]
                 max_ms=app.settings.clip_max_seconds * 1000,
-                storage=app.storage,
             )
             clip.start_ms, clip.end_ms, clip.snap = snapped.start_ms, snapped.end_ms, str(snap)
             clip.text = snapped.text if transcribed else None

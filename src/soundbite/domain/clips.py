@@ -9,10 +9,14 @@ however well it is encoded.
 Rules, in the order they apply:
 
 - ``word`` (the default): the clip starts at the first word the span touches and ends at the end
-  of the last one, plus up to ``EDGE_PAD_MS`` of the silence around them, never reaching into a
-  neighbouring word. A span that starts in a pause therefore loses the dead air before its first
-  word. Transcripts without word timings (publisher VTT/SRT cues) snap to their cues, the only
-  safe cut points they give: we never invent word times inside a cue.
+  of the last one, and each cut is in the middle of the pause beside that word, at most
+  ``EDGE_PAD_MS`` from it and at least ``FADE_MS`` where the pause allows (between words that
+  run together, at their shared boundary). Word
+  times are those the transcribe stage stored, already moved onto the pauses of the waveform
+  (``speech/boundaries.py``), so the cut falls in silence. A span that starts in a pause
+  therefore loses the dead air before its first word. Transcripts without word timings
+  (publisher VTT/SRT cues) snap to their cues, the only safe cut points they give: we never
+  invent word times inside a cue.
 - ``sentence``: as ``word``, widened to the whole transcript segments (our transcriber's
   segments are sentences) that the first and last word belong to; if that would pass the
   maximum length it falls back to ``word``.
@@ -28,7 +32,6 @@ service turns them into ``InvalidInput`` (422) with the same message.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -45,14 +48,15 @@ Problem = Literal["reversed", "empty", "before_episode", "after_episode", "too_s
 
 MIN_CLIP_MS = 1_000
 TITLE_MAX_CHARS = 128
-# Silence kept before the first word and after the last: enough for the fades and for the
-# imprecision of aligned word times, small enough not to feel like a pause.
+# Silence kept before the first word and after the last, at most: the cut is in the middle of
+# the pause, up to this far from the word. Enough for the 20 ms fades and a soft onset or tail
+# that the refined word times (speech/boundaries.py) left out, small enough not to feel like a
+# pause.
 EDGE_PAD_MS = 200
+# The renderer's fades (media/render.py's RenderProfile.fade_ms): a cut leaves at least this
+# much of a pause before the first word and after the last, where there is that much.
+FADE_MS = 20
 DEFAULT_TITLE_CHARS = 60
-# Between two words the waveform dips this far under the loudest speech around (refine_edges),
-# within this distance of where the transcript puts the boundary.
-GAP_DB = 15.0
-GAP_SEARCH_MS = 250
 
 
 class SpanError(ValueError):
@@ -199,86 +203,6 @@ def snap(
     return Snapped(edges.start_ms, edges.end_ms, tuple(u.word for u in held), _text(segments, held))
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """The loudness of the audio around a span: one peak amplitude (0..1) per `step_ms`,
-    the first at `start_ms` (what the waveform peaks the pipeline stores give)."""
-
-    start_ms: int
-    step_ms: int
-    peaks: Sequence[float]
-
-    def quiet_gaps(self, floor_db: float) -> list[Span]:
-        """Runs of at least two steps quieter than `floor_db` (dBFS), smoothed over 3 steps."""
-        n = len(self.peaks)
-        smooth = [
-            sum(self.peaks[max(0, i - 1) : i + 2]) / len(self.peaks[max(0, i - 1) : i + 2])
-            for i in range(n)
-        ]
-        limit = 10 ** (floor_db / 20)
-        gaps, run = [], None
-        for i, value in enumerate([*smooth, float("inf")]):
-            if value < limit and run is None:
-                run = i
-            elif value >= limit and run is not None:
-                if i - run >= 2:
-                    gaps.append(
-                        Span(self.start_ms + run * self.step_ms, self.start_ms + i * self.step_ms)
-                    )
-                run = None
-        return gaps
-
-    def loudest_db(self) -> float:
-        top = max(self.peaks, default=0.0)
-        return 20 * math.log10(top) if top > 0 else -120.0
-
-
-def refine_edges(
-    snapped: Snapped,
-    envelope: Envelope,
-    *,
-    episode_ms: int,
-    max_ms: int,
-    pad_ms: int = EDGE_PAD_MS,
-) -> Snapped:
-    """Move each edge of a word-snapped span into the quiet gap in the audio nearest to it.
-
-    Aligned word times are good to about a tenth of a second, and in connected speech the
-    transcript puts one word's end exactly at the next one's start, so a cut there can keep the
-    tail of the word before or clip the onset of the first word. The waveform knows better:
-    between two words there is almost always a dip (``GAP_DB`` under the loudest speech
-    nearby) within ``GAP_SEARCH_MS`` of the transcript's boundary. The start goes to the end
-    of that gap less `pad_ms` (but not before the gap starts: a short gap is kept whole, it
-    holds the first word's unvoiced onset); the end, symmetrically, to its start plus `pad_ms`.
-    Without a gap nearby, or if the result breaks a limit, the edge stays where it was.
-    """
-    if not snapped.words:
-        return snapped
-    gaps = envelope.quiet_gaps(envelope.loudest_db() - GAP_DB)
-    start, end = snapped.start_ms, snapped.end_ms
-    before = _nearest(gaps, snapped.words[0].start_ms)
-    if before is not None:
-        start = max(before.start_ms, before.end_ms - pad_ms, 0)
-    after = _nearest(gaps, max(w.end_ms for w in snapped.words))
-    if after is not None:
-        end = min(after.end_ms, after.start_ms + pad_ms, episode_ms)
-    if not MIN_CLIP_MS <= end - start <= max_ms:
-        return snapped
-    return Snapped(start, end, snapped.words, snapped.text)
-
-
-def _nearest(gaps: Sequence[Span], at_ms: int) -> Span | None:
-    def distance(gap: Span) -> int:
-        return (
-            0
-            if gap.start_ms <= at_ms <= gap.end_ms
-            else min(abs(gap.start_ms - at_ms), abs(gap.end_ms - at_ms))
-        )
-
-    near = [g for g in gaps if distance(g) <= GAP_SEARCH_MS]
-    return min(near, key=distance) if near else None
-
-
 def _text(segments: Sequence[Segment], held: Sequence[_Unit]) -> str:
     """What the held words say, cut from their segments' text so that its spacing survives
     ("self-substantial" is two timed words, "self" and "-substantial", but one written one)."""
@@ -316,12 +240,17 @@ def _sentence_bounds(units: list[_Unit], first: int, last: int) -> tuple[int, in
 
 
 def _edges(units: list[_Unit], first: int, last: int, episode_ms: int, pad_ms: int) -> Span:
+    # the middle of the pause before the first word (the previous word's end, if the file's
+    # start), at most `pad_ms` before the word but at least the fade's length if the pause
+    # has room, so that the fade-in is over before the word begins; likewise after the last
     start = units[first].word.start_ms
-    floor = units[first - 1].word.end_ms if first > 0 else 0
-    start = max(start - pad_ms, min(floor, start), 0)
+    floor = min(units[first - 1].word.end_ms, start) if first > 0 else start - 2 * pad_ms
+    lead = min(pad_ms, max((start - floor) // 2, min(FADE_MS, start - floor)))
+    start = max(start - lead, 0)
     end = max(u.word.end_ms for u in units[first : last + 1])
-    ceiling = units[last + 1].word.start_ms if last + 1 < len(units) else episode_ms
-    end = min(end + pad_ms, max(ceiling, end), episode_ms)
+    ceiling = max(units[last + 1].word.start_ms, end) if last + 1 < len(units) else end + 2 * pad_ms
+    tail = min(pad_ms, max((ceiling - end + 1) // 2, min(FADE_MS, ceiling - end)))
+    end = min(end + tail, episode_ms)
     return Span(start, max(end, start))
 
 
