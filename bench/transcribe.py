@@ -45,6 +45,7 @@ import time
 import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -153,11 +154,15 @@ def whole_add(path: Path, cache_dir: Path, model: str) -> str:
     return ""
 
 
+def transcribe_text(r: Result, options: ModelOptions) -> str:
+    return transcribe(r.path, options).text
+
+
 def methods(options: ModelOptions, model: WhisperModel) -> dict[str, Callable[[Result], str]]:
     batched_pipeline = BatchedInferencePipeline(model)
 
     def ours(r: Result) -> str:
-        return transcribe(r.path, options).text
+        return transcribe_text(r, options)
 
     def add(r: Result) -> str:
         return whole_add(r.path, options.cache_dir, options.name)
@@ -299,7 +304,7 @@ def main() -> int:
             except ModelError as exc:
                 print(f"\nmodel {name}: not measured: {exc}")
                 continue
-            run(extra, {"ours": lambda r, o=other: transcribe(r.path, o).text}, args.repeat)
+            run(extra, {"ours": partial(transcribe_text, options=other)}, args.repeat)
             runs[name] = extra
 
     verdicts = [
