@@ -1,11 +1,21 @@
 """Speech to text with word timings: the `transcribe` stage.
 
-How we call faster-whisper, and why. Measured with `bench/transcribe.py` on 2 shared CPU cores,
-int8, Whisper base, 99 s of English recordings: RTF 0.085 against 0.140 for plain faster-whisper
-(`WhisperModel.transcribe(path, word_timestamps=True)`), 1.6x faster (1.57x to 1.72x over four
-runs on a busy machine), at a word error rate of 0.092 against 0.110. On a 5-minute input (the
-same recordings joined) it was 1.8x faster, at 0.123 against 0.117: there the VAD missed two
-quiet "Hello?" of the phone call, which the VAD-less plain run kept.
+How we call faster-whisper, and why. Measured with `bench/transcribe.py` on 2 CPU cores shared
+with other work (load average 8-10), int8, Whisper base, median of 2 interleaved runs, against
+faster-whisper's own batched pipeline (`BatchedInferencePipeline(model).transcribe(path,
+batch_size=8, word_timestamps=True)`, the "anchor"):
+
+| input                                  | RTF ours | anchor | speed-up | WER ours | anchor |
+|----------------------------------------|----------|--------|----------|----------|--------|
+| English recordings, 99 s               | 0.161    | 0.220  | 1.37x    | 0.092    | 0.092  |
+| German + Spanish, 83 s                 | 0.186    | 0.201  | 1.08x    | 0.158    | 0.158  |
+| English joined, 2 s pauses, 5.4 min    | 0.090    | 0.088  | 0.98x    | 0.123    | 0.168  |
+
+On short files we win by skipping the anchor's separate language-detection encode; on the long
+input both encode the same number of 30 s windows (12, plus 3 retries for us, below) and decode
+them the same way, so the time is the same and only the accuracy differs. The library pipeline
+was kept out: it is no faster on long input and loses text there (0.168). Our whole `soundbite
+add` (start-up, probe, peaks, transcribe, analyze, index) ran at RTF 0.131 on the long input.
 
 - `BatchedInferencePipeline` instead of the sequential `WhisperModel.transcribe`. The sequential
   loop decodes one 30 s window at a time, conditioned on the previous text, and re-decodes a
@@ -19,13 +29,17 @@ quiet "Hello?" of the phone call, which the VAD-less plain run kept.
   than let the pipeline splice speech pieces together: on the sonnet the word error rate was 0.07
   with our windows and 0.12 with the spliced ones.
 - Beam search with 5 beams (the default) is kept: greedy decoding was about 20 % faster, but its
-  word error rate (0.12) was worse than plain faster-whisper's.
+  word error rate (0.12) was worse than plain faster-whisper's. Re-measured on the 5-minute
+  input in CPU seconds (wall time was too noisy): beam 5 18.0-18.8, beam 2 17.1, greedy
+  15.7-16.8, the anchor 15.5-17.6; greedy cost 0.022 of English WER (0.114 vs 0.092). A profile
+  (pyinstrument) of that input puts ~40 % of the time in the encoder, ~45 % in beam decoding,
+  ~7 % in word alignment and ~4 % in the VAD.
 - Text-only decoding (`without_timestamps=True`, the pipeline default). With timestamp tokens
   the batched pipeline dropped the last sentence of a window (8 s of the sonnet vanished), and
   word times come from cross-attention alignment anyway. We then cut the words into sentence-like
   segments ourselves (`formats.split_sentences`): the pipeline returns one per 30 s window.
 - Speech the decoder skipped is decoded again. Without timestamp tokens Whisper ends a window's
-  text at the first long pause: on the English recordings joined with 2 s pauses (5.3 minutes,
+  text at the first long pause: on the English recordings joined with 2 s pauses (5.4 minutes,
   `bench/transcribe.py`) the sonnet's first 23 s vanished three times over, and our word error
   rate was 0.273 against 0.168 for faster-whisper's own batched pipeline (the issue measured
   0.272 against 0.213 on a real programme). After the first pass, every stretch of VAD speech
