@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 import re
 import threading
+import wave
 from pathlib import Path
 
 import jiwer
+import numpy as np
 import pytest
+from faster_whisper.audio import decode_audio
 
 from soundbite.domain.transcript import Transcript
 from soundbite.errors import MediaError, ModelError
@@ -23,7 +27,8 @@ from soundbite.speech import model
 from soundbite.speech.model import Bundle, ModelOptions, load_model, prepare_bundle
 from soundbite.speech.transcribe import transcribe
 
-AUDIO = Path(__file__).parent / "data" / "audio"
+AUDIO = Path(__file__).parent / "data" / "audio"  # reference transcripts
+MEDIA = Path(__file__).parent / "data" / "media"  # the recordings (sources in its SOURCES.md)
 JFK = AUDIO / "jfk_ask_not.flac"
 MODEL_DIR = Path(os.environ.get("SOUNDBITE_TEST_MODEL_DIR", "/tmp/soundbite-test-models"))
 
@@ -103,6 +108,33 @@ def test_model_is_loaded_once_per_process(options: ModelOptions) -> None:
     assert len(loaded) == 4 and all(m is loaded[0] for m in loaded)
     assert load_model(fresh) is loaded[0]
     assert load_model(options) is not loaded[0]
+
+
+def test_speech_after_a_long_pause_is_not_lost(options: ModelOptions, tmp_path: Path) -> None:
+    # One read sentence, a 2 s pause, then 25 s of a poem read with pauses between lines. Whisper
+    # decoding text only tends to end a window's text at the pause and drop the poem.
+    sentence = decode_audio(str(MEDIA / "librispeech_61-70968-0000.flac"))
+    poem = decode_audio(str(MEDIA / "librivox_sonnet001_en.mp3"))[: 25 * 16_000]
+    joined = tmp_path / "sentence_pause_poem.wav"
+    _write_wav(joined, np.concatenate([sentence, np.zeros(2 * 16_000, np.float32), poem]))
+
+    transcript = transcribe(joined, options, language="en")
+
+    poem_lines = (AUDIO / "librivox_sonnet001_en.txt").read_text().splitlines()[1:8]
+    reference = (AUDIO / "librispeech_61-70968-0000.txt").read_text() + " " + " ".join(poem_lines)
+    assert jiwer.wer(_normalise(reference), _normalise(transcript.text)) <= 0.25
+    # every stretch of the poem has its words: no silence-sized hole in the middle of speech
+    poem_words = [w for w in transcript.words if w.start_ms >= 7_000]
+    gaps = [b.start_ms - a.end_ms for a, b in itertools.pairwise(poem_words)]
+    assert poem_words and max(gaps) < 3_000
+
+
+def _write_wav(path: Path, audio: np.ndarray) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16_000)
+        out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
 
 
 def test_not_audio_is_a_media_error(options: ModelOptions, tmp_path: Path) -> None:

@@ -1,11 +1,21 @@
 """Speech to text with word timings: the `transcribe` stage.
 
-How we call faster-whisper, and why. Measured with `bench/transcribe.py` on 2 shared CPU cores,
-int8, Whisper base, 99 s of English recordings: RTF 0.085 against 0.140 for plain faster-whisper
-(`WhisperModel.transcribe(path, word_timestamps=True)`), 1.6x faster (1.57x to 1.72x over four
-runs on a busy machine), at a word error rate of 0.092 against 0.110. On a 5-minute input (the
-same recordings joined) it was 1.8x faster, at 0.123 against 0.117: there the VAD missed two
-quiet "Hello?" of the phone call, which the VAD-less plain run kept.
+How we call faster-whisper, and why. Measured with `bench/transcribe.py` on 2 CPU cores shared
+with other work (load average 8-10), int8, Whisper base, median of 2 interleaved runs, against
+faster-whisper's own batched pipeline (`BatchedInferencePipeline(model).transcribe(path,
+batch_size=8, word_timestamps=True)`, the "anchor"):
+
+| input                                  | RTF ours | anchor | speed-up | WER ours | anchor |
+|----------------------------------------|----------|--------|----------|----------|--------|
+| English recordings, 99 s               | 0.161    | 0.220  | 1.37x    | 0.092    | 0.092  |
+| German + Spanish, 83 s                 | 0.186    | 0.201  | 1.08x    | 0.158    | 0.158  |
+| English joined, 2 s pauses, 5.4 min    | 0.090    | 0.088  | 0.98x    | 0.123    | 0.168  |
+
+On short files we win by skipping the anchor's separate language-detection encode; on the long
+input both encode the same number of 30 s windows (12, plus 3 retries for us, below) and decode
+them the same way, so the time is the same and only the accuracy differs. The library pipeline
+was kept out: it is no faster on long input and loses text there (0.168). Our whole `soundbite
+add` (start-up, probe, peaks, transcribe, analyze, index) ran at RTF 0.131 on the long input.
 
 - `BatchedInferencePipeline` instead of the sequential `WhisperModel.transcribe`. The sequential
   loop decodes one 30 s window at a time, conditioned on the previous text, and re-decodes a
@@ -19,11 +29,25 @@ quiet "Hello?" of the phone call, which the VAD-less plain run kept.
   than let the pipeline splice speech pieces together: on the sonnet the word error rate was 0.07
   with our windows and 0.12 with the spliced ones.
 - Beam search with 5 beams (the default) is kept: greedy decoding was about 20 % faster, but its
-  word error rate (0.12) was worse than plain faster-whisper's.
+  word error rate (0.12) was worse than plain faster-whisper's. Re-measured on the 5-minute
+  input in CPU seconds (wall time was too noisy): beam 5 18.0-18.8, beam 2 17.1, greedy
+  15.7-16.8, the anchor 15.5-17.6; greedy cost 0.022 of English WER (0.114 vs 0.092). A profile
+  (pyinstrument) of that input puts ~40 % of the time in the encoder, ~45 % in beam decoding,
+  ~7 % in word alignment and ~4 % in the VAD.
 - Text-only decoding (`without_timestamps=True`, the pipeline default). With timestamp tokens
   the batched pipeline dropped the last sentence of a window (8 s of the sonnet vanished), and
   word times come from cross-attention alignment anyway. We then cut the words into sentence-like
   segments ourselves (`formats.split_sentences`): the pipeline returns one per 30 s window.
+- Speech the decoder skipped is decoded again. Without timestamp tokens Whisper ends a window's
+  text at the first long pause: on the English recordings joined with 2 s pauses (5.4 minutes,
+  `bench/transcribe.py`) the sonnet's first 23 s vanished three times over, and our word error
+  rate was 0.273 against 0.168 for faster-whisper's own batched pipeline (the issue measured
+  0.272 against 0.213 on a real programme). After the first pass, every stretch of VAD speech
+  of at least `_MIN_SKIPPED_S` without a word is decoded again, in windows of its own, up to
+  `_RETRIES` times (a retry can stop at the next pause too); words that repeat a known one are
+  dropped, and so are retried segments Whisper itself rates as no speech. That took the long
+  input to 0.123, at the cost of the extra windows (3 here); the short recordings, which lose
+  nothing, are unchanged.
 - Those aligned word times are often 100-300 ms off, so every word boundary is then moved onto
   the pauses of the waveform (`speech/boundaries.py`; TIMIT median error 70 ms -> 38 ms) before
   the transcript is stored.
@@ -60,6 +84,7 @@ pipeline's unit of work.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +115,12 @@ _BEAM_SIZE = 5
 _VAD = VadOptions(max_speech_duration_s=_WINDOW_S, min_silence_duration_ms=160)
 # Whisper tends to invent text in long silences: a longer pause starts a new window.
 _MAX_GAP_S = 2.0
+# Speech the first pass left without words is decoded again when at least this long: shorter
+# spans are mostly breaths and clicks, where a retry would only invite invented words.
+_MIN_SKIPPED_S = 1.0
+_RETRIES = 3
+_NO_SPEECH_PROB = 0.6
+_LOG_PROB_THRESHOLD = -1.0
 # Audio transcribed per chunk. 5 minutes is 19 MB of float32 per channel, and a first part of
 # the transcript every 25 s or so of work on 2 cores (RTF 0.085).
 CHUNK_S = 300.0
@@ -259,7 +290,8 @@ class _ChunkTranscriber:
         tracks = len(pcm)
         segments: list[Segment] = []
         for t, (track, track_spans) in enumerate(zip(pcm, spans, strict=True)):
-            windows = _speech_windows(track_spans, cut)
+            speech = _speech_spans(track_spans, cut)
+            windows = _group(speech)
             words: list[tuple[str, Word]] = []
             if windows:
                 self.found_speech = True
@@ -268,6 +300,13 @@ class _ChunkTranscriber:
                     clock.at(base_s + (t + s / (cut / _SAMPLE_RATE)) / tracks * cut / _SAMPLE_RATE)
 
                 raw = self._decode(track, windows, reached)
+                # Further passes over speech the previous ones stopped short of (module docstring).
+                for _ in range(_RETRIES):
+                    skipped = _skipped_speech(speech, raw)
+                    found = _new_words(self._decode(track, skipped), raw) if skipped else []
+                    if not found:
+                        break
+                    raw = sorted(raw + found, key=lambda w: w.start)
                 words = _clean_words(raw, offset_ms=round(base_s * 1000), end_s=cut / _SAMPLE_RATE)
             if words and self._refine:
                 # Whisper's aligned times are often 100-300 ms off: move each boundary onto the
@@ -287,8 +326,10 @@ class _ChunkTranscriber:
         )
 
     def _decode(
-        self, audio: np.ndarray, windows: Sequence[tuple[float, float]], reached: Any
+        self, audio: np.ndarray, windows: Sequence[tuple[float, float]], reached: Any = None
     ) -> list[_RawWord]:
+        """Words of `windows` (s into `audio`). Without `reached` this is a retry pass, whose
+        segments Whisper itself rates as no speech are dropped."""
         if self.language is None:
             self.language = _detect_language(self._encoder, audio, windows[: self._batch_size])
         raw_segments, _info = self._pipeline.transcribe(
@@ -301,10 +342,14 @@ class _ChunkTranscriber:
         )
         raw_words: list[_RawWord] = []
         for segment in raw_segments:
+            retry = reached is None
+            if retry and _looks_like_no_speech(segment.no_speech_prob, segment.avg_logprob):
+                continue
             raw_words.extend(
                 _RawWord(w.start, w.end, w.word, w.probability) for w in segment.words or ()
             )
-            reached(segment.end)
+            if not retry:
+                reached(segment.end)
         return raw_words
 
 
@@ -337,32 +382,83 @@ def _cut_at_pause(spans: Sequence[Sequence[dict[str, int]]], chunk_len: int, see
     return max(ends) if ends else chunk_len
 
 
-def _speech_windows(spans: Sequence[dict[str, int]], limit: int) -> list[tuple[float, float]]:
-    """Group the VAD's speech spans (up to sample `limit`) into windows of at most 30 s, in s.
+def _speech_spans(spans: Sequence[dict[str, int]], limit: int) -> list[tuple[float, float]]:
+    """The VAD's speech spans (up to sample `limit`) in seconds, none longer than a window."""
+    longest = int(_WINDOW_S * _SAMPLE_RATE)
+    # The VAD already cuts speech at 30 s; the split only guards the pipeline, which would
+    # silently drop anything past 30 s of a window.
+    return [
+        (s / _SAMPLE_RATE, min(s + longest, sp["end"], limit) / _SAMPLE_RATE)
+        for sp in spans
+        if sp["start"] < limit
+        for s in range(sp["start"], min(sp["end"], limit), longest)
+    ]
+
+
+def _group(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Group speech spans into windows of at most 30 s, in seconds.
 
     The pipeline turns these seconds back into sample indices with `int(s * 16000)`;
     `_detect_language` slices with the same arithmetic so its batch is identical to the pipeline's.
     """
-    windows: list[list[int]] = []
-    longest = int(_WINDOW_S * _SAMPLE_RATE)
-    # The VAD already cuts speech at 30 s; the split only guards the pipeline, which would
-    # silently drop anything past 30 s of a window.
-    pieces = (
-        (s, min(s + longest, sp["end"], limit))
-        for sp in spans
-        if sp["start"] < limit
-        for s in range(sp["start"], min(sp["end"], limit), longest)
-    )
-    for start, end in pieces:
-        if (
-            windows
-            and end - windows[-1][0] <= _WINDOW_S * _SAMPLE_RATE
-            and start - windows[-1][1] <= _MAX_GAP_S * _SAMPLE_RATE
-        ):
+    windows: list[list[float]] = []
+    for start, end in spans:
+        if windows and end - windows[-1][0] <= _WINDOW_S and start - windows[-1][1] <= _MAX_GAP_S:
             windows[-1][1] = end
         else:
             windows.append([start, end])
-    return [(s / _SAMPLE_RATE, e / _SAMPLE_RATE) for s, e in windows]
+    return [(s, e) for s, e in windows]
+
+
+def _skipped_speech(
+    spans: Sequence[tuple[float, float]], words: Sequence[_RawWord]
+) -> list[tuple[float, float]]:
+    """Windows over the stretches of speech, at least _MIN_SKIPPED_S long, that have no words.
+
+    Speech has a word at least every second or so: a longer stretch of a VAD span without one is
+    text the decoder skipped. Stretches share a window only when no word lies between them, so
+    that no speech that already has its words is decoded twice.
+    """
+    starts = [w.start for w in words]  # in time order
+    runs: list[list[tuple[float, float]]] = []
+    last_end = -1.0  # where the previous stretch ended
+    for start, end in spans:
+        # A word is never longer than a window: only those starting in the last 30 s can overlap.
+        first = bisect.bisect_left(starts, start - _WINDOW_S)
+        cursor = start
+        stretches = []
+        for w in words[first : bisect.bisect_left(starts, end)]:
+            if w.start - cursor >= _MIN_SKIPPED_S:
+                stretches.append((cursor, w.start))
+            cursor = max(cursor, w.end)
+        if end - cursor >= _MIN_SKIPPED_S:
+            stretches.append((cursor, end))
+        for stretch in stretches:
+            between = bisect.bisect_left(starts, stretch[0]) - bisect.bisect_left(starts, last_end)
+            if runs and between == 0:
+                runs[-1].append(stretch)
+            else:
+                runs.append([stretch])
+            last_end = stretch[1]
+    return [window for run in runs for window in _group(run)]
+
+
+def _new_words(found: Iterable[_RawWord], known: Sequence[_RawWord]) -> list[_RawWord]:
+    """The words of a retry that do not repeat a known word (its middle inside a known word)."""
+    starts = [w.start for w in known]
+    fresh = []
+    for w in found:
+        middle = (w.start + w.end) / 2
+        i = bisect.bisect_right(starts, middle) - 1
+        if i < 0 or known[i].end < middle:
+            fresh.append(w)
+    return fresh
+
+
+def _looks_like_no_speech(no_speech_prob: float, avg_logprob: float) -> bool:
+    # Whisper's own rule (faster-whisper's defaults for the sequential loop): the model thinks
+    # the window is silent and is unsure of what it wrote.
+    return no_speech_prob > _NO_SPEECH_PROB and avg_logprob < _LOG_PROB_THRESHOLD
 
 
 class _ReusedEncoder:
