@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import struct
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -44,12 +45,14 @@ from soundbite.domain.media import MediaSource
 from soundbite.errors import MediaError
 from soundbite.media.ffmpeg import ffmpeg_command, last_error_line
 from soundbite.media.loudness import Target, integrated_loudness, normalise
+from soundbite.media.mp3_info import Mp3Layout, lame_kbps
 from soundbite.media.probe import audio_stream, open_media
 from soundbite.media.seeking import ByteView, SeekIndex
 
 PREROLL_S = 0.5
 MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 FEED_SAMPLES = 1 << 15  # PCM handed to the encoder per write: ~0.7 s, so output grows steadily
+COPY_CHUNK = 64 * 1024
 ENCODE_TIMEOUT_S = 600.0
 
 Format = Literal["mp3", "m4a"]
@@ -65,7 +68,7 @@ class RenderProfile:
     loudness_lufs: float = -16.0
     fade_ms: int = 20
     ceiling_dbfs: float = -1.5
-    version: int = 1
+    version: int = 2  # 2: our own Info frame, sent first (byte-identical stream and file)
 
     @property
     def name(self) -> str:
@@ -113,31 +116,87 @@ def render_clip(
     profile: RenderProfile,
     *,
     on_output: Callable[[], None] = lambda: None,
+    on_size: Callable[[int], None] = lambda size: None,
     seek_index: SeekIndex | None = None,
+    loudness: float | None = None,
 ) -> RenderResult:
     """Cut start_ms..end_ms of `src` into `out`; raises MediaError if it cannot be decoded.
 
     With a stream (not a file) and the media's `seek_index`, decoding starts at the last
     seek point before the span instead of reading the stream from its start (MP3).
+    `loudness` is the span's integrated loudness when it is already known (from the episode's
+    loudness blocks, ``media/loudness.py``); otherwise it is measured on the decoded span.
+    An MP3's final size is passed to `on_size` before its first byte is written.
     """
     rate, channels = _output_format(src)
+    samples = span_samples(start_ms, end_ms, rate)
+    layout: Mp3Layout | None = None
+    if profile.format == "mp3":
+        layout = Mp3Layout(samples, rate, channels, lame_kbps(profile.kbps, rate))
+        on_size(layout.size)
+        out.write_bytes(layout.header)
+        on_output()
     encoder = subprocess.Popen(
-        ffmpeg_command(_encoder_args(profile, rate, channels, out)),
+        ffmpeg_command(_encoder_args(profile, layout, out)),
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if layout else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    copier = _Copier(encoder, out, on_output) if layout else None
     try:
         pcm = _decode_span_from(src, start_ms, end_ms, channels, seek_index)
-        loudness = integrated_loudness(pcm.samples, pcm.rate)
+        pcm = _fit(pcm, rate, samples)
+        measured = loudness if loudness is not None else integrated_loudness(pcm.samples, rate)
         target = Target(profile.loudness_lufs, profile.ceiling_dbfs, profile.fade_ms)
-        samples, gain, limited = normalise(pcm.samples, pcm.rate, loudness, target)
-        _feed(encoder, samples, pcm.rate, on_output)
+        normalised, gain, limited = normalise(pcm.samples, rate, measured, target)
+        _feed(encoder, normalised, rate, copier)
     except BaseException:
         encoder.kill()
         encoder.wait()
+        if copier is not None:
+            copier.join(report=False)  # the error being raised says more
         raise
-    return RenderResult(pcm.samples.shape[1], rate, channels, loudness, gain, limited)
+    if layout is not None and out.stat().st_size != layout.size:
+        raise MediaError(
+            f"the encoder wrote a {out.stat().st_size}-byte MP3 where {layout.size} bytes "
+            "were announced: this libmp3lame frames CBR differently"
+        )
+    on_output()
+    return RenderResult(samples, rate, channels, measured, gain, limited)
+
+
+def span_samples(start_ms: int, end_ms: int, rate: int) -> int:
+    """Samples a render of start_ms..end_ms holds at `rate`: exactly, whatever the source."""
+    return round((end_ms - start_ms) * rate / 1000)
+
+
+class _Copier:
+    """Appends the encoder's stdout to `out` (after the header frame already there), calling
+    `on_output` after each piece, so whoever streams the file sees it grow."""
+
+    def __init__(
+        self, encoder: subprocess.Popen[bytes], out: Path, on_output: Callable[[], None]
+    ) -> None:
+        assert encoder.stdout is not None
+        self._stdout, self._out, self._on_output = encoder.stdout, out, on_output
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="mp3-copier", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self._out.open("ab") as f:
+                while chunk := self._stdout.read1(COPY_CHUNK):
+                    f.write(chunk)
+                    f.flush()
+                    self._on_output()
+        except BaseException as e:  # reported by join(), in the render's thread
+            self.error = e
+
+    def join(self, *, report: bool = True) -> None:
+        self._thread.join()
+        if report and self.error is not None:
+            raise MediaError(f"writing the clip failed: {self.error}") from self.error
 
 
 def _decode_span_from(
@@ -153,6 +212,28 @@ def _decode_span_from(
     return decode_span(src, start_ms, end_ms, channels=channels)
 
 
+def _fit(pcm: Pcm, rate: int, samples: int) -> Pcm:
+    """`pcm` at `rate` and exactly `samples` long: the length announced before decoding.
+
+    Resampled when the source's rate is one MP3 lacks; padded with silence when the media ends
+    a little before the span does (a container's duration can be a few frames optimistic)."""
+    data = pcm.samples
+    if pcm.rate != rate:
+        data = _resample(data, pcm.rate, rate)
+    if data.shape[1] < samples:
+        data = np.pad(data, ((0, 0), (0, samples - data.shape[1])))
+    return Pcm(np.ascontiguousarray(data[:, :samples]), rate)
+
+
+def _resample(samples: np.ndarray, rate: int, to_rate: int) -> np.ndarray:
+    layout = "mono" if samples.shape[0] == 1 else "stereo"
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=to_rate)
+    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format="fltp", layout=layout)
+    frame.sample_rate = rate
+    parts = [f.to_ndarray() for f in [*resampler.resample(frame), *resampler.resample(None)]]
+    return np.concatenate(parts, axis=1) if parts else np.zeros((samples.shape[0], 0), np.float32)
+
+
 def _output_format(src: MediaSource) -> tuple[int, int]:
     with open_media(src) as container:
         ctx = audio_stream(container).codec_context
@@ -161,16 +242,17 @@ def _output_format(src: MediaSource) -> tuple[int, int]:
     return (rate if rate in MP3_RATES else 48000), min(max(channels, 1), 2)
 
 
-def _encoder_args(profile: RenderProfile, rate: int, channels: int, out: Path) -> list[str | Path]:
+def _encoder_args(profile: RenderProfile, layout: Mp3Layout | None, out: Path) -> list[str | Path]:
     # PCM arrives as a float WAV: raw PCM would need a demuxer outside the allow-list
-    pcm_in: list[str | Path] = ["-f", "wav"]
-    common: list[str | Path] = ["-map_metadata", "-1", "-b:a", f"{profile.kbps}k", "-y"]
-    if profile.format == "mp3":
-        # -flush_packets: each frame reaches the file at once, for whoever streams it
-        codec = ["-c:a", "libmp3lame", "-id3v2_version", "0", "-flush_packets", "1", "-f", "mp3"]
-    else:
-        codec = ["-c:a", "aac", "-movflags", "+faststart", "-f", "mp4"]
-    return [*pcm_in, "-i", "pipe:0", *common, *codec, out]
+    pcm_in: list[str | Path] = ["-f", "wav", "-i", "pipe:0", "-map_metadata", "-1"]
+    if layout is not None:
+        # our header frame is already in `out`: the muxer writes none (-write_xing 0), and
+        # the audio frames come on stdout, each at once (-flush_packets), to be appended
+        codec = ["-c:a", "libmp3lame", "-b:a", f"{layout.kbps}k", "-id3v2_version", "0"]
+        codec += ["-write_xing", "0", "-flush_packets", "1", "-f", "mp3", "pipe:1"]
+        return [*pcm_in, *codec]
+    m4a = ["-c:a", "aac", "-b:a", f"{profile.kbps}k", "-movflags", "+faststart", "-f", "mp4"]
+    return [*pcm_in, *m4a, "-y", out]
 
 
 def _wav_header(frames: int, channels: int, rate: int) -> bytes:
@@ -184,7 +266,7 @@ def _wav_header(frames: int, channels: int, rate: int) -> bytes:
 
 
 def _feed(
-    encoder: subprocess.Popen[bytes], samples: np.ndarray, rate: int, on_output: Callable[[], None]
+    encoder: subprocess.Popen[bytes], samples: np.ndarray, rate: int, copier: _Copier | None
 ) -> None:
     assert encoder.stdin is not None and encoder.stderr is not None
     interleaved = np.ascontiguousarray(samples.T)
@@ -193,7 +275,6 @@ def _feed(
         encoder.stdin.write(_wav_header(frames, channels, rate))
         for i in range(0, interleaved.shape[0], FEED_SAMPLES):
             encoder.stdin.write(interleaved[i : i + FEED_SAMPLES].tobytes())
-            on_output()
         encoder.stdin.close()
     except BrokenPipeError:
         pass  # the encoder died; its exit status and stderr below say why
@@ -202,10 +283,11 @@ def _feed(
         code = encoder.wait(timeout=ENCODE_TIMEOUT_S)
     except subprocess.TimeoutExpired as e:
         raise MediaError(f"encoding the clip took longer than {ENCODE_TIMEOUT_S:.0f} s") from e
+    if copier is not None:
+        copier.join()
     if code != 0:
         reason = last_error_line(stderr.decode("utf-8", "replace")) or f"exit status {code}"
         raise MediaError(f"encoding the clip failed: {reason}")
-    on_output()
 
 
 def decode_span(
