@@ -10,6 +10,18 @@
 - Short raised-cosine fades at both ends: a cut through a waveform that is not at zero clicks.
 - Silence and near-silence (under ``SILENCE_LUFS``) are left alone: boosting them only makes
   noise loud. No boost exceeds ``MAX_BOOST_DB``, for the same reason.
+
+Loudness of any span without decoding it first (``BlockMeter``, ``gated_loudness``). BS.1770
+integrated loudness is a function of the 400 ms blocks inside the measured stretch, taken every
+100 ms: each block's mean square, K-weighted and summed over channels, then gated (blocks under
+−70 LUFS dropped, then blocks 10 LU under the mean of the rest). So the peaks stage, which
+decodes the whole episode anyway, also runs FFmpeg's ``ebur128`` filter and keeps the energy of
+the block starting at every 100 ms (the filter's momentary loudness, 4 bytes each: 144 KB an
+hour). A clip's loudness is then the gating of the blocks lying wholly within its span: known
+before its first sample is decoded, which is what lets its first byte go out without a
+loudness pass. It differs from measuring the cut itself only at the span's edges (blocks on
+the episode's 100 ms grid instead of the span's, and a K-weighting filter already settled):
+``tests/test_render.py`` finds the two within 0.5 LU on real recordings.
 """
 
 from __future__ import annotations
@@ -23,6 +35,10 @@ import av.error
 import av.filter
 import numpy as np
 
+BLOCK_MS = 400  # BS.1770 gating block
+HOP_MS = 100  # blocks overlap by 75 %: one starts every 100 ms
+ABSOLUTE_GATE_LUFS = -70.0
+RELATIVE_GATE_LU = 10.0
 SILENCE_LUFS = -50.0
 MAX_BOOST_DB = 20.0
 LIMITER_WINDOW_S = 0.005
@@ -66,6 +82,74 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
                 break
             value = out.metadata.get("lavfi.r128.I", value)
     return float(value)
+
+
+class BlockMeter:
+    """Energies of the BS.1770 blocks of a stream fed in pieces: element k is the K-weighted,
+    channel-summed mean square of the 400 ms starting at k * 100 ms (FFmpeg's ebur128 filter,
+    whose momentary loudness after each 100 ms is the block ending there)."""
+
+    def __init__(self, rate: int, layout: str, sample_format: str) -> None:
+        self.rate = rate
+        self._graph = av.filter.Graph()
+        src = self._graph.add_abuffer(
+            format=sample_format, sample_rate=rate, layout=layout, time_base=Fraction(1, rate)
+        )
+        meter = self._graph.add("ebur128", "metadata=1")
+        sink = self._graph.add("abuffersink")
+        src.link_to(meter)
+        meter.link_to(sink)
+        self._graph.configure()
+        self._pts = 0
+        self._momentary: list[float] = []
+
+    def push(self, frame: av.AudioFrame | None) -> None:
+        """The next samples (None: the end of the stream)."""
+        if frame is not None:
+            frame.pts, frame.time_base = self._pts, Fraction(1, self.rate)
+            frame.sample_rate = self.rate
+            self._pts += frame.samples
+        self._graph.push(frame)
+        while True:
+            try:
+                out = self._graph.pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return
+            self._momentary.append(float(out.metadata.get("lavfi.r128.M", "-inf")))
+
+    def finish(self) -> np.ndarray:
+        """float32 block energies, one per 100 ms of the stream that a whole block covers."""
+        self.push(None)
+        # the first three values are blocks that start before the stream (zeros in front)
+        momentary = np.asarray(self._momentary[3:], dtype=np.float64)
+        return (10 ** ((momentary + 0.691) / 10)).astype(np.float32)
+
+
+def blocks_within(start_ms: int, end_ms: int) -> tuple[int, int]:
+    """(first, last + 1): the indices of the blocks lying wholly within start_ms..end_ms."""
+    first = -(-start_ms // HOP_MS)
+    return first, max(first, (end_ms - BLOCK_MS) // HOP_MS + 1)
+
+
+def gated_loudness(energies: np.ndarray) -> float:
+    """Integrated loudness (LUFS) of the stretch these block energies cover (BS.1770-4 gating).
+
+    All blocks under the absolute gate (silence) give −70, as FFmpeg's meter does."""
+    e = energies.astype(np.float64)
+    kept = e[e > _energy(ABSOLUTE_GATE_LUFS)]
+    if not kept.size:
+        return ABSOLUTE_GATE_LUFS
+    relative = _lufs(float(kept.mean())) - RELATIVE_GATE_LU
+    kept = kept[kept > _energy(relative)]
+    return _lufs(float(kept.mean()))
+
+
+def _energy(lufs: float) -> float:
+    return float(10 ** ((lufs + 0.691) / 10))
+
+
+def _lufs(energy: float) -> float:
+    return -0.691 + 10 * math.log10(energy)
 
 
 def normalise(

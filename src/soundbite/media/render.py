@@ -27,6 +27,7 @@ Why this shape (measured in ``bench/clips.py`` on a 60 s span of a 60-minute MP3
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 import threading
@@ -186,7 +187,7 @@ class _Copier:
     def _run(self) -> None:
         try:
             with self._out.open("ab") as f:
-                while chunk := self._stdout.read1(COPY_CHUNK):
+                while chunk := os.read(self._stdout.fileno(), COPY_CHUNK):
                     f.write(chunk)
                     f.flush()
                     self._on_output()
