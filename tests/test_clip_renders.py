@@ -25,11 +25,14 @@ from soundbite.app import Soundbite
 from soundbite.clips import service
 from soundbite.clips.links import render_job
 from soundbite.clips.renders import render_cache
+from soundbite.domain.progress import no_progress
 from soundbite.ingest.library import add_feed_document
+from soundbite.jobs.stages import STAGES, load_span_loudness, loudness_blocks_key
 from soundbite.store.accounts import create_api_token, ensure_owner, owner_account
 from soundbite.store.clip_models import ClipRender
 from tests.conftest import make_settings
 from tests.test_clip_support import add_sonnet, serve
+from tests.test_render import ebur128
 from tests.test_web_support import make_client, sign_in
 
 SPAN = {"start_ms": 15_050, "end_ms": 27_270}
@@ -270,3 +273,27 @@ def test_private_audio_is_not_cached_publicly_and_missing_media_is_409(lazy_app:
     assert remote.status_code == 201  # a clip is a pointer: it exists before the audio does
     r = client.get(remote.json()["audio_url"])
     assert r.status_code == 409 and "not downloaded yet" in r.json()["detail"]
+
+
+def test_episodes_without_loudness_blocks_still_render_at_the_target(
+    lazy_app: Soundbite, tmp_path: Path
+) -> None:
+    """An episode processed before the peaks stage stored loudness blocks: the render measures
+    the span itself; running the stage again adds the blocks and the render uses them."""
+    me = owner_account(lazy_app).id
+    episode_id = add_sonnet(lazy_app, me)
+    view = service.create_clip(lazy_app, owner_account(lazy_app), episode_id=episode_id, **SPAN)
+    job = render_job(view, lazy_app.settings, "mp3")
+    blocks = loudness_blocks_key(job.media_sha256)
+    assert load_span_loudness(lazy_app.storage, job.media_sha256, job.start_ms, job.end_ms)
+    lazy_app.storage.delete(blocks)
+    assert load_span_loudness(lazy_app.storage, job.media_sha256, job.start_ms, job.end_ms) is None
+
+    render_cache(lazy_app).render(job, timeout=120)
+    out = tmp_path / "clip.mp3"
+    out.write_bytes(lazy_app.storage.get_bytes(job.key))
+    assert abs(ebur128(out)[0] - -16) <= 1.0
+    assert abs(decoded_ms(out.read_bytes()) - (job.end_ms - job.start_ms)) <= 1
+
+    STAGES["peaks"](lazy_app, episode_id, no_progress)
+    assert lazy_app.storage.exists(blocks)

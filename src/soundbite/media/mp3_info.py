@@ -9,12 +9,16 @@ algorithm of ISO 11172-3 as LAME implements it: never the first frame). So the w
 size, and the header frame that tells decoders how many frames it holds and how many samples
 to drop at each end (gapless playback), can be written before the first sample is encoded.
 
-The header frame is what FFmpeg's MP3 muxer writes at the end of a seekable file (checked
-field by field in ``tests/test_render.py``): an MPEG audio frame of silence whose side info
-is followed by ``Info`` (Xing's tag for CBR), the frame count, the byte count of the whole
-file, a 100-entry seek table, and a LAME tag with the encoder delay and padding (12 bits each)
-and a CRC-16 of the tag. Two fields are left zero because they need the encoded audio: the
-peak amplitude and the CRC of the audio data; no decoder we know of checks either.
+The header frame is what FFmpeg's MP3 muxer writes at the end of a seekable file (compared
+with it in ``tests/test_render.py``): an MPEG audio frame of silence whose side info is
+followed by ``Info`` (Xing's tag for CBR), the frame count, the byte count of the whole file,
+a 100-entry seek table, and a LAME tag with the encoder delay and padding (12 bits each) and a
+CRC-16 of the frame up to that checksum (LAME's rule; FFmpeg sums the first 190 bytes with the
+checksum zeroed, the same bytes for MPEG-1 stereo only). Two fields stay zero because they
+need the encoded audio: the peak amplitude and the CRC of the audio data; no decoder we know
+of checks either. Measured against libmp3lame in the bundled ffmpeg for every MPEG rate, mono
+and stereo, 32 to 320 kbit/s and lengths from 576 samples to 45 minutes: the size and frame
+count were always exact, and decoders trim to exactly the samples encoded.
 """
 
 from __future__ import annotations
