@@ -14,13 +14,21 @@ exactly once takes two guards:
   holder died; ``SELECT … FOR UPDATE`` on PostgreSQL, the single writer on SQLite). A process
   that finds the claim held waits for the blob to appear in storage.
 
-Streaming: an MP3 being encoded by this process can be sent while it grows (``tail``), so the
-first listener hears the clip after the decode and loudness pass, not after the whole encode.
-That stream leaves out the MP3's first frame, the Xing/LAME header, because the encoder
-rewrites it at the end with the exact frame count and encoder delay: what we sent early would
-otherwise disagree with the stored file. Without that frame a player sees a plain MP3 stream,
-about 25 ms longer at the start (the encoder delay), which nobody hears; the stored file, sent
-to everyone after, is exact. The stream is therefore ``no-store`` and has no ETag.
+Streaming: an MP3 being encoded by this process is served while it grows, and it is already
+the stored file's bytes. The render writes its Info/LAME header frame first, with the frame
+count, byte count, encoder delay and padding worked out from the span, rate and bit rate
+(``media/mp3_info.py``), and libmp3lame's frames follow with no header of their own; so the
+final size is known before the first byte (``Flight.announced``), and the web layer sends
+Content-Length, the ETag and the usual caching with it. Any range can be asked for mid-encode:
+``Flight.read`` sends each byte once the encoder has written it (a reader waiting for bytes
+gives up after ``STALL_S`` without progress), and the render fails loudly if the encoder's
+output is not exactly the announced size. An M4A is served once finished (``+faststart``
+moves its index to the front at the end).
+
+Loudness: the render's gain comes from the episode's loudness blocks, measured once by the
+peaks stage (``jobs/stages.py``, ``media/loudness.py``), so no loudness pass stands between the
+request and the first encoded frame; episodes processed before those blocks existed fall back
+to measuring the span.
 """
 
 from __future__ import annotations

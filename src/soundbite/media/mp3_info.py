@@ -17,7 +17,7 @@ CRC-16 of the frame up to that checksum (LAME's rule; FFmpeg sums the first 190 
 checksum zeroed, the same bytes for MPEG-1 stereo only). Two fields stay zero because they
 need the encoded audio: the peak amplitude and the CRC of the audio data; no decoder we know
 of checks either. Measured against libmp3lame in the bundled ffmpeg for every MPEG rate, mono
-and stereo, 32 to 320 kbit/s and lengths from 576 samples to 45 minutes: the size and frame
+and stereo, 32 to 320 kbit/s, lengths from 576 samples to 300 s (the longest clip): size and frame
 count were always exact, and decoders trim to exactly the samples encoded.
 """
 

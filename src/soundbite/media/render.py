@@ -13,16 +13,23 @@ Why this shape (measured in ``bench/clips.py`` on a 60 s span of a 60-minute MP3
   a byte only roughly). FFmpeg does not use that table by default: it demuxes packets from the
   last known position and counts their timestamps, so the cut is exact there too, for about
   0.1 s per 30 minutes of demuxing (``tests/test_render.py`` checks both kinds sample by sample).
-- Loudness (``media/loudness.py``): integrated loudness per ITU-R BS.1770-4 / EBU R128 on the
-  span's PCM, gain to the target (−16 LUFS, the podcast norm), a peak limiter where the gain
-  would clip, and 20 ms fades at both ends so the cut does not click.
-- Encode with the ffmpeg binary, PCM on its stdin: libmp3lame (plays everywhere) or AAC in
-  M4A with ``+faststart`` (the index first, so players start before the end arrives). The
-  encoder is started before decoding so its start-up overlaps our work. The output is a file,
-  never a pipe, because the MP3 muxer rewrites its first frame (the Xing/LAME header with the
-  encoder delay and padding that make the duration exact) once it knows the end; ``on_output``
-  is called as the file grows so a caller can stream it meanwhile (see ``clips/renders.py``,
-  which skips that header frame for exactly this reason).
+- Loudness (``media/loudness.py``): integrated loudness per ITU-R BS.1770-4 / EBU R128, gain to
+  the target (−16 LUFS, the podcast norm), a peak limiter where the gain would clip, and 20 ms
+  fades at both ends so the cut does not click. The caller passes the span's loudness when the
+  episode's blocks give it (measured once, with the waveform); only without them is the decoded
+  span measured first.
+- Exact length: the output holds exactly ``span_samples`` samples (resampled in-process when the
+  source's rate is one MP3 lacks, padded with silence if the media ends a few ms early), so an
+  MP3's whole layout is known before encoding. MP3: we write its Info/LAME header frame
+  (``media/mp3_info.py``: frame count, byte count, encoder delay and padding, so decoders trim
+  to the sample) and pass the final size to ``on_size``; ffmpeg/libmp3lame then writes frames
+  only (``-write_xing 0``) to a pipe, appended to the file as they come, ``on_output`` after
+  each piece so a caller can stream it (``clips/renders.py``). The file is byte for byte what
+  a reader saw while it grew; a size other than the announced one is an error. M4A: AAC with
+  ``+faststart`` (the index first, so players start before the end arrives) into the file;
+  FFmpeg's edit list skips the AAC priming and ends at the span's last sample.
+- The encoder is started before decoding so its start-up overlaps our work; PCM reaches it as
+  a float WAV on stdin.
 """
 
 from __future__ import annotations
