@@ -66,11 +66,17 @@ def compute_peaks(
     path: Path, *, pixels_per_second: int = 100, progress: ProgressFn = no_progress
 ) -> Peaks:
     """Decode `path` once and return 8-bit min/max peaks of its mono mix."""
-    return analyse_audio(path, pixels_per_second=pixels_per_second, progress=progress)[0]
+    return analyse_audio(
+        path, pixels_per_second=pixels_per_second, progress=progress, loudness=False
+    )[0]
 
 
 def analyse_audio(
-    path: Path, *, pixels_per_second: int = 100, progress: ProgressFn = no_progress
+    path: Path,
+    *,
+    pixels_per_second: int = 100,
+    progress: ProgressFn = no_progress,
+    loudness: bool = True,
 ) -> tuple[Peaks, npt.NDArray[np.float32] | None]:
     """Decode `path` once: its peaks, and its loudness blocks (``loudness.BlockMeter``).
 
@@ -103,7 +109,7 @@ def analyse_audio(
                 continue
             for frame in frames:
                 if reducer is None:
-                    reducer = _Reducer(frame, pixels_per_second, metered=True)
+                    reducer = _Reducer(frame, pixels_per_second, metered=loudness)
                 reducer.add(frame)
             pos = packet.pos
             if pos is not None and pos >= next_report and reducer is not None:
