@@ -18,7 +18,10 @@ import pytest
 from soundbite.errors import MediaError
 from soundbite.media.ffmpeg import find_ffmpeg
 from soundbite.media.loudness import (
+    StreamNormaliser,
     Target,
+    _fade,
+    _gain_and_limit,
     blocks_within,
     gated_loudness,
     integrated_loudness,
@@ -229,6 +232,27 @@ def test_a_render_with_its_loudness_known_lands_on_target(tmp_path: Path) -> Non
     result = render_clip(GERMAN, 21_000, 47_500, out, RenderProfile(), loudness=known)
     assert result.loudness_in == known
     assert abs(ebur128(out)[0] - -16) <= 1.0
+
+
+@pytest.mark.parametrize("path", [PHONE, GERMAN, JFK])
+def test_normalising_a_stream_equals_one_pass_over_the_span(path: Path) -> None:
+    """Pieces of any size through StreamNormaliser: the same samples as gain, limiter and fades
+    over the whole span at once, peaks under the ceiling (the phone call needs +16 dB)."""
+    pcm = decode_span(path, 1_000, 10_500)
+    target = Target()
+    loudness = integrated_loudness(pcm.samples, pcm.rate)
+    stream = StreamNormaliser(pcm.rate, pcm.samples.shape[1], loudness, target)
+    rng, pos, out = np.random.default_rng(3), 0, []
+    while pos < pcm.samples.shape[1]:
+        size = int(rng.integers(1, 6000))
+        out.append(stream.push(pcm.samples[:, pos : pos + size]))
+        pos += size
+    streamed = np.concatenate([*out, stream.finish()], axis=1)
+    one_pass, limited = _gain_and_limit(pcm.samples, pcm.rate, stream.gain_db, target)
+    _fade(one_pass, round(pcm.rate * target.fade_ms / 1000))
+    assert streamed.shape == pcm.samples.shape and stream.limited == limited
+    np.testing.assert_allclose(streamed, one_pass, atol=1e-6)
+    assert np.max(np.abs(streamed)) <= 10 ** (target.ceiling_dbfs / 20) + 1e-6
 
 
 def test_the_limiter_keeps_peaks_under_the_ceiling() -> None:

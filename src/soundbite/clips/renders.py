@@ -358,11 +358,9 @@ class RenderCache:
         out = Path(name)
         try:
             with self.app.storage.decodable(media_key(job.media_sha256)) as src:
-                # a file on this host seeks by itself; a ranged stream of an MP3 needs points
-                streamed = not isinstance(src, Path)
-                seek_index = (
-                    load_seek_index(self.app.storage, job.media_sha256) if streamed else None
-                )
+                # an MP3's seek points: decoding starts at the one before the span, in a
+                # ranged S3 stream (no read of the episode up to it) as in a local file
+                seek_index = load_seek_index(self.app.storage, job.media_sha256)
                 # None for episodes processed before the peaks stage measured loudness blocks:
                 # the render then measures the span itself
                 loudness = load_span_loudness(
