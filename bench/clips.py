@@ -14,8 +14,9 @@ with a word-timed transcript and its waveform peaks, as after processing), on lo
    byte on a pipe (an audio frame: on a pipe the muxer writes no header) for the first, its
    wall time to a finished file for the last. Targets: first audio frame <= 2x the anchor's
    first byte, last byte <= 1.0x its finished file. Each repeat clips a different minute, so
-   every one is a new render. The episode was processed as the pipeline does (peaks stage,
-   with its loudness blocks), so the clip's gain is known before its first byte.
+   every one is a new render. The episode was processed as the pipeline does (probe stage,
+   with its seek points; peaks stage, with its loudness blocks), so the clip's gain is known
+   before its first byte and its decode starts at the seek point before the span.
 2. Cached repeat: the same audio URL again, time to first byte, and its ratio to the first.
 3. Share traffic: the share page and the clip's audio under --concurrency connections for
    --seconds each (requests/s, p50, p99), against a static file of the same size served by the
@@ -121,7 +122,8 @@ def serve(data_dir: str, port: int, static_dir: str) -> None:
 
 
 def prepare(data_dir: Path, episode: Path) -> tuple[int, str]:
-    """The episode as after processing: stored, probed, word-timed transcript, peaks."""
+    """The episode as after processing: stored, probed (seek points), word-timed transcript,
+    peaks (with loudness blocks)."""
     from soundbite.app import Soundbite
     from soundbite.domain.progress import no_progress
     from soundbite.domain.transcript import Segment, Transcript, Word
@@ -141,7 +143,8 @@ def prepare(data_dir: Path, episode: Path) -> tuple[int, str]:
     )
     transcript = Transcript("en", segments, "publisher")
     episode_id = add_media_file(sb, episode, owner.id, title="Bench", transcript=transcript)
-    STAGES["peaks"](sb, episode_id, no_progress)
+    STAGES["probe"](sb, episode_id, no_progress)  # its MP3 seek points
+    STAGES["peaks"](sb, episode_id, no_progress)  # the waveform and the loudness blocks
     token = create_api_token(sb, owner.id, "bench")
     sb.close()
     return episode_id, token

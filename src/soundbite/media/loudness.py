@@ -181,6 +181,7 @@ class StreamNormaliser:
         self._ceiling = 10 ** (target.ceiling_dbfs / 20)
         self._window = max(1, round(rate * LIMITER_WINDOW_S))
         self._fade = min(max(1, round(rate * target.fade_ms / 1000)), total // 2)
+        self._ramp = _ramp(self._fade) if self._fade > 0 else np.ones(0, np.float32)
         self._total = total
         self._margin = self.LOOKAHEAD_BLOCKS * LIMITER_BLOCK
         self._pending: np.ndarray | None = None  # context already let out, then the rest
@@ -205,11 +206,12 @@ class StreamNormaliser:
 
     def _let_out(self, count: int) -> np.ndarray:
         assert self._pending is not None
-        pending = self._pending
+        pending, part = self._pending, slice(self._context, self._context + count)
         if float(np.max(np.abs(pending))) > self._ceiling:
             self.limited = True
-            pending = pending * _limiter_gain(pending, self._ceiling, self._window)
-        out = np.array(pending[:, self._context : self._context + count])
+            out = pending[:, part] * _limiter_gain(pending, self._ceiling, self._window)[part]
+        else:
+            out = np.array(pending[:, part])
         self._fade_edges(out, self._emitted)
         self._emitted += count
         keep_from = max(0, self._context + count - self._margin)
@@ -218,18 +220,16 @@ class StreamNormaliser:
         return out
 
     def _fade_edges(self, out: np.ndarray, at: int) -> None:
-        length = self._fade
+        length, ramp, n = self._fade, self._ramp, out.shape[1]
         if length <= 0:
             return
-        ramp = _ramp(length)
-        n = out.shape[1]
         if at < length:  # fade in: global positions 0..length
             k = min(length - at, n)
             out[:, :k] *= ramp[at : at + k]
         tail = self._total - length  # fade out: the last `length` samples
         if at + n > tail:
             first = max(at, tail)
-            out[:, first - at :] *= ramp[::-1][first - tail : first - tail + (at + n - first)]
+            out[:, first - at :] *= ramp[::-1][first - tail : at + n - tail]
 
 
 def normalise(
