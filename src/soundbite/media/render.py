@@ -2,13 +2,13 @@
 
 Why this shape (measured in ``bench/clips.py`` on a 60 s span of a 60-minute MP3):
 
-- Decode only the span, in-process, with PyAV: seek to half a second before it (the preroll
-  that MP3, AAC and Opus decoders need to rebuild their state, thrown away), then trim to the
-  exact sample using frame timestamps. The source may be a seekable stream as well as a file:
-  on S3 that means ranged reads of the windows the demuxer seeks to, not a download of the
-  episode. The ffmpeg binary's ``-ss`` would also work, but the
-  loudness gain has to be known before the first sample is encoded, so we need the PCM in hand
-  anyway, and decoding it twice (once to measure, once to encode) would double that cost.
+- Decode only the span, in-process, with PyAV: from the MP3 seek point before it when the probe
+  stage recorded them (in a local 60-minute file that spares the demuxer 50-75 ms of counting
+  its way there), seek to half a second before it (the preroll that MP3, AAC and Opus decoders
+  need to rebuild their state, thrown away), then trim to the exact sample using frame
+  timestamps. The source may be a seekable stream as well as a file: on S3 that means ranged
+  reads of the windows the demuxer seeks to, not a download of the episode. The ffmpeg binary's
+  ``-ss`` would also work, but the gain is applied to the PCM in numpy, so we need it in hand.
 - VBR MP3 is the format whose seeking could guess (its Xing table of contents places a time at
   a byte only roughly). FFmpeg does not use that table by default: it demuxes packets from the
   last known position and counts their timestamps, so the cut is exact there too, for about
@@ -16,8 +16,13 @@ Why this shape (measured in ``bench/clips.py`` on a 60 s span of a 60-minute MP3
 - Loudness (``media/loudness.py``): integrated loudness per ITU-R BS.1770-4 / EBU R128, gain to
   the target (−16 LUFS, the podcast norm), a peak limiter where the gain would clip, and 20 ms
   fades at both ends so the cut does not click. The caller passes the span's loudness when the
-  episode's blocks give it (measured once, with the waveform); only without them is the decoded
-  span measured first.
+  episode's blocks give it (measured once, with the waveform). Then the render is a stream:
+  each decoded piece gets the gain, the look-ahead limiter and the fades
+  (``loudness.StreamNormaliser``) and goes to the encoder at once, so the first MP3 frame
+  follows the first 8192 samples instead of the whole span's decode and loudness pass
+  (``bench/clips.py``: POST to first audio frame 0.56 s before, now under bare ffmpeg's first
+  byte on a pipe). Without blocks (episodes processed before them, spans under 10 s, sources
+  at a rate MP3 lacks): decode the span, measure it, normalise in two passes, then encode.
 - Exact length: the output holds exactly ``span_samples`` samples (resampled in-process when the
   source's rate is one MP3 lacks, padded with silence if the media ends a few ms early), so an
   MP3's whole layout is known before encoding. MP3: we write its Info/LAME header frame
@@ -63,6 +68,7 @@ MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 FEED_SAMPLES = 1 << 15  # PCM handed to the encoder per write: ~0.7 s, so output grows steadily
 COPY_CHUNK = 64 * 1024
 WAV_PACKET_BYTES = 64 * 1024
+NOTIFY_BYTES = 16 * 1024  # about 1 s of 128 kbit/s audio, written in ~30 ms
 ENCODE_TIMEOUT_S = 600.0
 
 Format = Literal["mp3", "m4a"]
@@ -209,7 +215,9 @@ def span_samples(start_ms: int, end_ms: int, rate: int) -> int:
 
 class _Copier:
     """Appends the encoder's stdout to `out` (after the header frame already there), calling
-    `on_output` after each piece, so whoever streams the file sees it grow."""
+    `on_output` as it grows, so whoever streams the file sees it: after the first frame, then
+    every ``NOTIFY_BYTES``, not after each 417-byte frame (each call wakes every reader: 2,300
+    wake-ups of the web process for a minute of audio, CPU taken from the encoder)."""
 
     def __init__(
         self, encoder: subprocess.Popen[bytes], out: Path, on_output: Callable[[], None]
@@ -223,10 +231,16 @@ class _Copier:
     def _run(self) -> None:
         try:
             with self._out.open("ab") as f:
+                unannounced = NOTIFY_BYTES  # the first frame is announced at once
                 while chunk := os.read(self._stdout.fileno(), COPY_CHUNK):
                     f.write(chunk)
-                    f.flush()
-                    self._on_output()
+                    unannounced += len(chunk)
+                    if unannounced >= NOTIFY_BYTES:
+                        f.flush()
+                        self._on_output()
+                        unannounced = 0
+                f.flush()
+            self._on_output()
         except BaseException as e:  # reported by join(), in the render's thread
             self.error = e
 
