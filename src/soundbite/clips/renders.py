@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 
 STALL_S = 60.0  # a reader waiting for bytes gives up when the encoder wrote none for this long
 POLL_S = 0.05  # how often a process waiting on another one's render looks for the blob
-TAIL_CHUNK = 64 * 1024
+READ_CHUNK = 64 * 1024
 STORED_MEMO = 100_000  # render keys known to be stored (about 20 MB at most)
 Claim = Literal["claimed", "busy", "done"]
 
@@ -102,7 +102,7 @@ class Flight:
         self._done = threading.Event()
         self._generation = 0
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-        self._path: Path | None = None  # the encoder's output while it may be tailed
+        self._path: Path | None = None  # the encoder's output while it may be read
         self.size: int | None = None
         self.announced: int | None = None  # the MP3's size, known before it is encoded
         self.error: BaseException | None = None
@@ -202,7 +202,7 @@ class Flight:
             f.seek(pos)
             while pos <= end:
                 seen, done = self._generation, self.finished
-                data = f.read(min(TAIL_CHUNK, end + 1 - pos))
+                data = f.read(min(READ_CHUNK, end + 1 - pos))
                 if data:
                     pos += len(data)
                     yield data
