@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from soundbite.errors import MediaError
+from soundbite.jobs.stages import load_span_loudness, loudness_blocks_key
 from soundbite.media.ffmpeg import find_ffmpeg
 from soundbite.media.loudness import (
     StreamNormaliser,
@@ -36,6 +37,7 @@ from soundbite.media.render import (
     mp3_header_frame_length,
     render_clip,
 )
+from soundbite.store.blobs.local import LocalStorage
 
 MEDIA = Path(__file__).parent / "data" / "media"
 SONNET = MEDIA / "librivox_sonnet001_en.mp3"  # CBR MP3 with a LAME header, 53 s
@@ -292,3 +294,16 @@ def test_bad_spans_and_media_fail_with_a_reason(tmp_path: Path) -> None:
         render_clip(JFK, 20_000, 25_000, tmp_path / "x.mp3", RenderProfile())
     with pytest.raises(MediaError):
         render_clip(MEDIA / "emptyfile.mp3", 0, 1000, tmp_path / "y.mp3", RenderProfile())
+
+
+def test_audio_whose_blocks_would_drift_gets_none_and_renders_measure_it(tmp_path: Path) -> None:
+    """At 11.025 kHz 100 ms is not a whole number of samples: no blocks, an empty blob, and
+    the render's loudness comes from measuring the span."""
+    slow = tmp_path / "jfk-11k.flac"
+    cmd = [str(find_ffmpeg()), "-nostdin", "-loglevel", "error", "-i", str(JFK), "-ar", "11025"]
+    subprocess.run([*cmd, str(slow)], check=True)
+    peaks, blocks = analyse_audio(slow)
+    assert blocks is None and peaks.length > 0
+    storage, sha = LocalStorage(tmp_path / "store"), "ab" * 32
+    storage.put_bytes(loudness_blocks_key(sha), b"")
+    assert load_span_loudness(storage, sha, 0, 10_500) is None

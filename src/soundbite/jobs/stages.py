@@ -179,8 +179,9 @@ def run_peaks(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
     with app.storage.local_path(media_key(sha)) as path:
         peaks, blocks = analyse_audio(path, pixels_per_second=PEAKS_PER_SECOND, progress=progress)
     app.storage.put_bytes(key, peaks_to_dat(peaks))
-    if blocks is not None:
-        app.storage.put_bytes(blocks_key, blocks.astype("<f4").tobytes())
+    # empty where the audio cannot have blocks (media/peaks.py): renders then measure the span
+    blocks_data = blocks.astype("<f4").tobytes() if blocks is not None else b""
+    app.storage.put_bytes(blocks_key, blocks_data)
     return f"{peaks.length} points"
 
 
