@@ -138,11 +138,12 @@ def render_clip(
 ) -> RenderResult:
     """Cut start_ms..end_ms of `src` into `out`; raises MediaError if it cannot be decoded.
 
-    With a stream (not a file) and the media's `seek_index`, decoding starts at the last
-    seek point before the span instead of reading the stream from its start (MP3).
-    `loudness` is the span's integrated loudness when it is already known (from the episode's
-    loudness blocks, ``media/loudness.py``); otherwise it is measured on the decoded span.
-    An MP3's final size is passed to `on_size` before its first byte is written.
+    With the media's `seek_index` (MP3), decoding starts at the last seek point before the
+    span instead of the demuxer finding its way from the start (a ranged stream on S3: instead
+    of reading everything before it). `loudness` is the span's integrated loudness when it is
+    already known (from the episode's loudness blocks, ``media/loudness.py``): the render then
+    streams; otherwise the decoded span is measured first. An MP3's final size is passed to
+    `on_size` before its first byte is written.
     """
     source_rate, rate, channels = _output_format(src)
     samples = span_samples(start_ms, end_ms, rate)
