@@ -1,9 +1,9 @@
 """Loudness: measure it (ITU-R BS.1770-4 / EBU R128) and bring audio to a target without clipping.
 
 - Measuring uses FFmpeg's ``ebur128`` filter in-process, through a PyAV filter graph: the
-  reference implementation of the K-weighting and gating, already installed with PyAV, and a
-  few tens of milliseconds per minute of audio. (pyloudnorm would need SciPy for the same
-  two biquads.)
+  reference implementation of the K-weighting and gating, already installed with PyAV; about
+  0.1 s per minute of stereo 44.1 kHz audio (0.09 s measured for 60 s). (pyloudnorm would need
+  SciPy for the same two biquads.)
 - The gain is applied in numpy. Where it would push peaks over the ceiling, a look-ahead peak
   limiter brings them down (``_limiter_gain``); a limited result is measured again and the lost
   loudness added once more, so speech lands on target even when it needed a large boost.
