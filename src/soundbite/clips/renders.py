@@ -14,13 +14,21 @@ exactly once takes two guards:
   holder died; ``SELECT … FOR UPDATE`` on PostgreSQL, the single writer on SQLite). A process
   that finds the claim held waits for the blob to appear in storage.
 
-Streaming: an MP3 being encoded by this process can be sent while it grows (``tail``), so the
-first listener hears the clip after the decode and loudness pass, not after the whole encode.
-That stream leaves out the MP3's first frame, the Xing/LAME header, because the encoder
-rewrites it at the end with the exact frame count and encoder delay: what we sent early would
-otherwise disagree with the stored file. Without that frame a player sees a plain MP3 stream,
-about 25 ms longer at the start (the encoder delay), which nobody hears; the stored file, sent
-to everyone after, is exact. The stream is therefore ``no-store`` and has no ETag.
+Streaming: an MP3 being encoded by this process is served while it grows, and it is already
+the stored file's bytes. The render writes its Info/LAME header frame first, with the frame
+count, byte count, encoder delay and padding worked out from the span, rate and bit rate
+(``media/mp3_info.py``), and libmp3lame's frames follow with no header of their own; so the
+final size is known before the first byte (``Flight.announced``), and the web layer sends
+Content-Length, the ETag and the usual caching with it. Any range can be asked for mid-encode:
+``Flight.read`` sends each byte once the encoder has written it (a reader waiting for bytes
+gives up after ``STALL_S`` without progress), and the render fails loudly if the encoder's
+output is not exactly the announced size. An M4A is served once finished (``+faststart``
+moves its index to the front at the end).
+
+Loudness: the render's gain comes from the episode's loudness blocks, measured once by the
+peaks stage (``jobs/stages.py``, ``media/loudness.py``), so no loudness pass stands between the
+request and the first encoded frame; episodes processed before those blocks existed fall back
+to measuring the span.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,13 +50,14 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import iterate_in_threadpool
 
 from soundbite.app import Soundbite
 from soundbite.errors import MediaError
 from soundbite.jobs.dispatch import CeleryDispatcher
 from soundbite.jobs.queue import worker_identity
-from soundbite.jobs.stages import load_seek_index
-from soundbite.media.render import RenderProfile, mp3_header_frame_length, render_clip
+from soundbite.jobs.stages import load_seek_index, load_span_loudness
+from soundbite.media.render import RenderProfile, render_clip
 from soundbite.store.blobs import media_key
 from soundbite.store.blobs.base import derived_key
 from soundbite.store.clip_models import ClipRender
@@ -56,8 +65,9 @@ from soundbite.store.models import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
+STALL_S = 60.0  # a reader waiting for bytes gives up when the encoder wrote none for this long
 POLL_S = 0.05  # how often a process waiting on another one's render looks for the blob
-TAIL_CHUNK = 64 * 1024
+READ_CHUNK = 64 * 1024
 STORED_MEMO = 100_000  # render keys known to be stored (about 20 MB at most)
 Claim = Literal["claimed", "busy", "done"]
 
@@ -92,18 +102,22 @@ class Flight:
         self._done = threading.Event()
         self._generation = 0
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-        self._path: Path | None = None  # the encoder's output while it may be tailed
+        self._path: Path | None = None  # the encoder's output while it may be read
         self.size: int | None = None
+        self.announced: int | None = None  # the MP3's size, known before it is encoded
         self.error: BaseException | None = None
 
     @property
     def finished(self) -> bool:
         return self._done.is_set()
 
-    def growing(self, path: Path | None) -> None:
-        """The encoder writes `path` now (None: it is about to move, stop opening it)."""
+    def growing(self, path: Path | None, size: int | None = None) -> None:
+        """The encoder writes `path` now, `size` bytes in the end (None: it is about to move,
+        stop opening it)."""
         with self._lock:
             self._path = path
+            if size is not None:
+                self.announced = size
         self.notify()
 
     def notify(self) -> None:
@@ -162,29 +176,45 @@ class Flight:
             await self._changed(seen)
         return None
 
-    async def tail(self, f: BinaryIO) -> AsyncIterator[bytes]:
-        """The MP3 as the encoder writes it, less its header frame (see the module docstring)."""
-        skip: int | None = None
+    async def planned_size(self) -> int | None:
+        """The MP3's final size as soon as this process knows it (before its first byte is
+        encoded), or None once the render is finished without it (done by another process)."""
+        while not self.finished:
+            seen = self._generation
+            if self.announced is not None:
+                return self.announced
+            await self._changed(seen)
+        return self.announced if self.error is None else None
+
+    async def read(
+        self, start: int, end: int, stored: Callable[[int, int], Iterator[bytes]]
+    ) -> AsyncIterator[bytes]:
+        """Bytes start..end (inclusive) of the render, each as soon as the encoder has written
+        it; from `stored` (blob storage) if the render was finished before this began."""
+        f = await self.growing_file()
+        if f is None:
+            await self.wait_async()
+            async for chunk in iterate_in_threadpool(stored(start, end)):
+                yield chunk
+            return
         try:
-            while True:
+            pos = start
+            f.seek(pos)
+            while pos <= end:
                 seen, done = self._generation, self.finished
-                if skip is None:
-                    head = f.read(64)
-                    if len(head) < 64 and not done:
-                        f.seek(0)
-                        await self._changed(seen)
-                        continue
-                    skip = mp3_header_frame_length(head) or 0
-                    f.seek(skip)
-                data = f.read(TAIL_CHUNK)
+                data = f.read(min(READ_CHUNK, end + 1 - pos))
                 if data:
+                    pos += len(data)
                     yield data
-                elif done:
+                elif done:  # the descriptor outlives the move into storage: all bytes are here
                     if self.error is not None:
                         raise self.error
-                    return
+                    raise MediaError(f"the render ended at byte {pos}, before byte {end}")
                 else:
-                    await self._changed(seen)
+                    try:
+                        await asyncio.wait_for(self._changed(seen), STALL_S)
+                    except TimeoutError as e:
+                        raise MediaError(f"the render wrote nothing for {STALL_S:.0f} s") from e
         finally:
             f.close()
 
@@ -328,13 +358,14 @@ class RenderCache:
         out = Path(name)
         try:
             with self.app.storage.decodable(media_key(job.media_sha256)) as src:
-                # a file on this host seeks by itself; a ranged stream of an MP3 needs points
-                streamed = not isinstance(src, Path)
-                seek_index = (
-                    load_seek_index(self.app.storage, job.media_sha256) if streamed else None
+                # an MP3's seek points: decoding starts at the one before the span, in a
+                # ranged S3 stream (no read of the episode up to it) as in a local file
+                seek_index = load_seek_index(self.app.storage, job.media_sha256)
+                # None for episodes processed before the peaks stage measured loudness blocks:
+                # the render then measures the span itself
+                loudness = load_span_loudness(
+                    self.app.storage, job.media_sha256, job.start_ms, job.end_ms
                 )
-                if job.profile.format == "mp3":
-                    flight.growing(out)
                 render_clip(
                     src,
                     job.start_ms,
@@ -342,7 +373,9 @@ class RenderCache:
                     out,
                     job.profile,
                     on_output=flight.notify,
+                    on_size=lambda size: flight.growing(out, size),
                     seek_index=seek_index,
+                    loudness=loudness,
                 )
             with self._lock:
                 self.encodes += 1

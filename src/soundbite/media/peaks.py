@@ -42,6 +42,7 @@ import numpy.typing as npt
 from soundbite.domain.media import Peaks
 from soundbite.domain.progress import ProgressFn, no_progress
 from soundbite.errors import MediaError
+from soundbite.media.loudness import BlockMeter
 from soundbite.media.probe import audio_stream, open_media
 
 BITS = 8
@@ -64,8 +65,28 @@ _INT_FULL_SCALE = {"s16": 2**15, "s32": 2**31, "s64": 2**63}
 def compute_peaks(
     path: Path, *, pixels_per_second: int = 100, progress: ProgressFn = no_progress
 ) -> Peaks:
-    """Decode `path` once and return 8-bit min/max peaks of its mono mix.
+    """Decode `path` once and return 8-bit min/max peaks of its mono mix."""
+    return analyse_audio(
+        path, pixels_per_second=pixels_per_second, progress=progress, loudness=False
+    )[0]
 
+
+def analyse_audio(
+    path: Path,
+    *,
+    pixels_per_second: int = 100,
+    progress: ProgressFn = no_progress,
+    loudness: bool = True,
+) -> tuple[Peaks, npt.NDArray[np.float32] | None]:
+    """Decode `path` once: its peaks, and its loudness blocks (``loudness.BlockMeter``).
+
+    The blocks are None where a clip render would measure something else (more than two
+    channels, which renders take the front pair of) or where 100 ms is not a whole number of
+    samples (11.025 kHz), since a hop of 1102 samples would drift 1.8 s an hour from the clock.
+    Metering (FFmpeg's ebur128 filter) adds 2-3 s per hour of stereo 44.1 kHz audio (the
+    60-minute episode of ``bench/clips.py``: 3.3 s without, 6.3 s with; 7.2 s and 9.1 s in a
+    busier moment of the shared machine), once per episode in the background; it saves the
+    loudness pass (about 0.1 s per minute of clip) before every new clip's first byte.
     Progress is reported every 2 % of the file's bytes, which track duration more honestly
     than a container's announced duration.
     """
@@ -91,7 +112,7 @@ def compute_peaks(
                 continue
             for frame in frames:
                 if reducer is None:
-                    reducer = _Reducer(frame, pixels_per_second)
+                    reducer = _Reducer(frame, pixels_per_second, metered=loudness)
                 reducer.add(frame)
             pos = packet.pos
             if pos is not None and pos >= next_report and reducer is not None:
@@ -100,8 +121,9 @@ def compute_peaks(
     if reducer is None:
         raise MediaError("could not decode any audio: truncated or corrupt")
     peaks = reducer.finish()
+    blocks = reducer.meter.finish() if reducer.meter is not None else None
     progress(100.0, "waveform ready")
-    return peaks
+    return peaks, blocks
 
 
 class _Reducer:
@@ -111,7 +133,9 @@ class _Reducer:
     an AudioFifo (C) and come out as blocks of BLOCK_PIXELS whole pixels.
     """
 
-    def __init__(self, first: av.audio.frame.AudioFrame, pixels_per_second: int) -> None:
+    def __init__(
+        self, first: av.audio.frame.AudioFrame, pixels_per_second: int, *, metered: bool = False
+    ) -> None:
         self.sample_rate = first.sample_rate
         self.spp = max(1, round(self.sample_rate / pixels_per_second))
         self.format = first.format.name
@@ -125,6 +149,8 @@ class _Reducer:
         self.carry = np.zeros(0, np.float32)  # samples short of a whole pixel, for the next block
         self.parts: list[npt.NDArray[np.int8]] = []
         self.samples = 0
+        meterable = metered and self.channels <= 2 and self.sample_rate % 10 == 0
+        self.meter = BlockMeter(self.sample_rate, self.layout, self.format) if meterable else None
 
     def add(self, frame: av.audio.frame.AudioFrame) -> None:
         frame.pts = None  # the FIFO would check timestamp continuity; we count samples instead
@@ -140,7 +166,13 @@ class _Reducer:
 
     def silence(self, seconds: float) -> None:
         self._drain()
-        self._reduce(np.zeros(round(seconds * self.sample_rate), np.float32))
+        samples = round(seconds * self.sample_rate)
+        self._reduce(np.zeros(samples, np.float32))
+        if self.meter is not None and samples:  # keep the loudness blocks on the same clock
+            fmt = self.format
+            shape = (self.channels, samples) if self.planar else (1, samples * self.channels)
+            zeros = np.full(shape, 128 if fmt == "u8" else 0, self.dtype)
+            self.meter.push(av.AudioFrame.from_ndarray(zeros, format=fmt, layout=self.layout))
 
     def status(self) -> str:
         seconds = (self.samples + self.fifo.samples) / self.sample_rate
@@ -170,6 +202,8 @@ class _Reducer:
     def _read(self, samples: int) -> npt.NDArray[np.float32]:
         frame = self.fifo.read(samples)
         assert frame is not None
+        if self.meter is not None:
+            self.meter.push(frame)
         # frombuffer on the planes: to_ndarray() would vstack a copy first
         mixed: npt.NDArray[Any]
         if self.planar:

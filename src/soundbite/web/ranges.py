@@ -23,7 +23,7 @@ Decisions, each allowed by the RFC:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from fastapi import Request, Response
@@ -125,13 +125,14 @@ def ranged_response(
     size: int,
     etag: str,
     media_type: str,
-    read: Callable[[int, int], Iterator[bytes]],
+    read: Callable[[int, int], Iterator[bytes] | AsyncIterator[bytes]],
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """Answer GET or HEAD for a blob: 200, 206, 304 or 416.
 
     ``etag`` is the opaque tag without quotes and must change whenever the bytes do;
-    ``read(start, end)`` yields bytes start..end inclusive.
+    ``read(start, end)`` yields bytes start..end inclusive (an async iterator may wait for
+    bytes still being written: a clip render in progress).
     """
     quoted = f'"{etag}"'
     common = {"Accept-Ranges": "bytes", "ETag": quoted, **(headers or {})}

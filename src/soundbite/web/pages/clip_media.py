@@ -1,21 +1,20 @@
 """A clip's files: rendered audio (``/c/{id}/audio.mp3|m4a``), card, artwork and captions.
 
-Audio is rendered on first request (``clips/renders.py``) and then served from blob storage
-with HTTP Range, a strong ETag (the render key's digest) and, when the URL carries the current
-``?v=``, a year of public caching (private clips: the browser's cache only). While this process
-is still encoding an MP3, a request for all of it (no Range, or ``bytes=0-``, which is what
-``<audio>`` sends first) is streamed as the encoder writes, with no ETag and ``no-store``
-(see the renders module for why those bytes differ from the stored file by one header frame);
-any other request waits for the render, on the event loop, without holding a thread.
+Audio is rendered on first request (``clips/renders.py``) and served with HTTP Range, a strong
+ETag (the render key's digest) and, when the URL carries the current ``?v=``, a year of public
+caching (private clips: the browser's cache only). While this process is still encoding an
+MP3, every request is answered at once from the growing file, with the final Content-Length
+and the same ETag and caching as the stored file, because the bytes are the same: a range is
+sent as its bytes are written. An M4A (its index is written last, then moved first) and a
+render running in another process are waited for, on the event loop, without holding a thread.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
 
 from soundbite.clips import cards, service
 from soundbite.clips.export import captions_vtt
@@ -27,8 +26,6 @@ from soundbite.web.headers import cache_control, content_disposition, download_n
 from soundbite.web.ranges import ranged_response
 
 router = APIRouter(include_in_schema=False)
-
-_FROM_START = re.compile(r"\s*bytes\s*=\s*0-\s*")
 
 
 def _caching(view: service.ClipView, pinned: bool) -> str:
@@ -50,31 +47,41 @@ async def clip_audio(
     job = render_job(view, sb.settings, fmt)
     version = audio_version(view, sb.settings, fmt)
     cache = render_cache(sb)
+    key = job.key
+    headers = {
+        "Cache-Control": _caching(view, v == version),
+        "Content-Disposition": content_disposition(
+            download_name(view.title, fmt, "clip"), attachment=False
+        ),
+        "X-Content-Type-Options": "nosniff",
+    }
+
+    def stored(start: int, end: int) -> Iterator[bytes]:
+        return sb.storage.iter_range(key, start, end)
+
     flight = await run_in_threadpool(cache.start, job)  # may ask blob storage (S3: a HEAD)
     if flight is not None:
-        whole = _FROM_START.fullmatch(request.headers.get("range") or "bytes=0-") is not None
-        if fmt == "mp3" and request.method == "GET" and whole:
-            growing = await flight.growing_file()
-            if growing is not None:
-                headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-                return StreamingResponse(
-                    flight.tail(growing), media_type=job.profile.media_type, headers=headers
-                )
+        # an MP3 this process is encoding: its size is known before its first byte, and
+        # its bytes are those of the stored file to come, so any range can be answered now
+        announced = await flight.planned_size() if fmt == "mp3" else None
+        if announced is not None:
+            return ranged_response(
+                request,
+                size=announced,
+                etag=version,
+                media_type=job.profile.media_type,
+                read=lambda start, end: flight.read(start, end, stored),
+                headers=headers,
+            )
         await flight.wait_async()
-    key = job.key
-    name = download_name(view.title, fmt, "clip")
     size = cache.known_size(job) or await run_in_threadpool(cache.stored_size, job)
     return ranged_response(
         request,
         size=size if size is not None else sb.storage.size(key),
         etag=version,
         media_type=job.profile.media_type,
-        read=lambda start, end: sb.storage.iter_range(key, start, end),
-        headers={
-            "Cache-Control": _caching(view, v == version),
-            "Content-Disposition": content_disposition(name, attachment=False),
-            "X-Content-Type-Options": "nosniff",
-        },
+        read=stored,
+        headers=headers,
     )
 
 
