@@ -174,3 +174,19 @@ def test_share_ids_are_random_base62_of_at_least_96_bits() -> None:
     for share_id in ids:
         assert re.fullmatch(f"[{BASE62}]+", share_id)
         assert len(share_id) * 5.954 >= 96
+
+
+def test_clip_text_names_each_speaker_where_the_transcript_does() -> None:
+    """One voice per channel comes back as "Speaker 1"/"Speaker 2" segments (speech/channels.py);
+    a clip across a change of speaker says who said what, as the transcript does."""
+    first = (Word(0, 400, "Are"), Word(450, 800, "you"), Word(850, 1300, "there?"))
+    second = (Word(2000, 2400, "Yes,"), Word(2450, 3000, "hello."))
+    segments = [
+        Segment(0, 1300, "Are you there?", first, "Speaker 1"),
+        Segment(2000, 3000, "Yes, hello.", second, "Speaker 2"),
+    ]
+    clip = rules.snap(rules.Span(400, 3000), segments, "word", episode_ms=10_000, max_ms=60_000)
+    assert clip.text == "Speaker 1: you there? Speaker 2: Yes, hello."
+    unnamed = [Segment(s.start_ms, s.end_ms, s.text, s.words) for s in segments]
+    clip = rules.snap(rules.Span(400, 3000), unnamed, "word", episode_ms=10_000, max_ms=60_000)
+    assert clip.text == "you there? Yes, hello."

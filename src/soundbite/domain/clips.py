@@ -205,18 +205,28 @@ def snap(
 
 def _text(segments: Sequence[Segment], held: Sequence[_Unit]) -> str:
     """What the held words say, cut from their segments' text so that its spacing survives
-    ("self-substantial" is two timed words, "self" and "-substantial", but one written one)."""
+    ("self-substantial" is two timed words, "self" and "-substantial", but one written one).
+
+    Where the transcript names speakers (one voice per channel, or a publisher's transcript),
+    each change of speaker is labelled, "Speaker 1: ...", as the transcript shows it."""
     pieces = []
+    speaker: str | None = None
     for index in dict.fromkeys(u.segment for u in held):
         words = [u.word for u in held if u.segment == index]
         text = segments[index].text
         spans = _word_spans(text, segments[index].words) if segments[index].words else None
         if spans is None:
-            pieces.append(" ".join(w.text for w in words))
+            piece = " ".join(w.text for w in words).strip()
+        else:
+            position = {id(w): span for w, span in zip(segments[index].words, spans, strict=True)}
+            piece = text[position[id(words[0])][0] : position[id(words[-1])][1]].strip()
+        if not piece:
             continue
-        position = {id(w): span for w, span in zip(segments[index].words, spans, strict=True)}
-        pieces.append(text[position[id(words[0])][0] : position[id(words[-1])][1]])
-    return " ".join(p.strip() for p in pieces if p.strip())
+        if segments[index].speaker and segments[index].speaker != speaker:
+            speaker = segments[index].speaker
+            piece = f"{speaker}: {piece}"
+        pieces.append(piece)
+    return " ".join(pieces)
 
 
 def _word_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]] | None:
