@@ -51,11 +51,13 @@ format: install
 bench: install
 	$(BIN)/python bench/peaks.py
 	$(BIN)/python bench/transcribe.py
+	$(BIN)/python bench/clip_edges.py
 	$(BIN)/python bench/clips.py
 	$(BIN)/python bench/segmentation.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/highlights.py
 	$(BIN)/python bench/s3_render.py
+	$(BIN)/python bench/long_episode.py
 
 ## the scale-out benchmark (bench/load.py): two web processes on PostgreSQL + S3 against the
 ## embedded mode, and episodes through two workers, one worker and embedded; loopback only
