@@ -16,8 +16,10 @@ from tests.browser.conftest import (
     SONNET,
     SONNET_SRT,
     Server,
+    Shots,
     collect_errors,
     sign_in,
+    unlabelled_controls,
     upload,
     wait_ready,
 )
@@ -38,17 +40,27 @@ def test_a_partial_transcript_is_shown_and_labelled(
     _mark_complete(server, episode_id, False)
     assert api.get(f"/api/episodes/{episode_id}").json()["transcript_complete"] is False
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    sign_in(context, server)
-    page = context.new_page()
-    errors = collect_errors(page)
-    page.goto(server.url(f"/episodes/{episode_id}"))
-    expect(page.get_by_test_id("transcript-partial")).to_be_visible()
-    expect(page.locator(".transcript .w").first).to_be_attached()
+    shots = Shots("partial-transcript")
+    for width in (1280, 375):
+        _mark_complete(server, episode_id, False)
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        sign_in(context, server)
+        page = context.new_page()
+        errors = collect_errors(page)
+        page.goto(server.url(f"/episodes/{episode_id}"))
+        note = page.get_by_test_id("transcript-partial")
+        expect(note).to_be_visible()
+        expect(page.locator(".transcript .w").first).to_be_attached()
+        # The note fits the screen: nothing of it is cut off at the phone width.
+        box = note.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        assert not unlabelled_controls(page)
+        shots(page, f"partial-{width}", full_page=True)
 
-    _mark_complete(server, episode_id, True)
-    page.reload()
-    expect(page.locator(".transcript .w").first).to_be_attached()
-    expect(page.get_by_test_id("transcript-partial")).to_have_count(0)
-    assert not errors
-    context.close()
+        _mark_complete(server, episode_id, True)
+        page.reload()
+        expect(page.locator(".transcript .w").first).to_be_attached()
+        expect(page.get_by_test_id("transcript-partial")).to_have_count(0)
+        shots(page, f"complete-{width}", full_page=True)
+        assert not errors
+        context.close()
