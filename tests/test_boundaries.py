@@ -23,7 +23,6 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from soundbite.domain import clips as rules
 from soundbite.domain.transcript import Word
-from soundbite.media.render import RenderProfile, render_clip
 from soundbite.speech.boundaries import FLOOR_CONTEXT_MS, SEARCH_MS, refine_words
 from soundbite.speech.model import ModelOptions
 from soundbite.speech.transcribe import transcribe
@@ -219,17 +218,16 @@ def _raw_cut(raw: list[Word], first: int, last: int, duration_ms: int) -> tuple[
     ("name", "language"),
     [("mls_es_13697_11991_000000.opus", "es"), ("jfk_ask_not.flac", "en")],
 )
-def test_clip_edges_fall_in_quieter_audio_and_are_heard_whole_as_often(
-    name: str, language: str, tmp_path: Path
-) -> None:
+def test_clip_edges_fall_in_quieter_audio(name: str, language: str) -> None:
     """The real model on real recordings (Spanish read speech, a speech before a crowd):
     random spans (seeded), snapped on the refined words and cut as before (Whisper's times
     ± 200 ms, never into a neighbour). Our cuts land in quieter audio: the loudest frame under
     the 20 ms fades is a median 3 dB or more further under the speech level (measured: 4-11 dB
-    more; the old cuts sit a median 2-11 dB under it, often inside syllables). And the model,
-    listening to each rendered clip, hears its first and last words whole as often, within one clip.
-    (Not always, either way: on a clip's edge it sometimes hears a short word as another,
-    "en" as "con", whatever the cut.)"""
+    more; the old cuts sit a median 2-11 dB under it, often inside syllables).
+
+    Whether the model, listening to each rendered clip, hears its first and last words whole is
+    a rate over many clips, with the model's own variation in it ("en" heard as "con" whatever
+    the cut): bench/clip_edges.py measures it over 179 clips, beside the old cut."""
     options = ModelOptions(cache_dir=MODEL_DIR)
     path = MEDIA / name
     refined = transcribe(path, options, language=language)
@@ -242,7 +240,6 @@ def test_clip_edges_fall_in_quieter_audio_and_are_heard_whole_as_often(
     speech = float(np.percentile(levels, 90))
     rng = random.Random(10)
     edge_db: dict[str, list[float]] = {"ours": [], "old": []}
-    whole = {"ours": 0, "old": 0}
     while len(edge_db["ours"]) < 12:
         length = rng.randint(2000, min(6000, duration_ms // 2))
         at = rng.randint(0, duration_ms - length)
@@ -253,7 +250,6 @@ def test_clip_edges_fall_in_quieter_audio_and_are_heard_whole_as_often(
         if len(clip.words) < 2 or clip.words[0] == words[0] or clip.words[-1] == words[-1]:
             continue
         first, last = words.index(clip.words[0]), words.index(clip.words[-1])
-        expected = _normal(clip.text)
         for who, (cut_start, cut_end) in (
             ("ours", (clip.start_ms, clip.end_ms)),
             ("old", _raw_cut(raw, first, last, duration_ms)),
@@ -261,15 +257,5 @@ def test_clip_edges_fall_in_quieter_audio_and_are_heard_whole_as_often(
             fade_in = levels[cut_start // 10 : (cut_start + 20) // 10]
             fade_out = levels[(cut_end - 20) // 10 : cut_end // 10]
             edge_db[who].append(float(max(fade_in.max(), fade_out.max())) - speech)
-            out = tmp_path / f"{who}-{at}.mp3"
-            render_clip(path, cut_start, cut_end, out, RenderProfile())
-            heard = _normal(transcribe(out, options, language=language, refine=False).text)
-            whole[who] += bool(heard) and (
-                _heard_in(expected[0], heard[:1]) and _heard_in(expected[-1], heard[-1:])
-            )
     ours, old = np.median(edge_db["ours"]), np.median(edge_db["old"])
     assert ours <= old - 3, edge_db
-    # Within one clip of the old cut: the model's own variation on a clip's edge word moves
-    # this count by one either way between runs (measured 5-6 of 12 on JFK for both cuts), so
-    # the acoustic check above is the strict one; a cut inside words would lose several here.
-    assert whole["ours"] >= whole["old"] - 1, whole
