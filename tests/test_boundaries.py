@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import random
-import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -193,15 +191,6 @@ def test_a_chunk_refines_its_own_words_as_the_whole_file_would() -> None:
             assert in_chunk == in_whole
             compared += 1
     assert compared >= 5
-
-
-def _normal(text: str) -> list[str]:
-    return re.sub(r"[^\w' ]+", " ", text.lower().replace("-", " ")).split()
-
-
-def _heard_in(word: str, heard: list[str]) -> bool:
-    """The word, or one the model spells nearly the same ("thee" and "the")."""
-    return any(SequenceMatcher(None, word, h).ratio() >= 0.75 for h in heard)
 
 
 def _raw_cut(raw: list[Word], first: int, last: int, duration_ms: int) -> tuple[int, int]:
