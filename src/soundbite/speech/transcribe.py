@@ -1,21 +1,23 @@
 """Speech to text with word timings: the `transcribe` stage.
 
 How we call faster-whisper, and why. Measured with `bench/transcribe.py` on 2 CPU cores shared
-with other work (load average 8-10), int8, Whisper base, median of 2 interleaved runs, against
-faster-whisper's own batched pipeline (`BatchedInferencePipeline(model).transcribe(path,
-batch_size=8, word_timestamps=True)`, the "anchor"):
+with a test run, int8, Whisper base, median of 2 interleaved runs, against faster-whisper's own
+batched pipeline (`BatchedInferencePipeline(model).transcribe(path, batch_size=8,
+word_timestamps=True)`, the "anchor"), after the chunked decoding, pause shortening, retries and
+boundary refinement below were all in:
 
 | input                                  | RTF ours | anchor | speed-up | WER ours | anchor |
 |----------------------------------------|----------|--------|----------|----------|--------|
-| English recordings, 99 s               | 0.161    | 0.220  | 1.37x    | 0.092    | 0.092  |
-| German + Spanish, 83 s                 | 0.186    | 0.201  | 1.08x    | 0.158    | 0.158  |
-| English joined, 2 s pauses, 5.4 min    | 0.090    | 0.088  | 0.98x    | 0.123    | 0.168  |
+| English recordings, 99 s               | 0.074    | 0.102  | 1.38x    | 0.092    | 0.092  |
+| German + Spanish, 83 s                 | 0.076    | 0.091  | 1.20x    | 0.151    | 0.158  |
+| English joined, 2 s pauses, 5.4 min    | 0.051    | 0.050  | 0.97x    | 0.104    | 0.168  |
 
 On short files we win by skipping the anchor's separate language-detection encode; on the long
-input both encode the same number of 30 s windows (12, plus 3 retries for us, below) and decode
-them the same way, so the time is the same and only the accuracy differs. The library pipeline
-was kept out: it is no faster on long input and loses text there (0.168). Our whole `soundbite
-add` (start-up, probe, peaks, transcribe, analyze, index) ran at RTF 0.131 on the long input.
+input the encoder and the beam search (~85 % of the time) do the same work for both, and our
+accuracy is what differs: the anchor loses text at pauses (below). The library pipeline was kept
+out for that reason. Our whole `soundbite add` (start-up, probe, peaks, transcribe, analyze,
+index) ran at 0.61x, 0.65x and 0.83x the anchor's transcribe: ~7 s of imports and migrations per
+process weigh on short files.
 
 - `BatchedInferencePipeline` instead of the sequential `WhisperModel.transcribe`. The sequential
   loop decodes one 30 s window at a time, conditioned on the previous text, and re-decodes a
