@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from soundbite.media.ffmpeg import find_ffmpeg
-from soundbite.media.render import mp3_header_frame_length
+from soundbite.media.mp3_info import mp3_header_frame_length
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = ROOT / "tests" / "data" / "media"

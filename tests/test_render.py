@@ -28,13 +28,18 @@ from soundbite.media.loudness import (
     integrated_loudness,
     normalise,
 )
-from soundbite.media.mp3_info import ENCODER_DELAY, Mp3Layout, crc16, lame_kbps
+from soundbite.media.mp3_info import (
+    ENCODER_DELAY,
+    Mp3Layout,
+    crc16,
+    lame_kbps,
+    mp3_header_frame_length,
+)
 from soundbite.media.peaks import analyse_audio
 from soundbite.media.render import (
     RenderProfile,
     _planar,
     decode_span,
-    mp3_header_frame_length,
     render_clip,
 )
 from soundbite.store.blobs.local import LocalStorage

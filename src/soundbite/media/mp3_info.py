@@ -35,6 +35,7 @@ ENCODER = b"LAME3.100"  # FFmpeg, mpg123 and Apple read the delay only after a L
 _BASE_RATES = (44100, 48000, 32000)
 _KBPS_V1 = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _KBPS_V2 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+MP3_RATES = tuple(sorted(r >> s for r in _BASE_RATES for s in (0, 1, 2)))
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Mp3Layout:
     kbps: int
 
     def __post_init__(self) -> None:
-        if self.rate not in {r >> s for r in _BASE_RATES for s in (0, 1, 2)}:
+        if self.rate not in MP3_RATES:
             raise ValueError(f"MP3 has no {self.rate} Hz")
         if self.kbps not in self._kbps_table:
             raise ValueError(f"MPEG audio at {self.rate} Hz has no {self.kbps} kbit/s")
@@ -193,3 +194,25 @@ def crc16(data: bytes) -> int:
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
     return crc
+
+
+def mp3_header_frame_length(head: bytes) -> int | None:
+    """Length of the first MP3 frame if it is a Xing/Info header (no audio), else None.
+
+    A stream without that frame is still valid MP3: it is what can be sent before the muxer
+    has rewritten the header with the final counts.
+    """
+    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return None
+    version = (head[1] >> 3) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
+    bitrate_index, rate_index = head[2] >> 4, (head[2] >> 2) & 3
+    if version == 1 or (head[1] >> 1) & 3 != 1 or bitrate_index in (0, 15) or rate_index == 3:
+        return None  # reserved values, or not layer III
+    mpeg1 = version == 3
+    kbps = (_KBPS_V1 if mpeg1 else _KBPS_V2)[bitrate_index]
+    rate = (44100, 48000, 32000)[rate_index] >> (0 if mpeg1 else 1 if version == 2 else 2)
+    length = (144 if mpeg1 else 72) * kbps * 1000 // rate + ((head[2] >> 1) & 1)
+    mono = head[3] >> 6 == 3
+    side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
+    tag = head[4 + side : 8 + side]
+    return length if tag in (b"Xing", b"Info") else None

@@ -59,12 +59,11 @@ from soundbite.domain.media import MediaSource
 from soundbite.errors import MediaError
 from soundbite.media.ffmpeg import ffmpeg_command, last_error_line
 from soundbite.media.loudness import StreamNormaliser, Target, integrated_loudness, normalise
-from soundbite.media.mp3_info import Mp3Layout, lame_kbps
+from soundbite.media.mp3_info import MP3_RATES, Mp3Layout, lame_kbps
 from soundbite.media.probe import audio_stream, open_media
 from soundbite.media.seeking import ByteView, SeekIndex
 
 PREROLL_S = 0.5
-MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 FEED_SAMPLES = 1 << 15  # PCM handed to the encoder per write: ~0.7 s, so output grows steadily
 COPY_CHUNK = 64 * 1024
 WAV_PACKET_BYTES = 64 * 1024
@@ -206,7 +205,8 @@ def _normalised(
 
 def _joined(pieces: Iterator[Pcm]) -> Pcm:
     parts = list(pieces)
-    return Pcm(np.concatenate([p.samples for p in parts], axis=1), parts[0].rate)
+    samples = np.concatenate([p.samples for p in parts], axis=1)
+    return Pcm(np.ascontiguousarray(samples), parts[0].rate)
 
 
 def span_samples(start_ms: int, end_ms: int, rate: int) -> int:
@@ -371,9 +371,7 @@ def decode_span(
     begins in the media when it is a view from a seek point (``media/seeking.py``); positions
     stay those of the whole media.
     """
-    pieces = list(iter_span(src, start_ms, end_ms, channels=channels, offset_s=offset_s))
-    samples = np.concatenate([p.samples for p in pieces], axis=1)
-    return Pcm(np.ascontiguousarray(samples), pieces[0].rate)
+    return _joined(iter_span(src, start_ms, end_ms, channels=channels, offset_s=offset_s))
 
 
 def iter_span(
@@ -464,29 +462,3 @@ def _planar(frame: av.AudioFrame, channels: int) -> np.ndarray:
         # to mono: the mean; from surround: front left and right, which carry the dialogue
         data = data.mean(axis=0, keepdims=True) if channels == 1 else data[:2]
     return data
-
-
-def mp3_header_frame_length(head: bytes) -> int | None:
-    """Length of the first MP3 frame if it is a Xing/Info header (no audio), else None.
-
-    A stream without that frame is still valid MP3: it is what can be sent before the muxer
-    has rewritten the header with the final counts.
-    """
-    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
-        return None
-    version = (head[1] >> 3) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
-    bitrate_index, rate_index = head[2] >> 4, (head[2] >> 2) & 3
-    if version == 1 or (head[1] >> 1) & 3 != 1 or bitrate_index in (0, 15) or rate_index == 3:
-        return None  # reserved values, or not layer III
-    mpeg1 = version == 3
-    kbps = (_KBPS_V1 if mpeg1 else _KBPS_V2)[bitrate_index]
-    rate = (44100, 48000, 32000)[rate_index] >> (0 if mpeg1 else 1 if version == 2 else 2)
-    length = (144 if mpeg1 else 72) * kbps * 1000 // rate + ((head[2] >> 1) & 1)
-    mono = head[3] >> 6 == 3
-    side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
-    tag = head[4 + side : 8 + side]
-    return length if tag in (b"Xing", b"Info") else None
-
-
-_KBPS_V1 = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_KBPS_V2 = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)

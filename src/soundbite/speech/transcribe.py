@@ -92,7 +92,7 @@ import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
@@ -402,13 +402,8 @@ class _Spliced:
 
 def _splice(track: np.ndarray, speech: Sequence[tuple[float, float]]) -> _Spliced:
     keep = _KEPT_PAUSE_S / 2  # each side of a pause keeps half
-    merged: list[list[float]] = []
-    for start, end in speech:
-        a, b = max(start - keep, 0.0), min(end + keep, len(track) / _SAMPLE_RATE)
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
+    length_s = len(track) / _SAMPLE_RATE
+    merged = _union((max(start - keep, 0.0), min(end + keep, length_s)) for start, end in speech)
     pieces: list[tuple[float, float, float]] = []
     chunks: list[np.ndarray] = []
     at = 0  # samples of spliced audio so far
@@ -428,6 +423,20 @@ def _splice(track: np.ndarray, speech: Sequence[tuple[float, float]]) -> _Splice
     return _Spliced(np.ascontiguousarray(audio), spans, pieces)
 
 
+_Time = TypeVar("_Time", int, float)
+
+
+def _union(spans: Iterable[tuple[_Time, _Time]]) -> list[tuple[_Time, _Time]]:
+    """Spans merged where they overlap or touch, in order."""
+    merged: list[list[_Time]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
 def _cut_at_pause(spans: Sequence[Sequence[dict[str, int]]], chunk_len: int, seen: int) -> int:
     """Where to end a chunk: the middle of the longest pause (on every track) in its last
     quarter, or failing that in its last three quarters.
@@ -435,12 +444,7 @@ def _cut_at_pause(spans: Sequence[Sequence[dict[str, int]]], chunk_len: int, see
     Speech that runs on without a pause (people talking over each other) is cut where one of
     the VAD's spans ends, as the VAD itself cuts speech longer than 30 s.
     """
-    union: list[list[int]] = []
-    for span in sorted((s["start"], s["end"]) for track in spans for s in track):
-        if union and span[0] <= union[-1][1]:
-            union[-1][1] = max(union[-1][1], span[1])
-        else:
-            union.append([span[0], span[1]])
+    union = _union((s["start"], s["end"]) for track in spans for s in track)
     edges = [0] + [x for span in union for x in span] + [seen]
     gaps = list(zip(edges[::2], edges[1::2], strict=True))
     for share in (_CUT_SEARCH_SHARE, 0.75):
