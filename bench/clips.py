@@ -111,7 +111,7 @@ def serve(data_dir: str, port: int, static_dir: str) -> None:
     import uvicorn
     from fastapi.staticfiles import StaticFiles
 
-    from soundbite.app import Soundbite
+    from soundbite.bootstrap import Soundbite
     from soundbite.settings import Settings
     from soundbite.web.app import create_app
 
@@ -124,13 +124,13 @@ def serve(data_dir: str, port: int, static_dir: str) -> None:
 def prepare(data_dir: Path, episode: Path) -> tuple[int, str]:
     """The episode as after processing: stored, probed (seek points), word-timed transcript,
     peaks (with loudness blocks)."""
-    from soundbite.app import Soundbite
+    from soundbite.bootstrap import Soundbite
     from soundbite.domain.progress import no_progress
     from soundbite.domain.transcript import Segment, Transcript, Word
-    from soundbite.ingest.library import add_media_file
     from soundbite.jobs.stages import STAGES
+    from soundbite.services.accounts import create_api_token, ensure_owner, owner_account
+    from soundbite.services.library import add_media_file
     from soundbite.settings import Settings
-    from soundbite.store.accounts import create_api_token, ensure_owner, owner_account
 
     sb = Soundbite.from_settings(Settings(data_dir=data_dir, workers=0))
     ensure_owner(sb)

@@ -32,15 +32,15 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
-from soundbite.app import Soundbite
-from soundbite.ingest.library import add_media_file
+from soundbite.bootstrap import Soundbite
 from soundbite.jobs.worker import WorkerPool
 from soundbite.ops.bench import DEMO, prepare_target
 from soundbite.ops.cluster import ClusterPlan, LocalCluster, free_port, soundbite_command
 from soundbite.ops.load import run_load
+from soundbite.services.accounts import ensure_owner
+from soundbite.services.library import add_media_file
 from soundbite.settings import Settings
 from soundbite.speech.formats import parse_transcript
-from soundbite.store.accounts import ensure_owner
 from soundbite.store.models import Job, User
 
 PG = os.environ.get("SOUNDBITE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -55,13 +55,13 @@ from tests.test_insight_support import (
     text_transcript,
 )
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.domain.transcript import Transcript
 from soundbite.insight.sentences import split_sentences, timed_words
 from soundbite.insight.text import is_content, tokens
 from soundbite.search import semantic
 from soundbite.search.service import search
-from soundbite.store.accounts import ensure_owner
+from soundbite.services.accounts import ensure_owner
 from soundbite.store.models import User
 
 CACHE = Path("/tmp/soundbite-bench")

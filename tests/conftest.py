@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
+from soundbite.services.accounts import ensure_owner
 from soundbite.settings import Settings
-from soundbite.store.accounts import ensure_owner
 
 DATA = Path(__file__).parent / "data"
 PG_SERVER = os.environ.get("SOUNDBITE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.jobs.dispatch import CeleryDispatcher
-from soundbite.jobs.queue import QUEUED, RUNNING, blocked
 from soundbite.jobs.worker import WorkerPool
 from soundbite.store.models import Job
+from soundbite.store.queue import QUEUED, RUNNING, blocked
 from tests.scaleout.pipeline import worker_settings
 from tests.scaleout.processes import Process, celery_worker
 

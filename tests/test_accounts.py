@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.errors import AuthRequired, InvalidInput, NotFound
-from soundbite.store import accounts
+from soundbite.services import accounts
 from soundbite.store.models import ApiToken, User, WebSession, utcnow
 from tests.conftest import OWNER_PASSWORD, make_settings
 

@@ -18,19 +18,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from soundbite.app import Soundbite
-from soundbite.clips.renders import render_cache
-from soundbite.ingest.library import add_media_file
+from soundbite.bootstrap import Soundbite
 from soundbite.jobs.celery_app import make_celery
 from soundbite.jobs.dispatch import CeleryDispatcher, runnable_jobs
-from soundbite.jobs.queue import worker_identity
 from soundbite.jobs.reconciler import Reconciler
 from soundbite.jobs.stages import STAGES
 from soundbite.jobs.worker import WorkerPool
+from soundbite.services.library import add_media_file
 from soundbite.settings import Settings
 from soundbite.speech.formats import parse_transcript
 from soundbite.store.clip_models import ClipRender
 from soundbite.store.models import Base, Job
+from soundbite.store.queue import worker_identity
 from tests.conftest import make_settings
 from tests.scaleout.fixtures import s3_settings, seaweedfs  # noqa: F401
 from tests.scaleout.pipeline import (
@@ -242,7 +241,7 @@ def test_a_render_worker_prerenders_new_clips(
             "/api/clips", json={"episode_id": episode_id, "start_ms": 0, "end_ms": 8000}
         )
         assert r.status_code == 201, r.text
-        assert render_cache(sb).encodes == 0  # sent to the queue, not started here
+        assert sb.renders.encodes == 0  # sent to the queue, not started here
         worker = celery_worker(
             worker_settings(settings, tmp_path), tmp_path / "render.log", queues="render"
         )
@@ -260,9 +259,9 @@ def test_a_render_worker_prerenders_new_clips(
         audio = client.get(r.json()["audio_url"])
         assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
         assert int(audio.headers["content-length"]) == row.size
-        assert render_cache(sb).encodes == 0
+        assert sb.renders.encodes == 0
         assert [j.state for j in jobs(sb)] == ["queued"] * len(jobs(sb))  # no stage ran
-        render_cache(sb).close()
+        sb.renders.close()
         sb.close()
     finally:
         if worker:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.cli import cli
 from soundbite.store.models import Episode, FeedSoundbite, MediaBlob, Podcast
 from tests.conftest import MODEL_DIR, OWNER_PASSWORD, make_settings

@@ -15,12 +15,11 @@ from pathlib import Path
 import jiwer
 import pytest
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.clips import service
 from soundbite.clips.links import render_job
-from soundbite.clips.renders import render_cache
+from soundbite.services.accounts import ensure_owner, owner_account
 from soundbite.speech.transcribe import transcribe
-from soundbite.store.accounts import ensure_owner, owner_account
 from tests.conftest import make_settings
 from tests.test_clip_support import add_sonnet, word
 from tests.test_render import _container_ms, decode_all, ebur128
@@ -42,7 +41,7 @@ def sb(tmp_path_factory: pytest.TempPathFactory) -> Soundbite:
     app = Soundbite.from_settings(make_settings(tmp_path_factory.mktemp("acceptance")))
     ensure_owner(app)
     yield app  # type: ignore[misc]
-    render_cache(app).close()
+    app.renders.close()
     app.close()
 
 
@@ -78,7 +77,7 @@ def test_a_clip_cut_mid_word_renders_whole_words(
     heard: list[str] = []
     for fmt in ("mp3", "m4a"):
         job = render_job(view, sb.settings, fmt)  # type: ignore[arg-type]
-        render_cache(sb).render(job)
+        sb.renders.render(job)
         with sb.storage.local_path(job.key) as path:
             assert abs(_container_ms(path) - span_ms) <= 30, fmt  # what ffprobe reports
             samples, rate = decode_all(path)

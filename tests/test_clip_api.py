@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.domain.secrets import BASE62
-from soundbite.ingest.library import add_feed_document
-from soundbite.store.accounts import create_api_token, ensure_owner
+from soundbite.services.accounts import create_api_token, ensure_owner
+from soundbite.services.library import add_feed_document
 from soundbite.store.clip_models import Clip, ClipEvent, ClipEventSalt
 from soundbite.store.models import User
 from tests.conftest import make_settings

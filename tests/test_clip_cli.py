@@ -10,9 +10,9 @@ import av
 import pytest
 from click.testing import CliRunner, Result
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.cli import cli
-from soundbite.store.accounts import ensure_owner, owner_account
+from soundbite.services.accounts import ensure_owner, owner_account
 from tests.conftest import MODEL_DIR, OWNER_PASSWORD, make_settings
 from tests.test_clip_support import add_sonnet, word
 

@@ -21,14 +21,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.clips import service
 from soundbite.clips.links import render_job
-from soundbite.clips.renders import render_cache
+from soundbite.derived import load_span_loudness, loudness_blocks_key
 from soundbite.domain.progress import no_progress
-from soundbite.ingest.library import add_feed_document
-from soundbite.jobs.stages import STAGES, load_span_loudness, loudness_blocks_key
-from soundbite.store.accounts import create_api_token, ensure_owner, owner_account
+from soundbite.jobs.stages import STAGES
+from soundbite.services.accounts import create_api_token, ensure_owner, owner_account
+from soundbite.services.library import add_feed_document
 from soundbite.store.clip_models import ClipRender
 from tests.conftest import make_settings
 from tests.test_clip_support import add_sonnet, serve
@@ -53,7 +53,7 @@ def lazy_app(tmp_path: Path, database_url: str) -> Soundbite:
     )
     ensure_owner(sb)
     yield sb  # type: ignore[misc]
-    render_cache(sb).close()
+    sb.renders.close()
     sb.close()
 
 
@@ -78,7 +78,7 @@ def test_a_hundred_concurrent_creates_make_one_render(app: Soundbite, owner_id: 
         results = list(pool.map(create_and_play, [base] * 100))
     assert len({share_id for share_id, _, _, _ in results}) == 100  # a hundred clips...
     assert len({url.split("?v=")[1] for _, url, _, _ in results}) == 1  # ...of one audio
-    assert render_cache(app).encodes == 1
+    assert app.renders.encodes == 1
     with app.db.read() as s:
         [claim] = s.scalars(select(ClipRender)).all()
     assert (claim.state, claim.attempts) == ("done", 1)
@@ -92,15 +92,15 @@ def test_a_hundred_concurrent_creates_make_one_render(app: Soundbite, owner_id: 
 WORKER = """
 import json, os, sys, time
 from pathlib import Path
-from soundbite.app import Soundbite
-from soundbite.clips.renders import RenderJob, render_cache
+from soundbite.bootstrap import Soundbite
+from soundbite.derived import RenderJob
 from soundbite.media.render import RenderProfile
 from soundbite.settings import Settings
 args = json.loads(sys.argv[1])
 settings = Settings(data_dir=args["data_dir"], database_url=args["db"])
 app = Soundbite.from_settings(settings, migrate=False)
 job = RenderJob(args["sha"], args["start"], args["end"], RenderProfile(**args["profile"]))
-cache = render_cache(app)
+cache = app.renders
 ready = Path(args["ready"])
 (ready / str(os.getpid())).touch()
 while len(list(ready.iterdir())) < args["processes"]:  # all started: now ask at once
@@ -166,7 +166,7 @@ def test_the_first_listener_gets_the_bytes_of_the_stored_file(lazy_app: Soundbit
     assert (
         lazy_app.storage.get_bytes(render_job(view, lazy_app.settings, "mp3").key) == first.content
     )
-    assert render_cache(lazy_app).encodes == 1
+    assert lazy_app.renders.encodes == 1
     unpinned = client.get(body["audio_url"].split("?")[0])
     assert unpinned.headers["cache-control"] == "public, no-cache"
 
@@ -177,7 +177,7 @@ def test_a_range_asked_for_mid_encode_has_the_bytes_of_the_stream_and_the_file(
     """One listener streams a new clip; a second seeks into it before the encoder is done."""
     me = owner_account(lazy_app).id
     token = create_api_token(lazy_app, me, "listeners")
-    cache = render_cache(lazy_app)
+    cache = lazy_app.renders
     span = {"start_ms": 1_000, "end_ms": 52_000}  # most of the recording: a long encode
     auth = {"Authorization": f"Bearer {token}"}
     with (
@@ -289,7 +289,7 @@ def test_episodes_without_loudness_blocks_still_render_at_the_target(
     lazy_app.storage.delete(blocks)
     assert load_span_loudness(lazy_app.storage, job.media_sha256, job.start_ms, job.end_ms) is None
 
-    render_cache(lazy_app).render(job, timeout=120)
+    lazy_app.renders.render(job, timeout=120)
     out = tmp_path / "clip.mp3"
     out.write_bytes(lazy_app.storage.get_bytes(job.key))
     assert abs(ebur128(out)[0] - -16) <= 1.0

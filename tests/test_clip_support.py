@@ -18,11 +18,11 @@ from pathlib import Path
 
 import uvicorn
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.domain.progress import no_progress
 from soundbite.domain.transcript import Segment, Transcript, Word
-from soundbite.ingest.library import add_media_file
 from soundbite.jobs.stages import STAGES
+from soundbite.services.library import add_media_file
 from soundbite.web.app import create_app
 
 DATA = Path(__file__).parent / "data"

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from soundbite.app import Soundbite, make_storage
-from soundbite.ingest.library import add_media_file
+from soundbite.bootstrap import Soundbite, make_storage
 from soundbite.jobs.worker import WorkerPool
+from soundbite.services.library import add_media_file
 from soundbite.settings import Settings
 from soundbite.speech.formats import parse_transcript
 from soundbite.store.models import Episode, Job

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic, SearchUnit
 from soundbite.store.models import Episode, Job
 from soundbite.store.transcripts import save_transcript

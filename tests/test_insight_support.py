@@ -24,9 +24,9 @@ from pathlib import Path
 import srt
 from sqlalchemy import select
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
+from soundbite.domain.pipeline import ANALYZE, INDEX
 from soundbite.domain.transcript import Segment, Transcript, Word
-from soundbite.jobs.pipeline import ANALYZE, INDEX
 from soundbite.store.models import Episode, Job, Podcast
 from soundbite.store.transcripts import save_transcript
 from tests.pipeline_support import run_pipeline

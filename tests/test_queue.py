@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
+from soundbite.domain.pipeline import stages_for
 from soundbite.errors import Conflict
-from soundbite.jobs.pipeline import stages_for
-from soundbite.jobs.queue import JobQueue
 from soundbite.store.models import Episode, Job, Podcast
+from soundbite.store.queue import JobQueue
 
 
 def make_episode(app: Soundbite, owner_id: int, title: str = "ep") -> int:

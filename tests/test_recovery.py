@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.store.models import Job, Transcript, TranscriptWord
 from tests.conftest import MODEL_DIR, OWNER_PASSWORD, make_settings
 

@@ -15,8 +15,8 @@ import av
 import numpy as np
 import pytest
 
+from soundbite.derived import load_span_loudness, loudness_blocks_key
 from soundbite.errors import MediaError
-from soundbite.jobs.stages import load_span_loudness, loudness_blocks_key
 from soundbite.media.ffmpeg import find_ffmpeg
 from soundbite.media.loudness import (
     StreamNormaliser,

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.cli import cli
 from soundbite.domain.transcript import Transcript, Word
 from tests.test_insight_support import (

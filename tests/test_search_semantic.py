@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.search import semantic
 from soundbite.search.related import related
 from soundbite.search.service import search

@@ -18,12 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.clips.links import render_job
-from soundbite.clips.renders import render_cache
 from soundbite.clips.service import create_clip, get_clip
-from soundbite.ingest.library import add_feed_document
-from soundbite.store.accounts import ensure_owner, owner_account
+from soundbite.services.accounts import ensure_owner, owner_account
+from soundbite.services.library import add_feed_document
 from tests.conftest import make_settings
 from tests.test_clip_support import add_sonnet, serve, word
 from tests.test_web_support import make_client, sign_in
@@ -296,7 +295,7 @@ def test_the_embed_plays_in_a_browser_and_counts_one_play(tmp_path: Path) -> Non
     client = make_client(app)
     sign_in(client)
     clip = make_clip(client, app)
-    render_cache(app).render(render_job(get_clip(app, clip["id"], None), app.settings, "mp3"))
+    app.renders.render(render_job(get_clip(app, clip["id"], None), app.settings, "mp3"))
     with serve(app) as base:
         # a real browser's user agent: headless Chromium's own says "HeadlessChrome", a crawler
         args = [f"{base}/embed/{clip['id']}", str(CHROMIUM), BROWSER]
@@ -310,5 +309,5 @@ def test_the_embed_plays_in_a_browser_and_counts_one_play(tmp_path: Path) -> Non
     assert seen["played"] >= 0.5, "the embed did not play"
     assert any("/audio.mp3" in url for url in seen["after"])
     assert client.get(f"/api/clips/{clip['id']}/stats").json()["plays"] == 1
-    render_cache(app).close()
+    app.renders.close()
     app.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 import jiwer
 import pytest
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.domain.transcript import Transcript
 from soundbite.media.ffmpeg import find_ffmpeg
 from soundbite.speech.channels import ChannelPlan, plan_channels

@@ -15,11 +15,11 @@ import jiwer
 import pytest
 from fastapi.testclient import TestClient
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.jobs.stages import run_transcribe
+from soundbite.services.accounts import ensure_owner
 from soundbite.speech.model import ModelOptions
 from soundbite.speech.transcribe import TranscribedChunk, transcribe, transcribe_chunks
-from soundbite.store.accounts import ensure_owner
 from tests.conftest import make_settings
 from tests.pipeline_support import run_pipeline
 from tests.test_web_support import make_client, sign_in, upload

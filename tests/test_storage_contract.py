@@ -288,8 +288,8 @@ def test_media_can_be_delivered_by_presigned_redirect(
     seaweedfs: SeaweedFS,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    from soundbite.app import Soundbite
-    from soundbite.ingest.library import add_media_file
+    from soundbite.bootstrap import Soundbite
+    from soundbite.services.library import add_media_file
     from tests.conftest import make_settings
     from tests.scaleout.fixtures import s3_settings
     from tests.scaleout.pipeline import SPEECH, owner
@@ -319,11 +319,11 @@ def test_a_web_host_renders_an_mp3_clip_from_the_probes_seek_points(
 ) -> None:
     """The probe stage (on a worker) stores the MP3's seek points; a web host that holds no
     copy of the episode then renders a clip from a few windows of it."""
-    from soundbite.app import Soundbite
-    from soundbite.clips.renders import RenderJob, render_cache
+    from soundbite.bootstrap import Soundbite
+    from soundbite.derived import RenderJob, load_seek_index
     from soundbite.domain.progress import no_progress
-    from soundbite.ingest.library import add_media_file
-    from soundbite.jobs.stages import STAGES, load_seek_index
+    from soundbite.jobs.stages import STAGES
+    from soundbite.services.library import add_media_file
     from tests.conftest import make_settings
     from tests.scaleout.fixtures import s3_settings
     from tests.scaleout.pipeline import owner
@@ -345,10 +345,10 @@ def test_a_web_host_renders_an_mp3_clip_from_the_probes_seek_points(
         assert index is not None and len(index.points) == 120  # one per 5 s of 600 s
 
         job = RenderJob(sha, 300_000, 330_000, RenderProfile())
-        assert render_cache(web).render(job) > 0
+        assert web.renders.render(job) > 0
         # 30 s of 600 plus two container openings and the preroll: measured 11 %
         assert web.storage.bytes_downloaded < 0.15 * episode.stat().st_size
-        render_cache(web).close()
+        web.renders.close()
     finally:
         worker.close()
         web.close()

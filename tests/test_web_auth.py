@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from soundbite.app import Soundbite
-from soundbite.store.accounts import ensure_owner
+from soundbite.bootstrap import Soundbite
+from soundbite.services.accounts import ensure_owner
 from soundbite.web.sessions import csrf_token
 from tests.conftest import OWNER_PASSWORD, make_settings
 from tests.test_web_support import make_client, sign_in

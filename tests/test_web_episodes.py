@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from soundbite.app import Soundbite
-from soundbite.jobs.pipeline import stages_for
-from soundbite.jobs.stages import PEAKS_PER_SECOND, peaks_key
-from soundbite.store.accounts import ensure_owner
+from soundbite.bootstrap import Soundbite
+from soundbite.derived import PEAKS_PER_SECOND, peaks_key
+from soundbite.domain.pipeline import stages_for
+from soundbite.services.accounts import ensure_owner
 from soundbite.store.blobs import media_key
 from tests.conftest import make_settings
 from tests.pipeline_support import run_pipeline
@@ -220,7 +220,7 @@ def _feed(items: int) -> bytes:
 def test_episode_listing_podcasts_and_processing_on_request(
     app: Soundbite, owner_id: int, client: TestClient
 ) -> None:
-    from soundbite.ingest.library import add_feed_document
+    from soundbite.services.library import add_feed_document
 
     result = add_feed_document(app, _feed(7), "https://example.org/feed.xml", owner_id)
     assert len(result.queued_episode_ids) == app.settings.feed_process_latest == 5

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from soundbite.app import Soundbite
-from soundbite.store.accounts import ensure_owner
+from soundbite.bootstrap import Soundbite
+from soundbite.services.accounts import ensure_owner
 from tests.conftest import make_settings
 from tests.pipeline_support import run_pipeline
 from tests.test_web_support import SPEECH, make_client, row_counts, sign_in

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from fastapi.testclient import TestClient
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.store.blobs import media_key
 from soundbite.store.models import MediaBlob
 from soundbite.web.ranges import MAX_RANGE_SPECS, ByteRange, RangeNotSatisfiable, parse_range

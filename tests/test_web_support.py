@@ -12,7 +12,8 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
+from soundbite.jobs.dispatch import LocalDispatcher
 from soundbite.jobs.worker import WorkerPool
 from soundbite.store.models import Episode, MediaBlob
 from soundbite.web.app import create_app
@@ -28,7 +29,11 @@ VTT = (
 
 
 def make_client(app: Soundbite, pool: WorkerPool | None = None) -> TestClient:
-    return TestClient(create_app(app, pool=pool))
+    """A client of `app`; with `pool`, the routes' enqueues wake it (as `soundbite serve`)."""
+    if pool is not None:
+        assert isinstance(app.dispatcher, LocalDispatcher)
+        app.dispatcher.pool = pool
+    return TestClient(create_app(app))
 
 
 def sign_in(client: TestClient, password: str = OWNER_PASSWORD) -> str:

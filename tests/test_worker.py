@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import select
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.domain.progress import ProgressFn
 from soundbite.errors import MediaError
 from soundbite.jobs.worker import WorkerPool

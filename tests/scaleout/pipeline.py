@@ -11,9 +11,9 @@ import av
 import numpy as np
 import sqlalchemy as sa
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
+from soundbite.services.accounts import ensure_owner
 from soundbite.settings import Settings
-from soundbite.store.accounts import ensure_owner
 from soundbite.store.models import Job, Transcript, TranscriptSegment, User
 from tests.conftest import DATA
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.errors import SoundbiteError
 from soundbite.settings import Settings
 
@@ -32,7 +32,7 @@ class Context:
     @property
     def app(self) -> Soundbite:
         if self._app is None:
-            from soundbite.store.accounts import ensure_owner
+            from soundbite.services.accounts import ensure_owner
 
             self._app = Soundbite.from_settings(self.settings)
             ensure_owner(self._app)

@@ -21,7 +21,7 @@ from soundbite.clips.service import ClipView
 from soundbite.domain.clips import SNAP_MODES, VISIBILITIES, clock
 from soundbite.errors import InvalidInput
 from soundbite.media.render import Format
-from soundbite.store.accounts import owner_account
+from soundbite.services.accounts import owner_account
 
 
 def _json(ctx: Context, view: ClipView) -> dict[str, Any]:
@@ -68,10 +68,9 @@ def _format(path: Path) -> Format:
 
 def _write_render(ctx: Context, view: ClipView, path: Path) -> int:
     from soundbite.clips.links import render_job
-    from soundbite.clips.renders import render_cache
 
     job = render_job(view, ctx.settings, _format(path))
-    size = render_cache(ctx.app).render(job)
+    size = ctx.app.renders.render(job)
     with ctx.app.storage.open(job.key) as src, path.open("wb") as out:
         shutil.copyfileobj(src, out)
     return size

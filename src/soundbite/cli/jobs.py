@@ -62,7 +62,7 @@ def retry(ctx: Context, job_id: int, no_wait: bool, as_json: bool) -> None:
     from soundbite.cli.progress import wait_for_episodes
 
     app = ctx.app
-    app.queue.retry(job_id)
+    app.retry(job_id)
     with app.db.read() as s:
         episode_id = s.get_one(Job, job_id).episode_id
     failed: list[tuple[str, str]] = []

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from soundbite.cli.base import Context, cli, emit_json, handle_errors, pass_ctx
 from soundbite.cli.progress import EpisodeOutcome, wait_for_episodes
 from soundbite.errors import NotFound
-from soundbite.store.accounts import owner_account
+from soundbite.services.accounts import owner_account
 from soundbite.store.models import Episode, Job, Podcast
 
 DEMO_FILE = Path(__file__).parent.parent / "demo" / "sonnet001.mp3"
@@ -51,7 +51,7 @@ def add(
       soundbite add https://example.org/feed.xml
       soundbite add episode.mp3 --transcript episode.vtt
     """
-    from soundbite.ingest.library import add_feed_document, add_feed_url, add_media_file
+    from soundbite.services.library import add_feed_document, add_feed_url, add_media_file
     from soundbite.speech.formats import parse_transcript
 
     app = ctx.app
@@ -201,7 +201,7 @@ def transcript(ctx: Context, episode_id: int, fmt: str, as_json: bool) -> None:
 @handle_errors
 def demo(ctx: Context) -> None:
     """Add the bundled demo episode (public-domain LibriVox recording) and process it."""
-    from soundbite.ingest.library import add_media_file
+    from soundbite.services.library import add_media_file
     from soundbite.store.blobs import sha256_file
 
     app = ctx.app

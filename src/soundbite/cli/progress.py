@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from sqlalchemy import select
 
-from soundbite.app import Soundbite
-from soundbite.jobs.queue import DONE, FAILED
+from soundbite.bootstrap import Soundbite
 from soundbite.jobs.worker import WorkerPool
 from soundbite.store.models import Episode, Job
+from soundbite.store.queue import DONE, FAILED
 
 POLL_S = 0.3
 

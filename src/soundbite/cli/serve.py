@@ -23,7 +23,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     import uvicorn
 
     from soundbite.jobs.worker import WorkerPool
-    from soundbite.store.accounts import ensure_owner
+    from soundbite.services.accounts import ensure_owner
     from soundbite.web.app import create_app
 
     overrides = {
@@ -46,7 +46,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     else:
         # scale-out: the pipeline runs on `soundbite worker` (Celery); this process dispatches
         click.echo("pipeline jobs go to Celery workers (SOUNDBITE_BROKER_URL)", err=True)
-    web = create_app(app, pool=pool)
+    web = create_app(app)
     click.echo(f"Soundbite on {settings.base_url}  (data: {settings.data_dir.resolve()})")
     try:
         uvicorn.run(web, host=settings.host, port=settings.port, log_level=settings.log_level)
@@ -86,8 +86,8 @@ def worker(
     With SOUNDBITE_BROKER_URL set this is a Celery worker consuming the stage queues and the
     render queue; otherwise worker threads poll the job table directly.
     """
+    from soundbite.domain.pipeline import STEPS
     from soundbite.jobs.dispatch import RENDER_QUEUE
-    from soundbite.jobs.pipeline import STEPS
 
     known = [*STEPS, RENDER_QUEUE]
     chosen = [q.strip() for q in queues.split(",") if q.strip()] if queues else known
@@ -125,7 +125,8 @@ def _celery_worker(
     import os
     import socket
 
-    from soundbite.jobs.celery_app import make_celery, use_settings
+    from soundbite.celery_tasks import use_settings
+    from soundbite.jobs.celery_app import make_celery
     from soundbite.jobs.dispatch import CeleryDispatcher
     from soundbite.jobs.reconciler import Reconciler
 

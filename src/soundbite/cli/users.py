@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from soundbite.cli.base import Context, cli, emit_json, handle_errors, pass_ctx
-from soundbite.store import accounts
+from soundbite.services import accounts
 
 
 @cli.group()

@@ -15,9 +15,9 @@ import hashlib
 import json
 import logging
 
-from soundbite.app import Soundbite
 from soundbite.clips.links import card_inputs
 from soundbite.clips.service import ClipView
+from soundbite.context import Context
 from soundbite.domain.clips import clock
 from soundbite.errors import SoundbiteError
 from soundbite.ingest.fetch import fetch
@@ -37,7 +37,7 @@ def _key(view: ClipView, variant: str) -> str:
     return derived_key("cards", digest, variant)
 
 
-def _source_artwork(app: Soundbite, view: ClipView) -> bytes | None:
+def _source_artwork(app: Context, view: ClipView) -> bytes | None:
     url = view.artwork_url
     if url and url.startswith(("http://", "https://")):
         policy = dataclasses.replace(
@@ -53,7 +53,7 @@ def _source_artwork(app: Soundbite, view: ClipView) -> bytes | None:
     return None
 
 
-def artwork(app: Soundbite, view: ClipView) -> bytes:
+def artwork(app: Context, view: ClipView) -> bytes:
     """The clip's artwork as a 600 px JPEG (the podcast's initials if it has none)."""
     key = _key(view, "artwork-600.jpg")
     if app.storage.exists(key):
@@ -63,7 +63,7 @@ def artwork(app: Soundbite, view: ClipView) -> bytes:
     return jpeg
 
 
-def card(app: Soundbite, view: ClipView) -> bytes:
+def card(app: Context, view: ClipView) -> bytes:
     """The 1200×630 PNG card."""
     key = _key(view, "1200x630.png")
     if app.storage.exists(key):

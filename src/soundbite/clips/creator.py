@@ -17,15 +17,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from soundbite.app import Soundbite
 from soundbite.clips.spans import SHARE_ID_BITS, segments_near
+from soundbite.context import Context
 from soundbite.domain import clips as rules
 from soundbite.domain.secrets import random_id
 from soundbite.store.clip_models import Clip, ClipEvent
 from soundbite.store.models import Episode, FeedSoundbite, Podcast, utcnow
 
 
-def materialise_soundbites(app: Soundbite, episode_id: int | None = None) -> int:
+def materialise_soundbites(app: Context, episode_id: int | None = None) -> int:
     """Make a creator clip for every feed soundbite that has none yet; returns how many."""
     query = (
         select(FeedSoundbite, Episode, Podcast.owner_id)
@@ -46,7 +46,7 @@ def materialise_soundbites(app: Soundbite, episode_id: int | None = None) -> int
     return made
 
 
-def _materialise(app: Soundbite, bite: FeedSoundbite, episode: Episode, owner_id: int) -> int:
+def _materialise(app: Context, bite: FeedSoundbite, episode: Episode, owner_id: int) -> int:
     duration = episode.duration_ms
     start = max(bite.start_ms, 0)
     end = start + min(bite.duration_ms, app.settings.clip_max_seconds * 1000)

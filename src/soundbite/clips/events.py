@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from soundbite.app import Soundbite
+from soundbite.context import Context
 from soundbite.errors import InvalidInput
 from soundbite.store.clip_models import ClipEvent, ClipEventSalt
 from soundbite.store.models import utcnow
@@ -86,7 +86,7 @@ def listener_hash(salt: str, address: str, user_agent: str) -> str:
 
 
 def record(
-    app: Soundbite,
+    app: Context,
     clip_id: int,
     kind: Kind,
     *,
@@ -134,7 +134,7 @@ class ClipStats:
     days: list[DayStats] = field(default_factory=list)
 
 
-def stats(app: Soundbite, clip_id: int, *, days: int = STATS_DAYS) -> ClipStats:
+def stats(app: Context, clip_id: int, *, days: int = STATS_DAYS) -> ClipStats:
     """Totals since the clip was made, and per day for the last `days` days (oldest first)."""
     today = utcnow().date()
     first = today - timedelta(days=days - 1)

@@ -15,9 +15,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy import select
 
-from soundbite.app import Soundbite
 from soundbite.clips.service import ClipView
 from soundbite.clips.spans import segments_near
+from soundbite.context import Context
 from soundbite.domain.transcript import Segment, Transcript, Word
 from soundbite.speech.formats import to_vtt
 from soundbite.store.models import Episode
@@ -37,7 +37,7 @@ def soundbite_element(view: ClipView) -> str:
     )
 
 
-def soundbites_xml(app: Soundbite, views: Sequence[ClipView]) -> str:
+def soundbites_xml(app: Context, views: Sequence[ClipView]) -> str:
     """A small document: one ``<item>`` per episode (GUID, title) holding its soundbites."""
     with app.db.read() as s:
         guids = dict(
@@ -61,7 +61,7 @@ def soundbites_xml(app: Soundbite, views: Sequence[ClipView]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def captions_vtt(app: Soundbite, view: ClipView) -> str:
+def captions_vtt(app: Context, view: ClipView) -> str:
     """The clip's words as WebVTT, times counted from the clip's start (empty without words)."""
     with app.db.read() as s:
         segments = segments_near(s, view.episode_id, view.start_ms, view.end_ms) or []

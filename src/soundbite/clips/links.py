@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from soundbite.clips.renders import RenderJob
 from soundbite.clips.service import ClipView
+from soundbite.derived import RenderJob
 from soundbite.errors import Conflict
 from soundbite.media.render import Format, RenderProfile
 from soundbite.settings import Settings

@@ -35,33 +35,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import tempfile
 import threading
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import BinaryIO, Literal
 
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import iterate_in_threadpool
 
-from soundbite.app import Soundbite
+from soundbite.context import Context
+from soundbite.derived import RenderJob, load_seek_index, load_span_loudness
 from soundbite.errors import MediaError
-from soundbite.jobs.dispatch import CeleryDispatcher
-from soundbite.jobs.queue import worker_identity
-from soundbite.jobs.stages import load_seek_index, load_span_loudness
-from soundbite.media.render import RenderProfile, render_clip
+from soundbite.media.render import render_clip
 from soundbite.store.blobs import media_key
-from soundbite.store.blobs.base import derived_key
 from soundbite.store.clip_models import ClipRender
 from soundbite.store.models import as_utc, utcnow
+from soundbite.store.queue import worker_identity
 
 log = logging.getLogger(__name__)
 
@@ -70,27 +65,6 @@ POLL_S = 0.05  # how often a process waiting on another one's render looks for t
 READ_CHUNK = 64 * 1024
 STORED_MEMO = 100_000  # render keys known to be stored (about 20 MB at most)
 Claim = Literal["claimed", "busy", "done"]
-
-
-@dataclass(frozen=True, slots=True)
-class RenderJob:
-    media_sha256: str
-    start_ms: int
-    end_ms: int
-    profile: RenderProfile
-
-    @property
-    def key(self) -> str:
-        variant = f"{self.start_ms}-{self.end_ms}-{self.profile.name}"
-        return derived_key("clips", self.media_sha256, variant)
-
-    def to_message(self) -> dict[str, Any]:
-        """As JSON-safe task arguments (the `render` queue's messages)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_message(cls, body: dict[str, Any]) -> RenderJob:
-        return cls(**{**body, "profile": RenderProfile(**body["profile"])})
 
 
 class Flight:
@@ -225,11 +199,11 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 
 class RenderCache:
-    """Renders in this process; use ``render_cache(app)`` for the one shared instance."""
+    """Renders in this process. The composition root makes one per instance
+    (``Soundbite.renders``), so every request in a process shares its flights."""
 
-    def __init__(self, app: Soundbite, *, workers: int, lease_s: float) -> None:
-        # weak, so that the cache (kept in a module-level registry) does not keep `app` alive
-        self._app = weakref.ref(app)
+    def __init__(self, app: Context, *, workers: int, lease_s: float) -> None:
+        self.app = app
         self.lease = timedelta(seconds=lease_s)
         self.holder = worker_identity(f"render-{id(self):x}")
         self.encodes = 0  # encodes this process ran: what tests and the bench count
@@ -239,13 +213,6 @@ class RenderCache:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clip-render")
         self._scratch = app.settings.cache_dir / "renders"
         self._scratch.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def app(self) -> Soundbite:
-        app = self._app()
-        if app is None:
-            raise RuntimeError("the Soundbite instance of this render cache is gone")
-        return app
 
     def stored_size(self, job: RenderJob) -> int | None:
         """The render's size if it is in storage. Renders never change once stored, so the
@@ -388,38 +355,3 @@ class RenderCache:
             row = s.get_one(ClipRender, job.key)
             row.state, row.size, row.updated_at = "done", size, utcnow()
         return size
-
-
-_caches: dict[int, RenderCache] = {}
-_caches_lock = threading.Lock()
-
-
-def prerender(app: Soundbite, job: RenderJob) -> None:
-    """Start rendering a new clip before anyone plays it: on a worker's ``render`` queue when
-    the app has a broker (web processes keep their CPU for requests), else in this process."""
-    queued = isinstance(app.dispatcher, CeleryDispatcher) and app.dispatcher.send_render(
-        job.to_message()
-    )
-    if not queued:
-        render_cache(app).start(job)
-
-
-def render_cache(app: Soundbite) -> RenderCache:
-    """The render cache of `app`, made on first use and closed when `app` goes away."""
-    with _caches_lock:
-        cache = _caches.get(id(app))
-        if cache is None or cache._app() is not app:
-            s = app.settings
-            cache = RenderCache(
-                app, workers=s.clip_render_workers, lease_s=s.clip_render_timeout_seconds
-            )
-            _caches[id(app)] = cache
-            weakref.finalize(app, _forget, id(app), cache)
-        return cache
-
-
-def _forget(key: int, cache: RenderCache) -> None:
-    with _caches_lock:
-        if _caches.get(key) is cache:
-            del _caches[key]
-    cache._pool.shutdown(wait=False, cancel_futures=True)

@@ -26,14 +26,14 @@ from typing import Any
 
 from sqlalchemy import Row, Select, func, select
 
-from soundbite.app import Soundbite
 from soundbite.clips.creator import materialise_soundbites
 from soundbite.clips.spans import SHARE_ID_BITS, place, segments_near
+from soundbite.context import Context
 from soundbite.domain import clips as rules
 from soundbite.domain.secrets import random_id
 from soundbite.domain.transcript import Word
 from soundbite.errors import Forbidden, InvalidInput, NotFound
-from soundbite.store.accounts import Account
+from soundbite.services.accounts import Account
 from soundbite.store.clip_models import Clip, ClipEvent
 from soundbite.store.models import (
     Episode,
@@ -136,7 +136,7 @@ def _view(row: Row[Any]) -> ClipView:
 
 
 def create_clip(
-    app: Soundbite,
+    app: Context,
     owner: Account,
     *,
     episode_id: int,
@@ -190,7 +190,7 @@ def _title(given: str | None, words: Sequence[Word], episode_title: str, start_m
     )
 
 
-def get_clip(app: Soundbite, share_id: str, viewer: Account | None) -> ClipView:
+def get_clip(app: Context, share_id: str, viewer: Account | None) -> ClipView:
     """The clip, or NotFound if there is none or `viewer` may not see it (private)."""
     with app.db.read() as s:
         row = s.execute(_query().where(Clip.share_id == share_id)).first()
@@ -204,7 +204,7 @@ def get_clip(app: Soundbite, share_id: str, viewer: Account | None) -> ClipView:
     return view
 
 
-def _fill_text(app: Soundbite, view: ClipView) -> ClipView:
+def _fill_text(app: Context, view: ClipView) -> ClipView:
     """A clip made before its episode was transcribed gets its words once they exist."""
     with app.db.read() as s:
         segments = segments_near(s, view.episode_id, view.start_ms, view.end_ms)
@@ -226,9 +226,7 @@ def can_edit(user: Account, view: ClipView) -> bool:
     return user.id == view.owner_id or user.is_owner
 
 
-def update_clip(
-    app: Soundbite, share_id: str, user: Account, changes: dict[str, object]
-) -> ClipView:
+def update_clip(app: Context, share_id: str, user: Account, changes: dict[str, object]) -> ClipView:
     """Apply the fields present in `changes`; a new span is checked and snapped again."""
     view = get_clip(app, share_id, user)
     if not can_edit(user, view):
@@ -259,7 +257,7 @@ def update_clip(
     return get_clip(app, share_id, user)
 
 
-def delete_clip(app: Soundbite, share_id: str, user: Account) -> None:
+def delete_clip(app: Context, share_id: str, user: Account) -> None:
     """Delete the clip and its events. Renders stay: other clips of the same span share them."""
     view = get_clip(app, share_id, user)
     if not can_edit(user, view):
@@ -271,7 +269,7 @@ def delete_clip(app: Soundbite, share_id: str, user: Account) -> None:
 
 
 def list_clips(
-    app: Soundbite,
+    app: Context,
     viewer: Account | None,
     *,
     episode_id: int | None = None,

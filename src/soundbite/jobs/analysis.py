@@ -19,14 +19,14 @@ from typing import TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from soundbite.app import Soundbite
+from soundbite.context import Context
+from soundbite.derived import load_peaks
 from soundbite.domain.progress import ProgressFn
 from soundbite.domain.transcript import Transcript
 from soundbite.errors import Conflict, InvalidInput, NotFound
 from soundbite.insight.analyze import Analysis, analyze
 from soundbite.insight.audio import Loudness, loudness_from_peaks
 from soundbite.insight.sentences import split_sentences, timed_words
-from soundbite.media.peaks import peaks_from_dat
 from soundbite.search import semantic
 from soundbite.search.units import Unit, build_units
 from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic, SearchUnit
@@ -44,7 +44,7 @@ def _transcript_id(s: Session, episode_id: int) -> int | None:
     return s.scalar(select(TranscriptRow.id).where(TranscriptRow.episode_id == episode_id))
 
 
-def _read(app: Soundbite, episode_id: int) -> tuple[int, Transcript, Episode]:
+def _read(app: Context, episode_id: int) -> tuple[int, Transcript, Episode]:
     with app.db.read() as s:
         episode = s.get(Episode, episode_id)
         if episode is None:
@@ -57,7 +57,7 @@ def _read(app: Soundbite, episode_id: int) -> tuple[int, Transcript, Episode]:
 
 
 def _replace(
-    app: Soundbite,
+    app: Context,
     episode_id: int,
     compute: Callable[[int, Transcript, Episode], T],
     write: Callable[[Session, int, T], None],
@@ -75,23 +75,19 @@ def _replace(
     raise Conflict(f"the transcript of episode {episode_id} keeps changing; try again later")
 
 
-def _loudness(app: Soundbite, episode: Episode) -> Loudness | None:
+def _loudness(app: Context, episode: Episode) -> Loudness | None:
     """Loudness from the stored peaks, when the peaks stage has drawn them."""
-    from soundbite.jobs.stages import peaks_key  # the stages module imports this one
-
     if not episode.media_sha256:
         return None
-    key = peaks_key(episode.media_sha256)
-    if not app.storage.exists(key):
-        return None
     try:
-        return loudness_from_peaks(peaks_from_dat(app.storage.get_bytes(key)))
+        peaks = load_peaks(app.storage, episode.media_sha256)
     except ValueError as exc:  # a damaged blob costs us the energy feature, not the stage
         log.warning("episode %s: peaks unreadable (%s); no loudness", episode.id, exc)
         return None
+    return loudness_from_peaks(peaks) if peaks is not None else None
 
 
-def run_analyze(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+def run_analyze(app: Context, episode_id: int, progress: ProgressFn) -> str:
     """Topics (titles, keywords) and highlight suggestions."""
 
     def compute(_tid: int, transcript: Transcript, episode: Episode) -> Analysis:
@@ -130,7 +126,7 @@ def run_analyze(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
     return f"{len(result.topics)} topics, {len(result.highlights)} highlights"
 
 
-def _units(app: Soundbite, transcript_id: int, transcript: Transcript) -> list[Unit]:
+def _units(app: Context, transcript_id: int, transcript: Transcript) -> list[Unit]:
     words = timed_words(transcript)
     sentences = split_sentences(words)
     with app.db.read() as s:
@@ -145,7 +141,7 @@ def _units(app: Soundbite, transcript_id: int, transcript: Transcript) -> list[U
     return build_units(words, sentences, starts, contexts)
 
 
-def run_index(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+def run_index(app: Context, episode_id: int, progress: ProgressFn) -> str:
     """Search units (and their vectors, when the semantic extra is installed)."""
     vectors: list[bytes] = []
 

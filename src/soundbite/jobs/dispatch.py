@@ -19,7 +19,6 @@ the lease has run out and the broker queue holds fewer messages than jobs waitin
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 
-from soundbite.jobs.queue import QUEUED, blocked, now
+from soundbite.context import Dispatcher
+from soundbite.derived import RenderJob
 from soundbite.store.db import Database
 from soundbite.store.models import Job
+from soundbite.store.queue import QUEUED, blocked, now
 
 if TYPE_CHECKING:
     from soundbite.jobs.worker import WorkerPool
@@ -51,21 +52,9 @@ class Runnable:
     dispatched: bool  # a message was sent before (its dispatch lease ran out)
 
 
-class Dispatcher(ABC):
-    @abstractmethod
-    def wake(self, episode_id: int | None = None) -> None:
-        """Jobs may have become runnable (enqueue, retry, a stage finished): get them going.
-
-        Never raises for a broker outage: the job rows are already committed, and the
-        reconciler dispatches whatever this call could not.
-        """
-
-    def close(self) -> None:  # noqa: B027  (most dispatchers hold nothing)
-        """Release connections."""
-
-
 class LocalDispatcher(Dispatcher):
-    """Wakes the in-process worker pool (``soundbite serve``); a no-op until one is attached."""
+    """The embedded mode: wakes the in-process worker pool (``soundbite serve``; a no-op until
+    one is attached) and renders clips on this process's render pool."""
 
     def __init__(self, pool: WorkerPool | None = None) -> None:
         self.pool = pool
@@ -73,6 +62,9 @@ class LocalDispatcher(Dispatcher):
     def wake(self, episode_id: int | None = None) -> None:
         if self.pool is not None:
             self.pool.wake()
+
+    def prerender(self, job: RenderJob) -> None:
+        self.render_locally(job)
 
 
 class CeleryDispatcher(Dispatcher):
@@ -110,16 +102,17 @@ class CeleryDispatcher(Dispatcher):
                 )
         return len(sent)
 
-    def send_render(self, render: dict[str, Any]) -> bool:
-        """Queue a clip pre-render; False when the broker cannot take it (the caller renders
-        locally instead). Renders are not job rows: the render table already makes them
-        once-only, and one that never happens here happens on first play."""
+    def prerender(self, job: RenderJob) -> None:
+        """On a worker's ``render`` queue, so web processes keep their CPU for requests; in
+        this process when the broker cannot take it. Renders are not job rows: the render
+        table already makes them once-only, and one that never happens here happens on
+        first play."""
+        message = job.to_message()
         try:
-            self.celery.send_task(RENDER_TASK, kwargs=render, queue=self.prefix + RENDER_QUEUE)
+            self.celery.send_task(RENDER_TASK, kwargs=message, queue=self.prefix + RENDER_QUEUE)
         except Exception as exc:
             log.warning("broker unavailable (%s); rendering in this process", exc)
-            return False
-        return True
+            self.render_locally(job)
 
     def queue_depth(self, stage: str) -> int | None:
         """Messages waiting in a stage's broker queue, or None when the broker cannot say."""

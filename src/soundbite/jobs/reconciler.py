@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from soundbite.jobs.dispatch import CeleryDispatcher, dispatched_counts, runnable_jobs
-from soundbite.jobs.queue import JobQueue
+from soundbite.store.queue import JobQueue
 
 log = logging.getLogger(__name__)
 

@@ -12,25 +12,21 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-from soundbite.app import Soundbite
+from soundbite.context import Context
+from soundbite.derived import PEAKS_PER_SECOND, loudness_blocks_key, peaks_key, seek_index_key
+from soundbite.domain import pipeline
 from soundbite.domain.progress import ProgressFn
-from soundbite.errors import InvalidInput, NotFound, SoundbiteError, StorageMisconfigured
+from soundbite.errors import InvalidInput, NotFound, SoundbiteError
 from soundbite.ingest.chapters import parse_chapters_json
 from soundbite.ingest.fetch import download, fetch
-from soundbite.jobs import pipeline
 from soundbite.jobs.analysis import run_analyze, run_index
 from soundbite.media.extract import extract_audio, needs_extraction
-from soundbite.media.loudness import HOP_MS, blocks_within, gated_loudness
 from soundbite.media.peaks import analyse_audio, peaks_to_dat
 from soundbite.media.probe import probe
-from soundbite.media.seeking import VERSION as SEEK_INDEX_VERSION
-from soundbite.media.seeking import SeekIndex, SeekPointRecorder
-from soundbite.speech.formats import parse_transcript
+from soundbite.media.seeking import SeekPointRecorder
+from soundbite.speech.formats import MAX_TRANSCRIPT_BYTES, parse_transcript
 from soundbite.speech.transcribe import transcribe, transcribe_chunks, whisper_source
 from soundbite.store.blobs import media_key, sha256_file
-from soundbite.store.blobs.base import BlobStorage, derived_key
 from soundbite.store.models import Episode, MediaBlob
 from soundbite.store.transcripts import (
     append_segments,
@@ -42,55 +38,11 @@ from soundbite.store.transcripts import (
 
 log = logging.getLogger(__name__)
 
-PEAKS_PER_SECOND = 100  # 10 ms per peak: enough to place a clip edge between two words
-MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
-# Under 10 s a render measures the span itself (15 ms at most): the blocks' 100 ms grid shifts
-# a short span's edges enough to differ by up to 0.9 LU (1.5 s spans), 0.5 LU at 5 s, 0.2 LU
-# from 10 s on (speech recordings in tests/data/media, 40 random spans each).
-BLOCKS_MIN_SPAN_MS = 10_000
 
-StageFn = Callable[[Soundbite, int, ProgressFn], str]
+StageFn = Callable[[Context, int, ProgressFn], str]
 
 
-def peaks_key(sha256: str) -> str:
-    return derived_key("peaks", sha256, f"{PEAKS_PER_SECOND}pps.dat")
-
-
-def loudness_blocks_key(sha256: str) -> str:
-    """The episode's BS.1770 block energies: float32 little-endian, block k at k * 100 ms."""
-    return derived_key("loudness", sha256, f"r128-blocks-{HOP_MS}ms-v1.f32")
-
-
-def load_span_loudness(
-    storage: BlobStorage, sha256: str, start_ms: int, end_ms: int
-) -> float | None:
-    """The span's integrated loudness from the episode's blocks (one ranged read), or None
-    where the peaks stage stored none (episodes processed before it measured them)."""
-    if end_ms - start_ms < BLOCKS_MIN_SPAN_MS:
-        return None
-    first, stop = blocks_within(start_ms, end_ms)
-    try:
-        data = b"".join(storage.iter_range(loudness_blocks_key(sha256), 4 * first, 4 * stop - 1))
-    except (NotFound, StorageMisconfigured):  # missing; or S3 refusing a range past its end
-        return None
-    if len(data) < 4 * (stop - first):  # blocks end before the span does: measure it instead
-        return None
-    return gated_loudness(np.frombuffer(data, dtype="<f4"))
-
-
-def seek_index_key(sha256: str) -> str:
-    return derived_key("seek", sha256, f"v{SEEK_INDEX_VERSION}.json")
-
-
-def load_seek_index(storage: BlobStorage, sha256: str) -> SeekIndex | None:
-    """The media's seek points, if its probe made any (MP3 only; media/seeking.py)."""
-    try:
-        return SeekIndex.from_json(storage.get_bytes(seek_index_key(sha256)))
-    except NotFound:
-        return None
-
-
-def _episode(app: Soundbite, episode_id: int) -> Episode:
+def _episode(app: Context, episode_id: int) -> Episode:
     with app.db.read() as s:
         episode = s.get(Episode, episode_id)
         if episode is None:
@@ -104,7 +56,7 @@ def _media_sha(episode: Episode) -> str:
     return episode.media_sha256
 
 
-def run_fetch(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+def run_fetch(app: Context, episode_id: int, progress: ProgressFn) -> str:
     """Download the enclosure (resuming a partial download), check it, store it by hash."""
     episode = _episode(app, episode_id)
     if episode.media_sha256 and app.storage.exists(media_key(episode.media_sha256)):
@@ -143,7 +95,7 @@ def run_fetch(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
     return f"downloaded {size / 1e6:.1f} MB"
 
 
-def run_probe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+def run_probe(app: Context, episode_id: int, progress: ProgressFn) -> str:
     episode = _episode(app, episode_id)
     sha = _media_sha(episode)
     seek_points = SeekPointRecorder()
@@ -162,7 +114,7 @@ def run_probe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
     return f"{info.codec}, {info.channels} ch, {info.sample_rate} Hz, {seconds:.1f} s"
 
 
-def _import_publisher_chapters(app: Soundbite, episode: Episode) -> None:
+def _import_publisher_chapters(app: Context, episode: Episode) -> None:
     if not episode.chapters_url or episode.chapters:
         return
     try:
@@ -176,7 +128,7 @@ def _import_publisher_chapters(app: Soundbite, episode: Episode) -> None:
         s.get_one(Episode, episode.id).chapters = [c.to_json() for c in chapters]
 
 
-def run_peaks(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+def run_peaks(app: Context, episode_id: int, progress: ProgressFn) -> str:
     """The waveform, and the loudness blocks clip renders take their gain from (one decode)."""
     sha = _media_sha(_episode(app, episode_id))
     key, blocks_key = peaks_key(sha), loudness_blocks_key(sha)
@@ -191,7 +143,7 @@ def run_peaks(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
     return f"{peaks.length} points"
 
 
-def run_transcribe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str:
+def run_transcribe(app: Context, episode_id: int, progress: ProgressFn) -> str:
     episode = _episode(app, episode_id)
     sha = _media_sha(episode)
     with app.db.read() as s:
@@ -235,7 +187,7 @@ def run_transcribe(app: Soundbite, episode_id: int, progress: ProgressFn) -> str
 
 
 def _transcribe_progressively(
-    app: Soundbite, episode_id: int, sha: str, path: Path, progress: ProgressFn
+    app: Context, episode_id: int, sha: str, path: Path, progress: ProgressFn
 ) -> str:
     """Store each chunk's segments as it is done, so the start of a long episode can be read
     and clipped while the rest is transcribed. The transcript says it is incomplete until the

@@ -15,9 +15,9 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from soundbite.app import Soundbite
+from soundbite.context import Context
 from soundbite.errors import SoundbiteError
-from soundbite.jobs.queue import ClaimedJob, worker_identity
+from soundbite.store.queue import ClaimedJob, worker_identity
 
 if TYPE_CHECKING:
     from soundbite.jobs.stages import StageFn
@@ -31,7 +31,7 @@ IDLE_POLL_S = 1.0
 class WorkerPool:
     def __init__(
         self,
-        app: Soundbite,
+        app: Context,
         threads: int,
         *,
         stages: list[str] | None = None,

@@ -175,7 +175,7 @@ class LocalCluster:
         s3 = f"http://127.0.0.1:{self.s3_port}"
         _wait(lambda: _answers(s3, ok=(200, 403)), 60, f"SeaweedFS S3 at {s3}")
         # -bucket creates it a moment after the gateway answers: wait until it is there
-        from soundbite.app import make_storage
+        from soundbite.bootstrap import make_storage
         from soundbite.settings import Settings
 
         storage = make_storage(Settings(**self.settings(), data_dir=self.plan.data_dir))  # type: ignore[arg-type]

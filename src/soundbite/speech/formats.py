@@ -38,6 +38,8 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from soundbite.domain.transcript import Segment, Transcript, Word
 from soundbite.errors import TranscriptError
 
+# a publisher's transcript or chapters file: far above any real one, far below harm
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 CUE_MAX_MS = 7_000
 LINE_CHARS = 42
 _MS = timedelta(milliseconds=1)

@@ -44,9 +44,10 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from faster_whisper import WhisperModel
+if TYPE_CHECKING:  # the model library is imported when a model loads, not by web processes
+    from faster_whisper import WhisperModel
 
 from soundbite.errors import ModelError
 
@@ -146,6 +147,8 @@ _models: dict[ModelOptions, WhisperModel] = {}
 
 
 def _load(options: ModelOptions) -> WhisperModel:
+    from faster_whisper import WhisperModel
+
     name = options.name
     download_root: str | None = None
     if name == BUNDLED_NAME:

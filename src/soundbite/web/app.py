@@ -22,9 +22,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.errors import AuthRequired, SoundbiteError
-from soundbite.jobs.worker import WorkerPool
 from soundbite.web import api_docs, media
 from soundbite.web.api.routes import (
     auth,
@@ -54,7 +53,7 @@ the returned `csrf_token` as `X-CSRF-Token` on writes) or use an API token from
 """
 
 
-def create_app(sb: Soundbite, *, pool: WorkerPool | None = None) -> FastAPI:
+def create_app(sb: Soundbite) -> FastAPI:
     app = FastAPI(
         title="Soundbite",
         version="0.1.0",
@@ -63,8 +62,6 @@ def create_app(sb: Soundbite, *, pool: WorkerPool | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.soundbite = sb
-    # routes wake whatever runs the pipeline: this process's pool, or Celery (deps.get_wake)
-    app.state.pool = pool if pool is not None else sb.dispatcher
 
     api = APIRouter(prefix="/api")
     for module in (auth, podcasts, episodes, uploads, transcripts, peaks, jobs, insight, search):

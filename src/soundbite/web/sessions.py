@@ -16,8 +16,8 @@ import hmac
 
 from fastapi import Response
 
+from soundbite.services.accounts import SESSION_DAYS
 from soundbite.settings import Settings
-from soundbite.store.accounts import SESSION_DAYS
 
 SESSION_COOKIE = "sb_session"
 CSRF_COOKIE = "sb_csrf"

@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from soundbite.clips.links import clip_links
 from soundbite.clips.service import ClipView
 from soundbite.domain.clips import TITLE_MAX_CHARS
+from soundbite.services.schemas import Timestamp
 from soundbite.settings import Settings
-from soundbite.web.api.schemas import Timestamp
 
 Snap = Literal["word", "sentence", "none"]
 Visibility = Literal["public", "unlisted", "private"]

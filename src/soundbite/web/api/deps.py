@@ -1,7 +1,7 @@
 """Request dependencies: the Soundbite instance, who is asking, and whether they may.
 
 Route functions declare what they need with the ``Annotated`` aliases at the bottom
-(``SoundbiteDep``, ``CurrentUser``, ``LibraryReader``, ``Wake``) instead of reaching into
+(``SoundbiteDep``, ``CurrentUser``, ``LibraryReader``) instead of reaching into
 ``request.app.state`` themselves, so every route gets authentication and CSRF checks the
 same way and tests exercise the real thing.
 
@@ -13,17 +13,15 @@ quietly act as whoever is signed in in the same browser.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.errors import AuthRequired, Forbidden
-from soundbite.jobs.worker import WorkerPool
-from soundbite.store.accounts import Account, account_for_api_token, account_for_session
+from soundbite.services.accounts import Account, account_for_api_token, account_for_session
 from soundbite.web.sessions import CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, csrf_valid
 
 # declared as security schemes so that /docs offers an "Authorize" button for both
@@ -105,18 +103,3 @@ def library_reader(request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Ac
 
 
 LibraryReader = Annotated[Account | None, Depends(library_reader)]
-
-
-def get_wake(request: Request) -> Callable[[], None]:
-    """Nudge the in-process worker pool after an enqueue: work starts now, not at its next poll."""
-    pool: WorkerPool | None = request.app.state.pool
-    return pool.wake if pool is not None else lambda: None
-
-
-Wake = Annotated[Callable[[], None], Depends(get_wake)]
-
-
-def require_editor(user: Account, owner_id: int) -> None:
-    """Rows belong to whoever added them; the instance owner may act on all of them."""
-    if not (user.is_owner or user.id == owner_id):
-        raise Forbidden("this belongs to another account")

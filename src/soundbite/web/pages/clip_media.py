@@ -19,7 +19,6 @@ from fastapi.concurrency import run_in_threadpool
 from soundbite.clips import cards, service
 from soundbite.clips.export import captions_vtt
 from soundbite.clips.links import audio_version, card_version, render_job
-from soundbite.clips.renders import render_cache
 from soundbite.media.render import Format
 from soundbite.web.api.deps import OptionalAuth, SoundbiteDep
 from soundbite.web.headers import cache_control, content_disposition, download_name
@@ -46,7 +45,7 @@ async def clip_audio(
     view = await run_in_threadpool(service.get_clip, sb, share_id, viewer)
     job = render_job(view, sb.settings, fmt)
     version = audio_version(view, sb.settings, fmt)
-    cache = render_cache(sb)
+    cache = sb.renders
     key = job.key
     headers = {
         "Cache-Control": _caching(view, v == version),

@@ -23,12 +23,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import escape
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.clips import events, service
 from soundbite.clips.links import clip_links
 from soundbite.domain.clips import clock
 from soundbite.errors import NotFound
-from soundbite.store.accounts import Account
+from soundbite.services.accounts import Account
 from soundbite.store.models import Episode
 from soundbite.web.api.clip_schemas import public_base
 from soundbite.web.api.deps import OptionalAuth, SoundbiteDep

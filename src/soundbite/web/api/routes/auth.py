@@ -9,9 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from soundbite.domain.secrets import token_hash
-from soundbite.store import accounts
-from soundbite.web.api.deps import CurrentUser, RequiredAuth, SoundbiteDep
-from soundbite.web.api.schemas import (
+from soundbite.services import accounts
+from soundbite.services.schemas import (
     LoginRequest,
     SessionPublic,
     TokenCreate,
@@ -19,6 +18,7 @@ from soundbite.web.api.schemas import (
     TokenPublic,
     UserPublic,
 )
+from soundbite.web.api.deps import CurrentUser, RequiredAuth, SoundbiteDep
 from soundbite.web.sessions import clear_session_cookies, csrf_token, set_session_cookies
 
 router = APIRouter(tags=["auth"])

@@ -17,7 +17,6 @@ from fastapi.responses import PlainTextResponse
 from soundbite.clips import events, service
 from soundbite.clips.export import soundbites_xml
 from soundbite.clips.links import render_job
-from soundbite.clips.renders import prerender
 from soundbite.errors import Forbidden
 from soundbite.web.api.clip_schemas import (
     ClipCreate,
@@ -50,7 +49,7 @@ def create_clip(
     """
     view = service.create_clip(sb, user, **body.model_dump())
     if sb.settings.clip_prerender and view.media_sha256:
-        prerender(sb, render_job(view, sb.settings, "mp3"))
+        sb.dispatcher.prerender(render_job(view, sb.settings, "mp3"))
     return clip_public(view, public_base(request, sb.settings), sb.settings)
 
 

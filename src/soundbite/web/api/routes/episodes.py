@@ -9,14 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
-from soundbite.errors import Conflict
-from soundbite.jobs.pipeline import stages_for
-from soundbite.store.models import Job
-from soundbite.web.api import views
-from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep, Wake, require_editor
-from soundbite.web.api.schemas import EpisodeDetail, EpisodePage
+from soundbite.services import episodes
+from soundbite.services.schemas import EpisodeDetail, EpisodePage
+from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["episodes"])
 
@@ -30,30 +26,18 @@ def list_episodes(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> EpisodePage:
     """Newest first, with each episode's processing status."""
-    return views.list_episodes(sb, podcast_id=podcast_id, limit=limit, offset=offset)
+    return episodes.list_episodes(sb, podcast_id=podcast_id, limit=limit, offset=offset)
 
 
 @router.get("/episodes/{episode_id}", response_model=EpisodeDetail)
 def get_episode(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> EpisodeDetail:
     """Everything about one episode: metadata, media and transcript links, pipeline stages."""
-    return views.get_episode(sb, episode_id)
+    return episodes.get_episode(sb, episode_id)
 
 
 @router.post("/episodes/{episode_id}/process", response_model=EpisodeDetail, status_code=202)
-def process_episode(
-    episode_id: int, sb: SoundbiteDep, user: CurrentUser, wake: Wake
-) -> EpisodeDetail:
+def process_episode(episode_id: int, sb: SoundbiteDep, user: CurrentUser) -> EpisodeDetail:
     """Queue the pipeline for an episode that has not been processed (older feed episodes
     are listed but not downloaded until asked). To run a stage again, retry its job."""
-    episode = views.episode_row(sb, episode_id)
-    require_editor(user, episode.owner_id)
-    with sb.db.read() as s:
-        has_jobs = s.scalar(select(Job.id).where(Job.episode_id == episode_id).limit(1))
-    if has_jobs is not None:
-        raise Conflict(
-            "this episode is already queued or processed; use POST /api/jobs/{id}/retry "
-            "to run a stage again"
-        )
-    sb.queue.enqueue(episode_id, stages_for(needs_download=episode.media_sha256 is None))
-    wake()
-    return views.get_episode(sb, episode_id)
+    episodes.process_episode(sb, user, episode_id)
+    return episodes.get_episode(sb, episode_id)

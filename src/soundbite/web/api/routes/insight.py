@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from soundbite.domain.pipeline import ANALYZE
 from soundbite.insight.chapters import (
     ChapterSource,
     choose,
@@ -24,12 +25,11 @@ from soundbite.insight.chapters import (
     json_chapters,
     publisher_chapters,
 )
-from soundbite.jobs.pipeline import ANALYZE
 from soundbite.search.related import related
 from soundbite.search.service import Hit
+from soundbite.services import episodes
 from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic
 from soundbite.store.models import Job
-from soundbite.web.api import views
 from soundbite.web.api.deps import LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["insight"])
@@ -138,7 +138,7 @@ def _topic_rows(sb: SoundbiteDep, episode_id: int) -> list[dict[str, Any]]:
 @router.get("/episodes/{episode_id}/topics", response_model=TopicsPublic)
 def get_topics(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> TopicsPublic:
     """Topical segments of the transcript, with extractive titles and keywords."""
-    views.episode_row(sb, episode_id)
+    episodes.episode_row(sb, episode_id)
     topics = [TopicPublic.model_validate(t) for t in _topic_rows(sb, episode_id)]
     return TopicsPublic(episode_id=episode_id, status=_status(sb, episode_id), topics=topics)
 
@@ -159,7 +159,7 @@ def get_chapters(
     ] = "json",
 ) -> Any:
     """Chapters: the publisher's when the feed has them ("auto"), else generated from topics."""
-    episode = views.episode_row(sb, episode_id)
+    episode = episodes.episode_row(sb, episode_id)
     publisher = publisher_chapters(episode.chapters)
     generated = generated_chapters(_topic_rows(sb, episode_id))
     used, chapters = choose(source, publisher, generated)
@@ -178,7 +178,7 @@ def get_chapters(
 @router.get("/episodes/{episode_id}/highlights", response_model=HighlightsPublic)
 def get_highlights(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> HighlightsPublic:
     """Suggested clips, best first, each with the reason it was suggested."""
-    views.episode_row(sb, episode_id)
+    episodes.episode_row(sb, episode_id)
     with sb.db.read() as s:
         rows = s.scalars(
             select(EpisodeHighlight)
@@ -234,7 +234,7 @@ def get_related(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> RelatedPublic:
     """Moments like this span (a clip's), in this episode and in others."""
-    views.episode_row(sb, episode_id)
+    episodes.episode_row(sb, episode_id)
     found = related(sb.db, episode_id, start_ms, end_ms, limit=limit)
     return RelatedPublic(
         episode_id=episode_id,

@@ -10,10 +10,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from soundbite.store.models import Job
-from soundbite.web.api import views
-from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep, Wake, require_editor
-from soundbite.web.api.schemas import JobPublic
+from soundbite.services import episodes
+from soundbite.services.schemas import JobPublic
+from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["jobs"])
 
@@ -27,7 +26,7 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[JobPublic]:
     """Newest first."""
-    return views.list_jobs(sb, state=state, episode_id=episode_id, limit=limit)
+    return episodes.list_jobs(sb, state=state, episode_id=episode_id, limit=limit)
 
 
 @router.post(
@@ -35,13 +34,6 @@ def list_jobs(
     response_model=JobPublic,
     responses={409: {"description": "The job is queued or running"}},
 )
-def retry_job(job_id: int, sb: SoundbiteDep, user: CurrentUser, wake: Wake) -> JobPublic:
+def retry_job(job_id: int, sb: SoundbiteDep, user: CurrentUser) -> JobPublic:
     """Queue a finished (failed or done) job again."""
-    require_editor(user, views.job_owner_id(sb, job_id))
-    sb.queue.retry(job_id)
-    # read before waking: the answer is the retry's outcome ("queued"), not whatever a
-    # fast worker elsewhere has made of the job since
-    with sb.db.read() as s:
-        queued = JobPublic.model_validate(s.get_one(Job, job_id))
-    wake()
-    return queued
+    return episodes.retry_job(sb, user, job_id)

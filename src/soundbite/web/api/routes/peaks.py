@@ -13,10 +13,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from soundbite.derived import PEAKS_PER_SECOND, load_peaks, peaks_key
 from soundbite.errors import NotFound
-from soundbite.jobs.stages import PEAKS_PER_SECOND, peaks_key
-from soundbite.media.peaks import downsample, peaks_from_dat, peaks_to_dat, peaks_to_json
-from soundbite.web.api import views
+from soundbite.media.peaks import downsample, peaks_to_dat, peaks_to_json
+from soundbite.services import episodes
 from soundbite.web.api.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control
 from soundbite.web.ranges import none_match
@@ -48,7 +48,7 @@ def get_peaks(
     v: Annotated[str | None, Query(description="The media hash (or a prefix), for caching")] = None,
 ) -> Response:
     """Min/max peaks in the audiowaveform v2 format, optionally at fewer pixels per second."""
-    sha = views.episode_row(sb, episode_id).media_sha256
+    sha = episodes.episode_row(sb, episode_id).media_sha256
     if sha is None or not sb.storage.exists(peaks_key(sha)):
         raise NotFound(
             f"episode {episode_id} has no waveform yet; it appears when the peaks stage is done"
@@ -62,10 +62,9 @@ def get_peaks(
     }
     if none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    data = sb.storage.get_bytes(peaks_key(sha))
-    if format == "dat" and pps == PEAKS_PER_SECOND:
-        return Response(data, media_type="application/octet-stream", headers=headers)
-    peaks = peaks_from_dat(data)
+    peaks = load_peaks(sb.storage, sha)  # validated: a damaged file is an error, not a waveform
+    if peaks is None:
+        raise NotFound(f"episode {episode_id} has no waveform yet")
     if pps != PEAKS_PER_SECOND:
         peaks = downsample(peaks, pps)
     if format == "dat":

@@ -11,27 +11,28 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from soundbite.errors import Conflict
-from soundbite.ingest.library import FeedResult, add_feed_url
-from soundbite.web.api import views
-from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep, Wake, require_editor
-from soundbite.web.api.schemas import FeedAdded, FeedCreate, PodcastPublic
+from soundbite.services import episodes
+from soundbite.services.accounts import require_editor
+from soundbite.services.library import FeedResult, add_feed_url
+from soundbite.services.schemas import FeedAdded, FeedCreate, PodcastPublic
+from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["podcasts"])
 
 
 @router.get("/podcasts", response_model=list[PodcastPublic])
 def list_podcasts(sb: SoundbiteDep, _reader: LibraryReader) -> list[PodcastPublic]:
-    return views.list_podcasts(sb)
+    return episodes.list_podcasts(sb)
 
 
 @router.get("/podcasts/{podcast_id}", response_model=PodcastPublic)
 def get_podcast(podcast_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> PodcastPublic:
-    return views.get_podcast(sb, podcast_id)
+    return episodes.get_podcast(sb, podcast_id)
 
 
 def _added(sb: SoundbiteDep, result: FeedResult) -> FeedAdded:
     return FeedAdded(
-        podcast=views.get_podcast(sb, result.podcast_id),
+        podcast=episodes.get_podcast(sb, result.podcast_id),
         new_episode_ids=result.new_episode_ids,
         queued_episode_ids=result.queued_episode_ids,
         not_modified=result.not_modified,
@@ -39,21 +40,19 @@ def _added(sb: SoundbiteDep, result: FeedResult) -> FeedAdded:
 
 
 @router.post("/feeds", response_model=FeedAdded, status_code=201)
-def add_feed(body: FeedCreate, sb: SoundbiteDep, user: CurrentUser, wake: Wake) -> FeedAdded:
+def add_feed(body: FeedCreate, sb: SoundbiteDep, user: CurrentUser) -> FeedAdded:
     """Subscribe to a podcast feed (or refresh it, if already added). The newest episodes are
     queued for download and processing; older ones wait for POST /api/episodes/{id}/process."""
     result = add_feed_url(sb, body.url.strip(), user.id)
-    wake()
     return _added(sb, result)
 
 
 @router.post("/podcasts/{podcast_id}/refresh", response_model=FeedAdded)
-def refresh_podcast(podcast_id: int, sb: SoundbiteDep, user: CurrentUser, wake: Wake) -> FeedAdded:
+def refresh_podcast(podcast_id: int, sb: SoundbiteDep, user: CurrentUser) -> FeedAdded:
     """Poll the feed again: conditional GET, and only episodes not seen before are added."""
-    podcast = views.podcast_row(sb, podcast_id)
+    podcast = episodes.podcast_row(sb, podcast_id)
     require_editor(user, podcast.owner_id)
     if podcast.feed_url is None:
         raise Conflict("this podcast holds uploads; it has no feed to refresh")
     result = add_feed_url(sb, podcast.feed_url, podcast.owner_id)
-    wake()
     return _added(sb, result)

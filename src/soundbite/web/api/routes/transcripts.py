@@ -12,9 +12,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from soundbite.errors import NotFound
+from soundbite.services import episodes
 from soundbite.speech.formats import FORMATS
 from soundbite.store.transcripts import load_transcript
-from soundbite.web.api import views
 from soundbite.web.api.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control, content_disposition, download_name
 
@@ -50,7 +50,7 @@ def get_transcript(
     While the episode is being transcribed this is the part done so far, and the
     `X-Transcript-Complete` header says `false`.
     """
-    episode = views.episode_row(sb, episode_id)
+    episode = episodes.episode_row(sb, episode_id)
     with sb.db.read() as s:
         transcript = load_transcript(s, episode_id)
     if transcript is None:

@@ -18,15 +18,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from soundbite.app import Soundbite
+from soundbite.bootstrap import Soundbite
 from soundbite.domain.transcript import Transcript
 from soundbite.errors import TooLarge
-from soundbite.ingest.library import add_media_file
-from soundbite.jobs.stages import MAX_TRANSCRIPT_BYTES
-from soundbite.speech.formats import parse_transcript
-from soundbite.web.api import views
-from soundbite.web.api.deps import CurrentUser, SoundbiteDep, Wake
-from soundbite.web.api.schemas import EpisodeDetail
+from soundbite.services import episodes
+from soundbite.services.library import add_media_file
+from soundbite.services.schemas import EpisodeDetail
+from soundbite.speech.formats import MAX_TRANSCRIPT_BYTES, parse_transcript
+from soundbite.web.api.deps import CurrentUser, SoundbiteDep
 from soundbite.web.uploads import UploadForm, read_upload_form
 
 router = APIRouter(tags=["episodes"])
@@ -98,9 +97,7 @@ def _audio_type(content_type: str | None) -> str | None:
         422: {"description": "Not audio we can decode, or a bad transcript"},
     },
 )
-async def upload_episode(
-    request: Request, sb: SoundbiteDep, user: CurrentUser, wake: Wake
-) -> EpisodeDetail:
+async def upload_episode(request: Request, sb: SoundbiteDep, user: CurrentUser) -> EpisodeDetail:
     """Upload an audio or video file as a new episode (multipart: `file`, optional `title`
     and `transcript`). Processing is queued; poll the episode for its stages."""
     limit = sb.settings.max_upload_bytes
@@ -128,5 +125,4 @@ async def upload_episode(
         )
     finally:
         await run_in_threadpool(shutil.rmtree, workdir, ignore_errors=True)
-    wake()
-    return await run_in_threadpool(views.get_episode, sb, episode_id)
+    return await run_in_threadpool(episodes.get_episode, sb, episode_id)

@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from soundbite.app import Soundbite
+from soundbite.context import Context
 from soundbite.domain.secrets import hash_password, new_token, token_hash, verify_password
-from soundbite.errors import AuthRequired, InvalidInput, NotFound
+from soundbite.errors import AuthRequired, Forbidden, InvalidInput, NotFound
 from soundbite.store.db import rowcount
 from soundbite.store.models import ApiToken, User, WebSession, as_utc, utcnow
 
@@ -29,11 +29,17 @@ class Account:
     is_owner: bool
 
 
+def require_editor(user: Account, owner_id: int) -> None:
+    """Rows belong to whoever added them; the instance owner may act on all of them."""
+    if not (user.is_owner or user.id == owner_id):
+        raise Forbidden("this belongs to another account")
+
+
 def _account(user: User) -> Account:
     return Account(user.id, user.username, user.is_owner)
 
 
-def ensure_owner(app: Soundbite) -> str | None:
+def ensure_owner(app: Context) -> str | None:
     """Make the owner account if there is none. Returns a setup token to print, if one was made."""
     try:
         return _ensure_owner(app)
@@ -43,7 +49,7 @@ def ensure_owner(app: Soundbite) -> str | None:
         return _ensure_owner(app)
 
 
-def _ensure_owner(app: Soundbite) -> str | None:
+def _ensure_owner(app: Context) -> str | None:
     settings = app.settings
     with app.db.write() as s:
         owner = s.scalars(select(User).where(User.is_owner)).first()
@@ -61,7 +67,7 @@ def _ensure_owner(app: Soundbite) -> str | None:
         return token
 
 
-def owner_account(app: Soundbite) -> Account:
+def owner_account(app: Context) -> Account:
     with app.db.read() as s:
         owner = s.scalars(select(User).where(User.is_owner)).first()
         if owner is None:
@@ -69,7 +75,7 @@ def owner_account(app: Soundbite) -> Account:
         return _account(owner)
 
 
-def complete_setup(app: Soundbite, setup_token: str, password: str) -> Account:
+def complete_setup(app: Context, setup_token: str, password: str) -> Account:
     _check_password(password)
     with app.db.write() as s:
         user = s.scalars(
@@ -81,7 +87,7 @@ def complete_setup(app: Soundbite, setup_token: str, password: str) -> Account:
         return _account(user)
 
 
-def set_password(app: Soundbite, username: str, password: str) -> None:
+def set_password(app: Context, username: str, password: str) -> None:
     _check_password(password)
     with app.db.write() as s:
         user = s.scalars(select(User).where(User.username == username)).first()
@@ -95,7 +101,7 @@ def _check_password(password: str) -> None:
         raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters")
 
 
-def login(app: Soundbite, username: str, password: str) -> tuple[Account, str]:
+def login(app: Context, username: str, password: str) -> tuple[Account, str]:
     """Check credentials and open a session. Returns the account and the session token."""
     with app.db.write() as s:
         user = s.scalars(select(User).where(User.username == username)).first()
@@ -113,12 +119,12 @@ def login(app: Soundbite, username: str, password: str) -> tuple[Account, str]:
         return _account(user), token
 
 
-def logout(app: Soundbite, session_token: str) -> None:
+def logout(app: Context, session_token: str) -> None:
     with app.db.write() as s:
         s.execute(delete(WebSession).where(WebSession.token_hash == token_hash(session_token)))
 
 
-def account_for_session(app: Soundbite, session_token: str) -> Account | None:
+def account_for_session(app: Context, session_token: str) -> Account | None:
     with app.db.read() as s:
         row = s.execute(
             select(User, WebSession.expires_at)
@@ -130,14 +136,14 @@ def account_for_session(app: Soundbite, session_token: str) -> Account | None:
     return _account(row[0])
 
 
-def create_api_token(app: Soundbite, owner_id: int, name: str) -> str:
+def create_api_token(app: Context, owner_id: int, name: str) -> str:
     token = new_token("sbt")
     with app.db.write() as s:
         s.add(ApiToken(owner_id=owner_id, name=name, token_hash=token_hash(token)))
     return token
 
 
-def account_for_api_token(app: Soundbite, token: str) -> Account | None:
+def account_for_api_token(app: Context, token: str) -> Account | None:
     with app.db.read() as s:
         row = s.execute(
             select(User, ApiToken.id)
@@ -147,14 +153,14 @@ def account_for_api_token(app: Soundbite, token: str) -> Account | None:
     return _account(row[0]) if row else None
 
 
-def list_api_tokens(app: Soundbite, owner_id: int) -> list[ApiToken]:
+def list_api_tokens(app: Context, owner_id: int) -> list[ApiToken]:
     with app.db.read() as s:
         return list(
             s.scalars(select(ApiToken).where(ApiToken.owner_id == owner_id).order_by(ApiToken.id))
         )
 
 
-def revoke_api_token(app: Soundbite, owner_id: int, token_id: int) -> None:
+def revoke_api_token(app: Context, owner_id: int, token_id: int) -> None:
     with app.db.write() as s:
         deleted = rowcount(
             s.execute(

@@ -14,13 +14,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soundbite.app import Soundbite
+from soundbite.context import Context
+from soundbite.domain.pipeline import stages_for
 from soundbite.domain.transcript import Transcript
 from soundbite.errors import TooLarge
 from soundbite.ingest.feed_recovery import FeedProblem
 from soundbite.ingest.feeds import ParsedEpisode, ParsedFeed, parse_feed
 from soundbite.ingest.fetch import fetch
-from soundbite.jobs.pipeline import stages_for
 from soundbite.media.extract import extract_audio, needs_extraction
 from soundbite.media.probe import probe
 from soundbite.store.blobs import media_key, sha256_file
@@ -40,7 +40,7 @@ class FeedResult:
     problems: list[FeedProblem] = field(default_factory=list)
 
 
-def add_feed_url(app: Soundbite, url: str, owner_id: int) -> FeedResult:
+def add_feed_url(app: Context, url: str, owner_id: int) -> FeedResult:
     """Fetch a feed and add (or refresh) its podcast. Safe to call again: polling is
     conditional and episodes are matched by GUID."""
     with app.db.read() as s:
@@ -65,7 +65,7 @@ def add_feed_url(app: Soundbite, url: str, owner_id: int) -> FeedResult:
     )
 
 
-def add_feed_document(app: Soundbite, data: bytes, source: str, owner_id: int) -> FeedResult:
+def add_feed_document(app: Context, data: bytes, source: str, owner_id: int) -> FeedResult:
     """A feed from a local file (`soundbite add feed.xml`).
 
     Relative URLs resolve against `source`."""
@@ -76,7 +76,7 @@ def add_feed_document(app: Soundbite, data: bytes, source: str, owner_id: int) -
 
 
 def _store_feed(
-    app: Soundbite,
+    app: Context,
     feed: ParsedFeed,
     url: str,
     owner_id: int,
@@ -126,7 +126,7 @@ def _store_feed(
             if e.guid in newest_guids
         ]
     for episode_id in to_queue:
-        app.queue.enqueue(episode_id, stages_for(needs_download=True))
+        app.enqueue(episode_id, stages_for(needs_download=True))
     return FeedResult(podcast_id, new_ids, to_queue, problems=feed.problems)
 
 
@@ -163,7 +163,7 @@ def _pick_transcript(parsed: ParsedEpisode):  # type: ignore[no-untyped-def]
 
 
 def add_media_file(
-    app: Soundbite,
+    app: Context,
     path: Path,
     owner_id: int,
     *,
@@ -213,7 +213,7 @@ def add_media_file(
         if transcript is not None:
             save_transcript(s, episode.id, transcript, sha)
         episode_id = episode.id
-    app.queue.enqueue(episode_id, stages_for(needs_download=False))
+    app.enqueue(episode_id, stages_for(needs_download=False))
     return episode_id
 
 

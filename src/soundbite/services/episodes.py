@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from soundbite.app import Soundbite
-from soundbite.errors import NotFound
-from soundbite.jobs.stages import peaks_key
-from soundbite.speech.formats import FORMATS
-from soundbite.store.models import Episode, Job, Podcast, Transcript
-from soundbite.web.api.schemas import (
+from soundbite.context import Context
+from soundbite.derived import peaks_key
+from soundbite.domain.pipeline import stages_for
+from soundbite.errors import Conflict, NotFound
+from soundbite.services.accounts import Account, require_editor
+from soundbite.services.schemas import (
     EpisodeDetail,
     EpisodePage,
     EpisodeStatus,
@@ -32,6 +32,8 @@ from soundbite.web.api.schemas import (
     PodcastPublic,
     SoundbitePublic,
 )
+from soundbite.speech.formats import FORMATS
+from soundbite.store.models import Episode, Job, Podcast, Transcript
 
 
 def episode_status(states: Sequence[str]) -> EpisodeStatus:
@@ -65,8 +67,8 @@ def _podcast(podcast: Podcast, episode_count: int) -> PodcastPublic:
     )
 
 
-def list_podcasts(sb: Soundbite) -> list[PodcastPublic]:
-    with sb.db.read() as s:
+def list_podcasts(ctx: Context) -> list[PodcastPublic]:
+    with ctx.db.read() as s:
         counts = dict(
             s.execute(select(Episode.podcast_id, func.count()).group_by(Episode.podcast_id)).all()
         )
@@ -74,8 +76,8 @@ def list_podcasts(sb: Soundbite) -> list[PodcastPublic]:
         return [_podcast(p, counts.get(p.id, 0)) for p in podcasts]
 
 
-def get_podcast(sb: Soundbite, podcast_id: int) -> PodcastPublic:
-    with sb.db.read() as s:
+def get_podcast(ctx: Context, podcast_id: int) -> PodcastPublic:
+    with ctx.db.read() as s:
         podcast = s.get(Podcast, podcast_id)
         if podcast is None:
             raise NotFound(f"no podcast {podcast_id}")
@@ -117,10 +119,10 @@ def _summary_fields(
     }
 
 
-def list_episodes(sb: Soundbite, *, podcast_id: int | None, limit: int, offset: int) -> EpisodePage:
+def list_episodes(ctx: Context, *, podcast_id: int | None, limit: int, offset: int) -> EpisodePage:
     """Newest first; episodes without a date (rare, from sloppy feeds) go last."""
     where = [Episode.podcast_id == podcast_id] if podcast_id is not None else []
-    with sb.db.read() as s:
+    with ctx.db.read() as s:
         total = s.scalar(select(func.count()).select_from(Episode).where(*where)) or 0
         rows = s.execute(
             select(Episode, Podcast)
@@ -141,8 +143,8 @@ def list_episodes(sb: Soundbite, *, podcast_id: int | None, limit: int, offset: 
     return EpisodePage(items=items, total=total, limit=limit, offset=offset)
 
 
-def get_episode(sb: Soundbite, episode_id: int) -> EpisodeDetail:
-    with sb.db.read() as s:
+def get_episode(ctx: Context, episode_id: int) -> EpisodeDetail:
+    with ctx.db.read() as s:
         episode = s.get(Episode, episode_id)
         if episode is None:
             raise NotFound(f"no episode {episode_id}")
@@ -153,7 +155,7 @@ def get_episode(sb: Soundbite, episode_id: int) -> EpisodeDetail:
         ).first()
         soundbites = [SoundbitePublic.model_validate(b) for b in episode.soundbites]
     sha = episode.media_sha256
-    has_peaks = sha is not None and sb.storage.exists(peaks_key(sha))
+    has_peaks = sha is not None and ctx.storage.exists(peaks_key(sha))
     base = f"/api/episodes/{episode_id}"
     return EpisodeDetail.model_validate(
         {
@@ -181,25 +183,25 @@ def get_episode(sb: Soundbite, episode_id: int) -> EpisodeDetail:
     )
 
 
-def podcast_row(sb: Soundbite, podcast_id: int) -> Podcast:
+def podcast_row(ctx: Context, podcast_id: int) -> Podcast:
     """The row itself, for routes that act on it (detached: read its columns only)."""
-    with sb.db.read() as s:
+    with ctx.db.read() as s:
         podcast = s.get(Podcast, podcast_id)
         if podcast is None:
             raise NotFound(f"no podcast {podcast_id}")
         return podcast
 
 
-def episode_row(sb: Soundbite, episode_id: int) -> Episode:
-    with sb.db.read() as s:
+def episode_row(ctx: Context, episode_id: int) -> Episode:
+    with ctx.db.read() as s:
         episode = s.get(Episode, episode_id)
         if episode is None:
             raise NotFound(f"no episode {episode_id}")
         return episode
 
 
-def job_owner_id(sb: Soundbite, job_id: int) -> int:
-    with sb.db.read() as s:
+def job_owner_id(ctx: Context, job_id: int) -> int:
+    with ctx.db.read() as s:
         owner = s.scalar(
             select(Episode.owner_id).join(Job, Job.episode_id == Episode.id).where(Job.id == job_id)
         )
@@ -209,12 +211,37 @@ def job_owner_id(sb: Soundbite, job_id: int) -> int:
 
 
 def list_jobs(
-    sb: Soundbite, *, state: str | None, episode_id: int | None, limit: int
+    ctx: Context, *, state: str | None, episode_id: int | None, limit: int
 ) -> list[JobPublic]:
     query = select(Job).order_by(Job.id.desc()).limit(limit)
     if state is not None:
         query = query.where(Job.state == state)
     if episode_id is not None:
         query = query.where(Job.episode_id == episode_id)
-    with sb.db.read() as s:
+    with ctx.db.read() as s:
         return [JobPublic.model_validate(job) for job in s.scalars(query)]
+
+
+def process_episode(ctx: Context, user: Account, episode_id: int) -> None:
+    """Queue the pipeline for an episode nobody has processed yet."""
+    episode = episode_row(ctx, episode_id)
+    require_editor(user, episode.owner_id)
+    with ctx.db.read() as s:
+        has_jobs = s.scalar(select(Job.id).where(Job.episode_id == episode_id).limit(1))
+    if has_jobs is not None:
+        raise Conflict(
+            "this episode is already queued or processed; use POST /api/jobs/{id}/retry "
+            "to run a stage again"
+        )
+    ctx.enqueue(episode_id, stages_for(needs_download=episode.media_sha256 is None))
+
+
+def retry_job(ctx: Context, user: Account, job_id: int) -> JobPublic:
+    """Queue a finished (failed or done) job again; the answer is the retry's outcome
+    ("queued"), read before workers are told, not whatever a fast worker made of it since."""
+    require_editor(user, job_owner_id(ctx, job_id))
+    ctx.queue.retry(job_id)
+    with ctx.db.read() as s:
+        queued = JobPublic.model_validate(s.get_one(Job, job_id))
+    ctx.dispatcher.wake()
+    return queued

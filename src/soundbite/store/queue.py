@@ -17,8 +17,8 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import Exists
 
+from soundbite.domain.pipeline import STEPS
 from soundbite.errors import Conflict, NotFound
-from soundbite.jobs.pipeline import STEPS
 from soundbite.store.db import Database, rowcount
 from soundbite.store.models import Job, as_utc
 

@@ -1,37 +1,42 @@
-"""Builds a Soundbite instance from settings: database, blob storage, job queue and dispatch.
+"""The composition root: builds a running Soundbite from settings.
 
-The CLI, the web app, the workers and the tests all start here, so the wiring lives in one
-place and every part is handed what it needs instead of importing globals. The embedded and
+The CLI, the web app, the Celery workers and the tests all start here, so the wiring lives in
+one place and every part is handed what it needs instead of importing globals. The embedded and
 scale-out modes differ only here: ``s3_bucket`` picks S3 over the local folder and
-``broker_url`` picks Celery over the in-process worker threads (docs/deploy.md).
+``broker_url`` picks Celery over the in-process worker threads (docs/deploy.md). Nothing below
+this module imports it: the layers beneath take a ``Context`` (context.py).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from ipaddress import ip_network
 
-from soundbite.ingest.fetch import FetchPolicy
-from soundbite.jobs.dispatch import Dispatcher, LocalDispatcher
-from soundbite.jobs.queue import JobQueue
+from soundbite.clips.renders import RenderCache
+from soundbite.context import Context, Dispatcher
+from soundbite.jobs.dispatch import LocalDispatcher
 from soundbite.settings import Settings
-from soundbite.speech.model import ModelOptions
 from soundbite.store.blobs import BlobStorage, LocalStorage
 from soundbite.store.db import Database, PoolOptions
 from soundbite.store.migrate import upgrade
+from soundbite.store.queue import JobQueue
 
 log = logging.getLogger("soundbite")
 
 
 @dataclass
-class Soundbite:
-    settings: Settings
-    db: Database
-    storage: BlobStorage
-    queue: JobQueue
-    # `soundbite serve` attaches its worker pool to the local dispatcher
-    dispatcher: Dispatcher = field(default_factory=LocalDispatcher)
+class Soundbite(Context):
+    """A context plus what one process keeps for it: the clip render cache."""
+
+    renders: RenderCache = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.renders = RenderCache(
+            self, workers=s.clip_render_workers, lease_s=s.clip_render_timeout_seconds
+        )
+        # renders that cannot go to a worker (the embedded mode, a broker outage) run here
+        self.dispatcher.local_renderer = self.renders.start
 
     @classmethod
     def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Soundbite:
@@ -59,24 +64,9 @@ class Soundbite:
             dispatcher=make_dispatcher(settings, db),
         )
 
-    def fetch_policy(self) -> FetchPolicy:
-        return FetchPolicy(
-            allow_private=self.settings.allow_private_networks,
-            allow_networks=tuple(ip_network(n) for n in self.settings.fetch_allow_networks),
-            timeout_s=self.settings.fetch_timeout_seconds,
-        )
-
-    def model_options(self) -> ModelOptions:
-        return ModelOptions(
-            name=self.settings.whisper_model,
-            device=self.settings.whisper_device,
-            compute_type=self.settings.whisper_compute_type,
-            cache_dir=self.settings.resolved_model_dir,
-        )
-
     def close(self) -> None:
-        self.dispatcher.close()
-        self.db.dispose()
+        self.renders.close()
+        super().close()
 
 
 def make_storage(settings: Settings) -> BlobStorage:
