@@ -85,6 +85,7 @@ def cli(click_ctx: click.Context) -> None:
     for noisy in ("alembic", "faster_whisper", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     if click_ctx.invoked_subcommand is None:
-        from soundbite.cli.serve import serve
-
+        # `soundbite` alone serves (the command is registered by cli/serve.py)
+        serve = cli.get_command(click_ctx, "serve")
+        assert serve is not None
         click_ctx.invoke(serve)

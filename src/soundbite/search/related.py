@@ -22,8 +22,9 @@ from soundbite.errors import InvalidInput, NotFound
 from soundbite.insight.text import is_content
 from soundbite.search import semantic
 from soundbite.search.backend import Filters, Ranked
+from soundbite.search.engines import backend_for
 from soundbite.search.query import Clause, Query
-from soundbite.search.service import Hit, backend_for, load_hits
+from soundbite.search.service import Hit, load_hits
 from soundbite.search.units import decode
 from soundbite.store.db import Database
 from soundbite.store.insight_models import SearchUnit

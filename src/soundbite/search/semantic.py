@@ -116,8 +116,8 @@ def fused_search(
     """Lexical and semantic rankings fused by RRF; None when semantic search is unavailable."""
     if not installed() or session.scalar(select(UnitEmbedding.unit_id).limit(1)) is None:
         return None
+    from soundbite.search.engines import backend_for
     from soundbite.search.planner import rank
-    from soundbite.search.service import backend_for
 
     lexical, _ = rank(
         session, backend_for(db), query, filters, limit=CANDIDATES, offset=0, cache_key=db.url

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soundbite.search import semantic
-from soundbite.search.backend import Filters, LexicalBackend, SqliteBackend
+from soundbite.search.backend import Filters
+from soundbite.search.engines import backend_for
 from soundbite.search.planner import rank
 from soundbite.search.query import Clause, parse_query
 from soundbite.search.snippets import find_words, marked_words, sentence_bounds, snippet
@@ -59,14 +60,6 @@ class SearchPage:
     matched: Literal["all", "any"]
     semantic: bool
     hits: list[Hit]
-
-
-def backend_for(db: Database) -> LexicalBackend:
-    if db.is_sqlite:
-        return SqliteBackend()
-    from soundbite.search.postgres import PostgresBackend
-
-    return PostgresBackend()
 
 
 def search(

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from soundbite.store.models import Base, utcnow
+from soundbite.store.base import Base, utcnow
 
 
 class Clip(Base):

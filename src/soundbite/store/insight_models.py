@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from soundbite.store.models import Base
+from soundbite.store.base import Base
 
 _EPISODE = "episodes.id"
 _TRANSCRIPT = "transcripts.id"

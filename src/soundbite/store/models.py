@@ -6,14 +6,13 @@ Rows a user creates carry ``owner_id``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -24,23 +23,9 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(t: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time we store is UTC."""
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: DateTime(timezone=True),
-        dict[str, Any]: JSON,
-    }
+from soundbite.store.base import Base, utcnow
 
 
 class User(Base):
@@ -239,5 +224,5 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
 
 
-# the other table modules import Base from here; importing them back registers their tables
+# importing the other table modules registers their tables with Base's metadata
 from soundbite.store import clip_models, insight_models  # noqa: E402, F401

@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse
 from soundbite.errors import NotFound
 from soundbite.store.blobs import media_key
 from soundbite.store.models import MediaBlob
-from soundbite.web.api.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control
 from soundbite.web.ranges import ranged_response
 

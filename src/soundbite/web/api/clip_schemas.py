@@ -10,7 +10,6 @@ import dataclasses
 from datetime import date
 from typing import Literal
 
-from fastapi import Request
 from pydantic import BaseModel, Field
 
 from soundbite.clips.links import clip_links
@@ -130,13 +129,6 @@ class ClipStatsPublic(BaseModel):
     shares_by_channel: dict[str, int]
     clickthroughs: int
     days: list[DayStatsPublic] = Field(description="The last 30 days, oldest first.")
-
-
-def public_base(request: Request, settings: Settings) -> str:
-    """The absolute base of our URLs: the configured one, else the request's scheme and host."""
-    if settings.public_base_url:
-        return settings.public_base_url.rstrip("/")
-    return str(request.base_url).rstrip("/")
 
 
 def clip_public(view: ClipView, base: str, settings: Settings) -> ClipPublic:

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from soundbite.errors import InvalidInput, SoundbiteError
 from soundbite.services import accounts
-from soundbite.web.api.deps import OptionalAuth, SoundbiteDep
+from soundbite.web.deps import OptionalAuth, SoundbiteDep
 from soundbite.web.pages.rendering import check_same_origin, render
 from soundbite.web.sessions import clear_session_cookies, csrf_valid, set_session_cookies
 

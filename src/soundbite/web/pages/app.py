@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from soundbite.domain.clips import MIN_CLIP_MS
-from soundbite.web.api.deps import OptionalAuth, SoundbiteDep
+from soundbite.web.deps import OptionalAuth, SoundbiteDep
 from soundbite.web.pages.rendering import PAGE_HEADERS
 
 router = APIRouter(include_in_schema=False)

@@ -20,7 +20,7 @@ from soundbite.clips import cards, service
 from soundbite.clips.export import captions_vtt
 from soundbite.clips.links import audio_version, card_version, render_job
 from soundbite.media.render import Format
-from soundbite.web.api.deps import OptionalAuth, SoundbiteDep
+from soundbite.web.deps import OptionalAuth, SoundbiteDep
 from soundbite.web.headers import cache_control, content_disposition, download_name
 from soundbite.web.ranges import ranged_response
 

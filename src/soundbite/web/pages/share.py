@@ -14,8 +14,6 @@ the episode is not public and links to the episode's web page if the feed gave o
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
@@ -30,8 +28,8 @@ from soundbite.domain.clips import clock
 from soundbite.errors import NotFound
 from soundbite.services.accounts import Account
 from soundbite.store.models import Episode
-from soundbite.web.api.clip_schemas import public_base
-from soundbite.web.api.deps import OptionalAuth, SoundbiteDep
+from soundbite.web.deps import OptionalAuth, Pages, SoundbiteDep, public_base
+from soundbite.web.page_cache import PageCache
 from soundbite.web.pages.rendering import PAGE_HEADERS, TEMPLATES
 
 router = APIRouter(include_in_schema=False)
@@ -99,50 +97,16 @@ def _iframe(src: str, title: str, width: int | str, height: int) -> str:
     )
 
 
-class PageCache:
-    """Rendered share and embed pages of public and unlisted clips, kept for `ttl_s`.
-
-    A shared link is opened by many people and crawlers within seconds, and those pages are
-    the same for all of them: we already let any CDN keep them for a minute
-    (``Cache-Control: public, max-age=60``), so keeping them ten seconds here changes nothing a
-    visitor could see, and saves the query and the template for every repeat. Changes made
-    through this process's API drop the clip's pages at once (``forget``).
-    """
-
-    def __init__(self, ttl_s: float = 10.0, size: int = 2048) -> None:
-        self.ttl_s, self.size = ttl_s, size
-        self._pages: dict[tuple[str, str, str], tuple[float, bytes, dict[str, str]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, str]) -> Response | None:
-        with self._lock:
-            hit = self._pages.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return HTMLResponse(hit[1], headers=hit[2])
-
-    def put(self, key: tuple[str, str, str], response: Response) -> Response:
-        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
-        with self._lock:
-            if len(self._pages) >= self.size:
-                self._pages.pop(next(iter(self._pages)))
-            self._pages[key] = (time.monotonic() + self.ttl_s, bytes(response.body), headers)
-        return response
-
-    def forget(self, share_id: str) -> None:
-        with self._lock:
-            for key in [k for k in self._pages if k[1] == share_id]:
-                del self._pages[key]
-
-
-PAGES = PageCache()
-
-
 def _page(
-    template: str, share_id: str, request: Request, sb: Soundbite, auth: OptionalAuth
+    template: str,
+    share_id: str,
+    request: Request,
+    sb: Soundbite,
+    auth: OptionalAuth,
+    pages: PageCache,
 ) -> Response:
     key = (template, share_id, public_base(request, sb.settings))
-    cached = PAGES.get(key)
+    cached = pages.get(key)
     if cached is not None:
         return cached
     try:
@@ -153,17 +117,21 @@ def _page(
     response = TEMPLATES.TemplateResponse(
         request, template, _context(request, sb, view), headers=headers
     )
-    return PAGES.put(key, response) if view.visibility != "private" else response
+    return pages.put(key, response) if view.visibility != "private" else response
 
 
 @router.get("/c/{share_id}", response_class=HTMLResponse)
-def share_page(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
-    return _page("share.html", share_id, request, sb, auth)
+def share_page(
+    share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth, pages: Pages
+) -> Response:
+    return _page("share.html", share_id, request, sb, auth, pages)
 
 
 @router.get("/embed/{share_id}", response_class=HTMLResponse)
-def embed_page(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
-    return _page("embed.html", share_id, request, sb, auth)
+def embed_page(
+    share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth, pages: Pages
+) -> Response:
+    return _page("embed.html", share_id, request, sb, auth, pages)
 
 
 @router.get("/oembed")

@@ -18,7 +18,7 @@ from soundbite.services.schemas import (
     TokenPublic,
     UserPublic,
 )
-from soundbite.web.api.deps import CurrentUser, RequiredAuth, SoundbiteDep
+from soundbite.web.deps import CurrentUser, RequiredAuth, SoundbiteDep
 from soundbite.web.sessions import clear_session_cookies, csrf_token, set_session_cookies
 
 router = APIRouter(tags=["auth"])

@@ -29,10 +29,15 @@ from soundbite.web.api.clip_schemas import (
     Source,
     Visibility,
     clip_public,
+)
+from soundbite.web.deps import (
+    CurrentUser,
+    LibraryReader,
+    OptionalAuth,
+    Pages,
+    SoundbiteDep,
     public_base,
 )
-from soundbite.web.api.deps import CurrentUser, LibraryReader, OptionalAuth, SoundbiteDep
-from soundbite.web.pages.share import PAGES
 
 router = APIRouter(tags=["clips"])
 
@@ -106,17 +111,22 @@ def get_clip(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAu
 
 @router.patch("/clips/{share_id}", response_model=ClipPublic)
 def update_clip(
-    share_id: str, body: ClipUpdate, request: Request, sb: SoundbiteDep, user: CurrentUser
+    share_id: str,
+    body: ClipUpdate,
+    request: Request,
+    sb: SoundbiteDep,
+    user: CurrentUser,
+    pages: Pages,
 ) -> ClipPublic:
     view = service.update_clip(sb, share_id, user, body.model_dump(exclude_unset=True))
-    PAGES.forget(share_id)
+    pages.forget(share_id)
     return clip_public(view, public_base(request, sb.settings), sb.settings)
 
 
 @router.delete("/clips/{share_id}", status_code=204)
-def delete_clip(share_id: str, sb: SoundbiteDep, user: CurrentUser) -> Response:
+def delete_clip(share_id: str, sb: SoundbiteDep, user: CurrentUser, pages: Pages) -> Response:
     service.delete_clip(sb, share_id, user)
-    PAGES.forget(share_id)
+    pages.forget(share_id)
     return Response(status_code=204)
 
 

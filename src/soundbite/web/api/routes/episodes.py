@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from soundbite.services import episodes
 from soundbite.services.schemas import EpisodeDetail, EpisodePage
-from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep
+from soundbite.web.deps import CurrentUser, LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["episodes"])
 

@@ -30,7 +30,7 @@ from soundbite.search.service import Hit
 from soundbite.services import episodes
 from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic
 from soundbite.store.models import Job
-from soundbite.web.api.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["insight"])
 

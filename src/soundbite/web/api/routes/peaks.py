@@ -17,7 +17,7 @@ from soundbite.derived import PEAKS_PER_SECOND, load_peaks, peaks_key
 from soundbite.errors import NotFound
 from soundbite.media.peaks import downsample, peaks_to_dat, peaks_to_json
 from soundbite.services import episodes
-from soundbite.web.api.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control
 from soundbite.web.ranges import none_match
 

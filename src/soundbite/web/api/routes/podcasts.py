@@ -15,7 +15,7 @@ from soundbite.services import episodes
 from soundbite.services.accounts import require_editor
 from soundbite.services.library import FeedResult, add_feed_url
 from soundbite.services.schemas import FeedAdded, FeedCreate, PodcastPublic
-from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep
+from soundbite.web.deps import CurrentUser, LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["podcasts"])
 

@@ -15,7 +15,7 @@ from soundbite.errors import NotFound
 from soundbite.services import episodes
 from soundbite.speech.formats import FORMATS
 from soundbite.store.transcripts import load_transcript
-from soundbite.web.api.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control, content_disposition, download_name
 
 router = APIRouter(tags=["transcripts"])

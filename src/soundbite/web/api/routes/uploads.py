@@ -25,7 +25,7 @@ from soundbite.services import episodes
 from soundbite.services.library import add_media_file
 from soundbite.services.schemas import EpisodeDetail
 from soundbite.speech.formats import MAX_TRANSCRIPT_BYTES, parse_transcript
-from soundbite.web.api.deps import CurrentUser, SoundbiteDep
+from soundbite.web.deps import CurrentUser, SoundbiteDep
 from soundbite.web.uploads import UploadForm, read_upload_form
 
 router = APIRouter(tags=["episodes"])

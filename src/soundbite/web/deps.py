@@ -22,6 +22,8 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from soundbite.bootstrap import Soundbite
 from soundbite.errors import AuthRequired, Forbidden
 from soundbite.services.accounts import Account, account_for_api_token, account_for_session
+from soundbite.settings import Settings
+from soundbite.web.page_cache import PageCache
 from soundbite.web.sessions import CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, csrf_valid
 
 # declared as security schemes so that /docs offers an "Authorize" button for both
@@ -42,6 +44,21 @@ def get_soundbite(request: Request) -> Soundbite:
 
 
 SoundbiteDep = Annotated[Soundbite, Depends(get_soundbite)]
+
+
+def get_pages(request: Request) -> PageCache:
+    pages: PageCache = request.app.state.pages
+    return pages
+
+
+Pages = Annotated[PageCache, Depends(get_pages)]
+
+
+def public_base(request: Request, settings: Settings) -> str:
+    """The absolute base of our URLs: the configured one, else the request's scheme and host."""
+    if settings.public_base_url:
+        return settings.public_base_url.rstrip("/")
+    return str(request.base_url).rstrip("/")
 
 
 def authenticate(
