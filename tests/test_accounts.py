@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from soundbite.bootstrap import Soundbite
 from soundbite.errors import AuthRequired, InvalidInput, NotFound
 from soundbite.services import accounts
-from soundbite.store.models import ApiToken, User, WebSession, utcnow
+from soundbite.store.base import utcnow
+from soundbite.store.models import ApiToken, User, WebSession
 from tests.conftest import OWNER_PASSWORD, make_settings
 
 

@@ -225,14 +225,14 @@ def test_a_clip_render_on_s3_reads_its_span_not_the_episode(
 def test_presigned_urls_work_and_expire(s3_storage: S3Storage) -> None:  # noqa: F811
     data = blob(4000, seed=7)
     s3_storage.put_bytes("media/pr/pr", data)
-    url = s3_storage.url_for("media/pr/pr", 60, content_type="audio/mpeg")
+    url = s3_storage.presigned_url("media/pr/pr", 60, content_type="audio/mpeg")
     r = httpx.get(url)
     assert r.status_code == 200 and r.content == data
     assert r.headers["content-type"] == "audio/mpeg"
     ranged = httpx.get(url, headers={"Range": "bytes=10-19"})
     assert ranged.status_code == 206 and ranged.content == data[10:20]
     assert httpx.get(url.replace("Signature=", "Signature=0")).status_code == 403
-    short = s3_storage.url_for("media/pr/pr", 1)
+    short = s3_storage.presigned_url("media/pr/pr", 1)
     time.sleep(2.1)
     assert httpx.get(short).status_code == 403
 

@@ -34,7 +34,7 @@ class Dispatcher(ABC):
 
     # The composition root points this at the process's render cache: where a render goes
     # when it cannot be sent anywhere else (always, in the embedded mode).
-    local_renderer: Callable[[RenderJob], None] | None = None
+    local_renderer: Callable[[RenderJob], object] | None = None
 
     def render_locally(self, job: RenderJob) -> None:
         if self.local_renderer is not None:
@@ -52,15 +52,6 @@ class Dispatcher(ABC):
     def prerender(self, job: RenderJob) -> None:
         """Render a new clip before anyone plays it. Never raises: a render that does not
         happen now happens on first play."""
-
-    # The one way work is queued: the job rows first, then whatever runs the pipeline is told.
-    def enqueue(self, episode_id: int, stages: list[str]) -> None:
-        self.queue.enqueue(episode_id, stages)
-        self.dispatcher.wake(episode_id)
-
-    def retry(self, job_id: int) -> None:
-        self.queue.retry(job_id)
-        self.dispatcher.wake()
 
     def close(self) -> None:  # noqa: B027  (most dispatchers hold nothing)
         """Release connections."""

@@ -21,8 +21,9 @@ from soundbite.clips.spans import SHARE_ID_BITS, segments_near
 from soundbite.context import Context
 from soundbite.domain import clips as rules
 from soundbite.domain.secrets import random_id
+from soundbite.store.base import utcnow
 from soundbite.store.clip_models import Clip, ClipEvent
-from soundbite.store.models import Episode, FeedSoundbite, Podcast, utcnow
+from soundbite.store.models import Episode, FeedSoundbite, Podcast
 
 
 def materialise_soundbites(app: Context, episode_id: int | None = None) -> int:

@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from soundbite.context import Context
 from soundbite.errors import InvalidInput
+from soundbite.store.base import utcnow
 from soundbite.store.clip_models import ClipEvent, ClipEventSalt
-from soundbite.store.models import utcnow
 
 Kind = Literal["shared", "played", "clickthrough"]
 KINDS: tuple[Kind, ...] = ("shared", "played", "clickthrough")

@@ -53,9 +53,9 @@ from soundbite.context import Context
 from soundbite.derived import RenderJob, load_seek_index, load_span_loudness
 from soundbite.errors import MediaError
 from soundbite.media.render import render_clip
+from soundbite.store.base import as_utc, utcnow
 from soundbite.store.blobs import media_key
 from soundbite.store.clip_models import ClipRender
-from soundbite.store.models import as_utc, utcnow
 from soundbite.store.queue import worker_identity
 
 log = logging.getLogger(__name__)

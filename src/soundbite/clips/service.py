@@ -34,14 +34,9 @@ from soundbite.domain.secrets import random_id
 from soundbite.domain.transcript import Word
 from soundbite.errors import Forbidden, InvalidInput, NotFound
 from soundbite.services.accounts import Account
+from soundbite.store.base import as_utc, utcnow
 from soundbite.store.clip_models import Clip, ClipEvent
-from soundbite.store.models import (
-    Episode,
-    Podcast,
-    User,
-    as_utc,
-    utcnow,
-)
+from soundbite.store.models import Episode, Podcast, User
 
 
 @dataclass(frozen=True, slots=True)

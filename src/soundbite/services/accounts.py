@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from soundbite.context import Context
 from soundbite.domain.secrets import hash_password, new_token, token_hash, verify_password
 from soundbite.errors import AuthRequired, Forbidden, InvalidInput, NotFound
+from soundbite.store.base import as_utc, utcnow
 from soundbite.store.db import rowcount
-from soundbite.store.models import ApiToken, User, WebSession, as_utc, utcnow
+from soundbite.store.models import ApiToken, User, WebSession
 
 SESSION_DAYS = 30
 MIN_PASSWORD = 8

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from soundbite.context import Context
 from soundbite.derived import peaks_key
 from soundbite.domain.pipeline import stages_for
+from soundbite.domain.transcript import Transcript as TranscriptText
 from soundbite.errors import Conflict, NotFound
 from soundbite.services.accounts import Account, require_editor
 from soundbite.services.schemas import (
@@ -33,7 +36,8 @@ from soundbite.services.schemas import (
     SoundbitePublic,
 )
 from soundbite.speech.formats import FORMATS
-from soundbite.store.models import Episode, Job, Podcast, Transcript
+from soundbite.store.models import Episode, Job, MediaBlob, Podcast, Transcript
+from soundbite.store.transcripts import load_transcript
 
 
 def episode_status(states: Sequence[str]) -> EpisodeStatus:
@@ -245,3 +249,54 @@ def retry_job(ctx: Context, user: Account, job_id: int) -> JobPublic:
         queued = JobPublic.model_validate(s.get_one(Job, job_id))
     ctx.dispatcher.wake()
     return queued
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRef:
+    """What routes and pages need to act on an episode, without its row."""
+
+    id: int
+    podcast_id: int
+    owner_id: int
+    title: str
+    media_sha256: str | None
+    enclosure_url: str | None
+    link: str | None
+    chapters: list[dict[str, Any]] | None
+
+
+def episode_ref(ctx: Context, episode_id: int) -> EpisodeRef:
+    e = episode_row(ctx, episode_id)
+    return EpisodeRef(
+        e.id,
+        e.podcast_id,
+        e.owner_id,
+        e.title,
+        e.media_sha256,
+        e.enclosure_url,
+        e.link,
+        e.chapters,
+    )
+
+
+def transcript_of(ctx: Context, episode_id: int) -> TranscriptText:
+    """The episode's transcript (the part done so far while it is being transcribed)."""
+    episode_row(ctx, episode_id)
+    with ctx.db.read() as s:
+        transcript = load_transcript(s, episode_id)
+    if transcript is None:
+        raise NotFound(
+            f"episode {episode_id} has no transcript yet; it appears when the transcribe "
+            "stage is done"
+        )
+    return transcript
+
+
+def media_type_of(ctx: Context, sha256: str) -> str | None:
+    """The stored media file's content type as uploaded or served to us; NotFound if we
+    hold no such file."""
+    with ctx.db.read() as s:
+        blob = s.get(MediaBlob, sha256)
+        if blob is None:
+            raise NotFound("no such media file")
+        return blob.content_type

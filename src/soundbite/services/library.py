@@ -17,14 +17,17 @@ from sqlalchemy.orm import Session
 from soundbite.context import Context
 from soundbite.domain.pipeline import stages_for
 from soundbite.domain.transcript import Transcript
-from soundbite.errors import TooLarge
+from soundbite.errors import Conflict, TooLarge
 from soundbite.ingest.feed_recovery import FeedProblem
 from soundbite.ingest.feeds import ParsedEpisode, ParsedFeed, parse_feed
 from soundbite.ingest.fetch import fetch
 from soundbite.media.extract import extract_audio, needs_extraction
 from soundbite.media.probe import probe
+from soundbite.services.accounts import Account, require_editor
+from soundbite.services.episodes import podcast_row
+from soundbite.store.base import utcnow
 from soundbite.store.blobs import media_key, sha256_file
-from soundbite.store.models import Episode, FeedSoundbite, MediaBlob, Podcast, utcnow
+from soundbite.store.models import Episode, FeedSoundbite, MediaBlob, Podcast
 from soundbite.store.transcripts import save_transcript
 
 UPLOADS_TITLE = "Uploads"
@@ -261,3 +264,12 @@ def copy_upload(stream, dest: Path, max_bytes: int) -> int:  # type: ignore[no-u
 
 
 __all__ = ["FeedResult", "add_feed_document", "add_feed_url", "add_media_file", "copy_upload"]
+
+
+def refresh_podcast(ctx: Context, user: Account, podcast_id: int) -> FeedResult:
+    """Poll a podcast's feed again (conditional GET; only new episodes are added)."""
+    podcast = podcast_row(ctx, podcast_id)
+    require_editor(user, podcast.owner_id)
+    if podcast.feed_url is None:
+        raise Conflict("this podcast holds uploads; it has no feed to refresh")
+    return add_feed_url(ctx, podcast.feed_url, podcast.owner_id)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from soundbite.store.models import as_utc
+from soundbite.store.base import as_utc
 
 # SQLite hands back naive datetimes; clients always get an explicit UTC offset
 Timestamp = Annotated[datetime, AfterValidator(as_utc)]

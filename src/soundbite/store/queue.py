@@ -19,8 +19,9 @@ from sqlalchemy.sql.expression import Exists
 
 from soundbite.domain.pipeline import STEPS
 from soundbite.errors import Conflict, NotFound
+from soundbite.store.base import as_utc
 from soundbite.store.db import Database, rowcount
-from soundbite.store.models import Job, as_utc
+from soundbite.store.models import Job
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 

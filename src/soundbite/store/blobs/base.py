@@ -69,6 +69,18 @@ class BlobStorage(ABC):
     @abstractmethod
     def delete(self, key: str) -> None: ...
 
+    def presigned_url(
+        self,
+        key: str,
+        expires_s: int,
+        *,
+        content_type: str | None = None,
+        content_disposition: str | None = None,
+    ) -> str | None:
+        """A URL that serves the blob without us, valid for ``expires_s`` seconds; None when
+        this store cannot make one (local files), and the web process serves the bytes."""
+        return None
+
     def iter_range(self, key: str, start: int, end: int) -> Iterator[bytes]:
         """Bytes start..end inclusive, in chunks (for HTTP Range responses)."""
         with self.open(key) as f:

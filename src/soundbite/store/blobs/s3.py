@@ -228,8 +228,7 @@ class S3Storage(BlobStorage):
             self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
         self._cache_path(key).unlink(missing_ok=True)
 
-    # --- S3 only ------------------------------------------------------------------------
-    def url_for(
+    def presigned_url(
         self,
         key: str,
         expires_s: int,

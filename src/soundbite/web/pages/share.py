@@ -26,8 +26,8 @@ from soundbite.clips import events, service
 from soundbite.clips.links import clip_links
 from soundbite.domain.clips import clock
 from soundbite.errors import NotFound
+from soundbite.services import episodes
 from soundbite.services.accounts import Account
-from soundbite.store.models import Episode
 from soundbite.web.deps import OptionalAuth, Pages, SoundbiteDep, public_base
 from soundbite.web.page_cache import PageCache
 from soundbite.web.pages.rendering import PAGE_HEADERS, TEMPLATES
@@ -190,8 +190,7 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         return RedirectResponse(
             f"/episodes/{view.episode_id}?t={view.start_ms / 1000:g}", status_code=303
         )
-    with sb.db.read() as s:
-        episode = s.get_one(Episode, view.episode_id)
+    episode = episodes.episode_ref(sb, view.episode_id)
     audio = episode.enclosure_url if _is_web_url(episode.enclosure_url) else None
     headers = dict(PAGE_HEADERS)
     if audio:  # the feed's own file: allow that origin's media

@@ -1,12 +1,5 @@
-"""What an episode is about: topics, chapters, highlight suggestions and related moments.
-
-Before the analyze stage has run these answer 200 with empty lists and ``status`` saying
-where the stage is ("queued", "running", "failed", "not queued"), so the episode page can
-show chapters as soon as they exist without treating "not yet" as an error.
-
-A highlight carries a ready clip suggestion (episode, span, title, ``source: "suggested"``):
-"clip this" on the episode page posts it to ``POST /api/clips`` unchanged.
-"""
+"""What an episode is about: topics, chapters, highlight suggestions and related moments
+(the answers are built in ``services/insight.py``)."""
 
 from __future__ import annotations
 
@@ -14,22 +7,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from soundbite.domain.pipeline import ANALYZE
-from soundbite.insight.chapters import (
-    ChapterSource,
-    choose,
-    generated_chapters,
-    json_chapters,
-    publisher_chapters,
+from soundbite.insight.chapters import ChapterSource
+from soundbite.services import insight
+from soundbite.services.insight import (
+    ChaptersPublic,
+    HighlightsPublic,
+    RelatedPublic,
+    TopicsPublic,
 )
-from soundbite.search.related import related
-from soundbite.search.service import Hit
-from soundbite.services import episodes
-from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic
-from soundbite.store.models import Job
 from soundbite.web.deps import LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["insight"])
@@ -37,110 +23,10 @@ router = APIRouter(tags=["insight"])
 JSON_CHAPTERS_TYPE = "application/json+chapters"
 
 
-class ClipSuggestion(BaseModel):
-    """The body for POST /api/clips that makes this suggestion a clip."""
-
-    episode_id: int
-    start_ms: int
-    end_ms: int
-    title: str
-    source: Literal["suggested"] = "suggested"
-
-
-class TopicPublic(BaseModel):
-    start_ms: int
-    end_ms: int
-    title: str = Field(description="At most 40 characters, taken from what was said.")
-    keywords: list[str]
-
-
-class TopicsPublic(BaseModel):
-    episode_id: int
-    status: str = Field(description='State of the analyze stage: "done", "queued", ...')
-    topics: list[TopicPublic]
-
-
-class ChapterPublic(BaseModel):
-    start_ms: int
-    end_ms: int | None
-    title: str
-    img: str | None = None
-    url: str | None = None
-    toc: bool = True
-
-
-class ChaptersPublic(BaseModel):
-    episode_id: int
-    source: Literal["publisher", "generated"]
-    available: list[Literal["publisher", "generated"]]
-    chapters: list[ChapterPublic]
-
-
-class HighlightPublic(BaseModel):
-    rank: int
-    start_ms: int
-    end_ms: int
-    score: float = Field(description="0..1")
-    reason: str = Field(examples=["self-contained answer about show notes"])
-    title: str
-    text: str
-    clip: ClipSuggestion
-
-
-class HighlightsPublic(BaseModel):
-    episode_id: int
-    status: str
-    highlights: list[HighlightPublic]
-
-
-class MomentPublic(BaseModel):
-    episode_id: int
-    episode_title: str
-    podcast_id: int
-    podcast_title: str
-    start_ms: int
-    end_ms: int
-    snippet: str = Field(description="HTML: escaped words, shared terms in <mark>.")
-    score: float
-    clip: ClipSuggestion
-
-
-class RelatedPublic(BaseModel):
-    episode_id: int
-    start_ms: int
-    end_ms: int
-    terms: list[str] = Field(description="The words that made the moments related.")
-    same_episode: list[MomentPublic]
-    other_episodes: list[MomentPublic]
-
-
-def _status(sb: SoundbiteDep, episode_id: int) -> str:
-    with sb.db.read() as s:
-        state = s.scalar(
-            select(Job.state).where(Job.episode_id == episode_id, Job.stage == ANALYZE)
-        )
-    return state or "not queued"
-
-
-def _topic_rows(sb: SoundbiteDep, episode_id: int) -> list[dict[str, Any]]:
-    with sb.db.read() as s:
-        rows = s.scalars(
-            select(EpisodeTopic)
-            .where(EpisodeTopic.episode_id == episode_id)
-            .order_by(EpisodeTopic.position)
-        )
-        return [
-            {"start_ms": t.start_ms, "end_ms": t.end_ms, "title": t.title, "keywords": t.keywords}
-            for t in rows
-        ]
-
-
 @router.get("/episodes/{episode_id}/topics", response_model=TopicsPublic)
 def get_topics(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> TopicsPublic:
     """Topical segments of the transcript, with extractive titles and keywords."""
-    episodes.episode_row(sb, episode_id)
-    topics = [TopicPublic.model_validate(t) for t in _topic_rows(sb, episode_id)]
-    return TopicsPublic(episode_id=episode_id, status=_status(sb, episode_id), topics=topics)
+    return insight.topics(sb, episode_id)
 
 
 @router.get(
@@ -159,69 +45,16 @@ def get_chapters(
     ] = "json",
 ) -> Any:
     """Chapters: the publisher's when the feed has them ("auto"), else generated from topics."""
-    episode = episodes.episode_row(sb, episode_id)
-    publisher = publisher_chapters(episode.chapters)
-    generated = generated_chapters(_topic_rows(sb, episode_id))
-    used, chapters = choose(source, publisher, generated)
     if format == "chapters":
-        doc = json_chapters(chapters, title=episode.title)
+        doc = insight.chapters_document(sb, episode_id, source)
         return JSONResponse(doc, media_type=JSON_CHAPTERS_TYPE)
-    available = [name for name, c in (("publisher", publisher), ("generated", generated)) if c]
-    return ChaptersPublic(
-        episode_id=episode_id,
-        source=used,  # type: ignore[arg-type]
-        available=available,  # type: ignore[arg-type]
-        chapters=[ChapterPublic.model_validate(c.to_json()) for c in chapters],
-    )
+    return insight.chapters(sb, episode_id, source)
 
 
 @router.get("/episodes/{episode_id}/highlights", response_model=HighlightsPublic)
 def get_highlights(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> HighlightsPublic:
     """Suggested clips, best first, each with the reason it was suggested."""
-    episodes.episode_row(sb, episode_id)
-    with sb.db.read() as s:
-        rows = s.scalars(
-            select(EpisodeHighlight)
-            .where(EpisodeHighlight.episode_id == episode_id)
-            .order_by(EpisodeHighlight.rank)
-        ).all()
-    highlights = [
-        HighlightPublic(
-            rank=h.rank,
-            start_ms=h.start_ms,
-            end_ms=h.end_ms,
-            score=h.score,
-            reason=h.reason,
-            title=h.title,
-            text=h.text,
-            clip=ClipSuggestion(
-                episode_id=episode_id, start_ms=h.start_ms, end_ms=h.end_ms, title=h.title
-            ),
-        )
-        for h in rows
-    ]
-    return HighlightsPublic(
-        episode_id=episode_id, status=_status(sb, episode_id), highlights=highlights
-    )
-
-
-def _moment(hit: Hit) -> MomentPublic:
-    return MomentPublic(
-        episode_id=hit.episode_id,
-        episode_title=hit.episode_title,
-        podcast_id=hit.podcast_id,
-        podcast_title=hit.podcast_title,
-        start_ms=hit.unit_start_ms,
-        end_ms=hit.unit_end_ms,
-        snippet=hit.snippet,
-        score=hit.score,
-        clip=ClipSuggestion(
-            episode_id=hit.episode_id,
-            start_ms=hit.unit_start_ms,
-            end_ms=hit.unit_end_ms,
-            title=hit.clip_title,
-        ),
-    )
+    return insight.highlights(sb, episode_id)
 
 
 @router.get("/episodes/{episode_id}/related", response_model=RelatedPublic)
@@ -234,13 +67,4 @@ def get_related(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> RelatedPublic:
     """Moments like this span (a clip's), in this episode and in others."""
-    episodes.episode_row(sb, episode_id)
-    found = related(sb.db, episode_id, start_ms, end_ms, limit=limit)
-    return RelatedPublic(
-        episode_id=episode_id,
-        start_ms=start_ms,
-        end_ms=end_ms,
-        terms=found.terms,
-        same_episode=[_moment(h) for h in found.same_episode],
-        other_episodes=[_moment(h) for h in found.other_episodes],
-    )
+    return insight.related_moments(sb, episode_id, start_ms, end_ms, limit=limit)

@@ -48,7 +48,7 @@ def get_peaks(
     v: Annotated[str | None, Query(description="The media hash (or a prefix), for caching")] = None,
 ) -> Response:
     """Min/max peaks in the audiowaveform v2 format, optionally at fewer pixels per second."""
-    sha = episodes.episode_row(sb, episode_id).media_sha256
+    sha = episodes.episode_ref(sb, episode_id).media_sha256
     if sha is None or not sb.storage.exists(peaks_key(sha)):
         raise NotFound(
             f"episode {episode_id} has no waveform yet; it appears when the peaks stage is done"

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from soundbite.errors import Conflict
-from soundbite.services import episodes
-from soundbite.services.accounts import require_editor
+from soundbite.services import episodes, library
 from soundbite.services.library import FeedResult, add_feed_url
 from soundbite.services.schemas import FeedAdded, FeedCreate, PodcastPublic
 from soundbite.web.deps import CurrentUser, LibraryReader, SoundbiteDep
@@ -50,9 +48,4 @@ def add_feed(body: FeedCreate, sb: SoundbiteDep, user: CurrentUser) -> FeedAdded
 @router.post("/podcasts/{podcast_id}/refresh", response_model=FeedAdded)
 def refresh_podcast(podcast_id: int, sb: SoundbiteDep, user: CurrentUser) -> FeedAdded:
     """Poll the feed again: conditional GET, and only episodes not seen before are added."""
-    podcast = episodes.podcast_row(sb, podcast_id)
-    require_editor(user, podcast.owner_id)
-    if podcast.feed_url is None:
-        raise Conflict("this podcast holds uploads; it has no feed to refresh")
-    result = add_feed_url(sb, podcast.feed_url, podcast.owner_id)
-    return _added(sb, result)
+    return _added(sb, library.refresh_podcast(sb, user, podcast_id))

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 
 from soundbite.search.backend import Filters
 from soundbite.search.service import MAX_LIMIT, Hit, search
+from soundbite.services.insight import ClipSuggestion
 from soundbite.services.schemas import Timestamp
-from soundbite.web.api.routes.insight import ClipSuggestion
 from soundbite.web.deps import LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["search"])

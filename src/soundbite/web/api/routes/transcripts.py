@@ -11,10 +11,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from soundbite.errors import NotFound
 from soundbite.services import episodes
 from soundbite.speech.formats import FORMATS
-from soundbite.store.transcripts import load_transcript
 from soundbite.web.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control, content_disposition, download_name
 
@@ -50,14 +48,8 @@ def get_transcript(
     While the episode is being transcribed this is the part done so far, and the
     `X-Transcript-Complete` header says `false`.
     """
-    episode = episodes.episode_row(sb, episode_id)
-    with sb.db.read() as s:
-        transcript = load_transcript(s, episode_id)
-    if transcript is None:
-        raise NotFound(
-            f"episode {episode_id} has no transcript yet; it appears when the transcribe "
-            "stage is done"
-        )
+    episode = episodes.episode_ref(sb, episode_id)
+    transcript = episodes.transcript_of(sb, episode_id)
     media_type, render = FORMATS[format]
     filename = download_name(episode.title, format)
     return Response(
