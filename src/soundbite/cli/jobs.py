@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import select
 
 from soundbite.cli.base import Context, cli, emit_json, handle_errors, pass_ctx
-from soundbite.store.models import Job
+from soundbite.services import episodes
 
 
 @cli.command(name="jobs")
@@ -19,13 +18,7 @@ from soundbite.store.models import Job
 @handle_errors
 def list_jobs(ctx: Context, state: str | None, episode_id: int | None, as_json: bool) -> None:
     """List pipeline jobs: episode, stage, state, progress and error."""
-    with ctx.app.db.read() as s:
-        query = select(Job).order_by(Job.episode_id, Job.step, Job.id)
-        if state:
-            query = query.where(Job.state == state)
-        if episode_id is not None:
-            query = query.where(Job.episode_id == episode_id)
-        jobs = s.scalars(query).all()
+    jobs = episodes.pipeline_jobs(ctx.app, state=state, episode_id=episode_id)
     items = [
         {
             "id": j.id,
@@ -63,8 +56,7 @@ def retry(ctx: Context, job_id: int, no_wait: bool, as_json: bool) -> None:
 
     app = ctx.app
     app.retry(job_id)
-    with app.db.read() as s:
-        episode_id = s.get_one(Job, job_id).episode_id
+    episode_id = episodes.job_episode_id(app, job_id)
     failed: list[tuple[str, str]] = []
     if not no_wait:
         outcome = wait_for_episodes(

@@ -6,13 +6,12 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from soundbite.cli.base import Context, cli, emit_json, handle_errors, pass_ctx
 from soundbite.cli.progress import EpisodeOutcome, wait_for_episodes
 from soundbite.errors import NotFound
+from soundbite.services import episodes as episodes_service
 from soundbite.services.accounts import owner_account
-from soundbite.store.models import Episode, Job, Podcast
 
 DEMO_FILE = Path(__file__).parent.parent / "demo" / "sonnet001.mp3"
 DEMO_TITLE = "Shakespeare, Sonnet 1 (LibriVox, public domain)"
@@ -140,31 +139,24 @@ def _warn_feed_problems(target: str, problems: list[dict[str, str | None]]) -> N
 @handle_errors
 def episodes(ctx: Context, podcast_id: int | None, as_json: bool) -> None:
     """List episodes with their processing state."""
-    with ctx.app.db.read() as s:
-        query = select(Episode, Podcast.title).join(Podcast).order_by(Episode.id.desc())
-        if podcast_id is not None:
-            query = query.where(Episode.podcast_id == podcast_id)
-        rows = s.execute(query).all()
-        states: dict[int, dict[str, str]] = {}
-        for job in s.scalars(select(Job)):
-            states.setdefault(job.episode_id, {})[job.stage] = job.state
+    lines = episodes_service.episode_lines(ctx.app, podcast_id)
     items = [
         {
             "id": e.id,
             "podcast_id": e.podcast_id,
-            "podcast": ptitle,
+            "podcast": e.podcast_title,
             "title": e.title,
             "duration_ms": e.duration_ms,
             "published_at": e.published_at,
-            "stages": states.get(e.id, {}),
+            "stages": e.stages,
         }
-        for e, ptitle in rows
+        for e in lines
     ]
     if as_json:
         emit_json(items)
         return
-    for e, _ in rows:
-        stages = " ".join(f"{k}:{v}" for k, v in states.get(e.id, {}).items()) or "not processed"
+    for e in lines:
+        stages = " ".join(f"{k}:{v}" for k, v in e.stages.items()) or "not processed"
         duration = f"{e.duration_ms / 1000:.1f}s" if e.duration_ms else "?"
         click.echo(f"{e.id:>5}  {duration:>8}  {e.title[:50]:<50}  {stages}")
 
@@ -184,14 +176,8 @@ def episodes(ctx: Context, podcast_id: int | None, as_json: bool) -> None:
 def transcript(ctx: Context, episode_id: int, fmt: str, as_json: bool) -> None:
     """Print an episode's transcript."""
     from soundbite.speech.formats import FORMATS
-    from soundbite.store.transcripts import load_transcript
 
-    with ctx.app.db.read() as s:
-        if s.get(Episode, episode_id) is None:
-            raise NotFound(f"no episode {episode_id}")
-        found = load_transcript(s, episode_id)
-    if found is None:
-        raise NotFound(f"episode {episode_id} has no transcript yet (see `soundbite jobs`)")
+    found = episodes_service.transcript_of(ctx.app, episode_id)
     _, render = FORMATS["json" if as_json else fmt]
     click.echo(render(found), nl=False)
 
@@ -206,8 +192,7 @@ def demo(ctx: Context) -> None:
 
     app = ctx.app
     sha = sha256_file(DEMO_FILE)
-    with app.db.read() as s:
-        existing = s.scalars(select(Episode.id).where(Episode.media_sha256 == sha)).first()
+    existing = episodes_service.episode_with_media(app, sha)
     episode_id = existing or add_media_file(app, DEMO_FILE, owner_account(app).id, title=DEMO_TITLE)
     outcomes = wait_for_episodes(app, [episode_id], threads=1, show=sys.stderr.isatty())
     _report([{"target": "demo", "episode_ids": [episode_id]}], outcomes, as_json=False)

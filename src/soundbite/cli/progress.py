@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
-from sqlalchemy import select
 
 from soundbite.bootstrap import Soundbite
+from soundbite.domain.pipeline import DONE, FAILED
 from soundbite.jobs.worker import WorkerPool
-from soundbite.store.models import Episode, Job
-from soundbite.store.queue import DONE, FAILED
+from soundbite.services import episodes
+from soundbite.services.schemas import JobPublic
 
 POLL_S = 0.3
 
@@ -63,31 +63,20 @@ def wait_for_episodes(
     ]
 
 
-def _snapshot(app: Soundbite, episode_ids: list[int]) -> dict[int, tuple[str, list[Job]]]:
-    with app.db.read() as s:
-        rows = s.execute(select(Episode.id, Episode.title).where(Episode.id.in_(episode_ids)))
-        titles = {eid: title for eid, title in rows}
-        jobs = s.scalars(
-            select(Job).where(Job.episode_id.in_(episode_ids)).order_by(Job.step, Job.id)
-        ).all()
-    grouped: dict[int, tuple[str, list[Job]]] = {
-        eid: (titles.get(eid, f"episode {eid}"), []) for eid in episode_ids
-    }
-    for job in jobs:
-        grouped[job.episode_id][1].append(job)
-    return grouped
+def _snapshot(app: Soundbite, episode_ids: list[int]) -> dict[int, tuple[str, list[JobPublic]]]:
+    return episodes.progress_of(app, episode_ids)
 
 
-def _finished(jobs: list[Job]) -> bool:
+def _finished(jobs: list[JobPublic]) -> bool:
     # a failed stage leaves later ones waiting forever: the episode is finished for now
     return all(j.state in (DONE, FAILED) for j in jobs) or any(j.state == FAILED for j in jobs)
 
 
-def _overall(jobs: list[Job]) -> float:
+def _overall(jobs: list[JobPublic]) -> float:
     return sum(j.progress for j in jobs) / len(jobs) if jobs else 100.0
 
 
-def _status(jobs: list[Job]) -> str:
+def _status(jobs: list[JobPublic]) -> str:
     for job in jobs:
         if job.state == FAILED:
             return f"[red]{job.stage} failed: {job.error}[/red]"

@@ -13,6 +13,9 @@ TRANSCRIBE = "transcribe"
 ANALYZE = "analyze"  # topics, chapters, highlights (jobs/analysis.py)
 INDEX = "index"  # search units; after analyze, whose topic keywords it indexes
 
+# the states of a job
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
 STEPS: dict[str, int] = {FETCH: 0, PROBE: 1, PEAKS: 2, TRANSCRIBE: 2, ANALYZE: 3, INDEX: 4}
 
 

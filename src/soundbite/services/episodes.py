@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -300,3 +301,69 @@ def media_type_of(ctx: Context, sha256: str) -> str | None:
         if blob is None:
             raise NotFound("no such media file")
         return blob.content_type
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeLine:
+    """One episode in a command-line listing: what it is and where each stage stands."""
+
+    id: int
+    podcast_id: int
+    podcast_title: str
+    title: str
+    duration_ms: int | None
+    published_at: datetime | None
+    stages: dict[str, str]  # stage -> state
+
+
+def episode_lines(ctx: Context, podcast_id: int | None = None) -> list[EpisodeLine]:
+    """Every episode (of one podcast), newest added first."""
+    query = select(Episode, Podcast.title).join(Podcast).order_by(Episode.id.desc())
+    if podcast_id is not None:
+        query = query.where(Episode.podcast_id == podcast_id)
+    with ctx.db.read() as s:
+        rows = s.execute(query).all()
+        states: dict[int, dict[str, str]] = defaultdict(dict)
+        ids = [e.id for e, _ in rows]
+        for job in s.scalars(select(Job).where(Job.episode_id.in_(ids)).order_by(Job.step)):
+            states[job.episode_id][job.stage] = job.state
+    return [
+        EpisodeLine(e.id, e.podcast_id, title, e.title, e.duration_ms, e.published_at, states[e.id])
+        for e, title in rows
+    ]
+
+
+def pipeline_jobs(
+    ctx: Context, *, state: str | None = None, episode_id: int | None = None
+) -> list[JobPublic]:
+    """Jobs in pipeline order: by episode, then stage."""
+    query = select(Job).order_by(Job.episode_id, Job.step, Job.id)
+    if state:
+        query = query.where(Job.state == state)
+    if episode_id is not None:
+        query = query.where(Job.episode_id == episode_id)
+    with ctx.db.read() as s:
+        return [JobPublic.model_validate(job) for job in s.scalars(query)]
+
+
+def job_episode_id(ctx: Context, job_id: int) -> int:
+    with ctx.db.read() as s:
+        episode_id = s.scalar(select(Job.episode_id).where(Job.id == job_id))
+    if episode_id is None:
+        raise NotFound(f"no job {job_id}")
+    return episode_id
+
+
+def progress_of(ctx: Context, episode_ids: Sequence[int]) -> dict[int, tuple[str, list[JobPublic]]]:
+    """Each episode's title and jobs (in pipeline order), for following them as they run."""
+    with ctx.db.read() as s:
+        rows = s.execute(select(Episode.id, Episode.title).where(Episode.id.in_(episode_ids)))
+        titles = {eid: title for eid, title in rows}
+        jobs = _jobs_by_episode(s, episode_ids)
+    return {eid: (titles.get(eid, f"episode {eid}"), jobs.get(eid, [])) for eid in episode_ids}
+
+
+def episode_with_media(ctx: Context, sha256: str) -> int | None:
+    """An episode that already holds this media file, if any."""
+    with ctx.db.read() as s:
+        return s.scalars(select(Episode.id).where(Episode.media_sha256 == sha256)).first()

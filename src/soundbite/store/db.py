@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+# What the driver raises when the database is down, unreachable or out of connections: the
+# web layer answers these with 503 and Retry-After instead of a 500.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

@@ -17,13 +17,11 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import Exists
 
-from soundbite.domain.pipeline import STEPS
+from soundbite.domain.pipeline import DONE, FAILED, QUEUED, RUNNING, STEPS
 from soundbite.errors import Conflict, NotFound
 from soundbite.store.base import as_utc
 from soundbite.store.db import Database, rowcount
 from soundbite.store.models import Job
-
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 
 @dataclass(frozen=True, slots=True)

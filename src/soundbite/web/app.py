@@ -19,11 +19,10 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from soundbite.bootstrap import Soundbite
 from soundbite.errors import AuthRequired, SoundbiteError
+from soundbite.store.db import DATABASE_UNAVAILABLE
 from soundbite.web import api_docs, media
 from soundbite.web.api.routes import (
     auth,
@@ -79,7 +78,7 @@ def create_app(sb: Soundbite) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_exception_handler(SoundbiteError, _soundbite_error)  # type: ignore[arg-type]
-    for lost in (OperationalError, InterfaceError, PoolTimeout):
+    for lost in DATABASE_UNAVAILABLE:
         app.add_exception_handler(lost, _database_unavailable)
     sweep_stale(uploads.upload_dir(sb))
     return app
