@@ -8,6 +8,7 @@ import threading
 import click
 
 from soundbite.cli.base import Context, cli, handle_errors, pass_ctx
+from soundbite.clips.creator import materialise_soundbites
 from soundbite.jobs.dispatch import LocalDispatcher
 from soundbite.settings import settings_markdown
 
@@ -34,6 +35,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     settings = ctx.settings
     app = ctx.app
     setup_token = ensure_owner(app)
+    materialise_soundbites(app)  # feeds stored before clips existed
     if setup_token:
         click.secho(
             f"Set the owner password: {settings.base_url}/setup?token={setup_token}", fg="yellow"

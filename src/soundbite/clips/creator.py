@@ -3,11 +3,10 @@ them back out).
 
 A ``<podcast:soundbite>`` in a feed is the creator saying "share this moment", so it gets
 what every clip has (a share page, audio, a card), owned by the podcast's owner with source
-``creator``. They are materialised lazily, when clips are listed, rather than when the feed is
-ingested: ingesting stays free of clip concerns (a feed poll never waits on us), episodes whose
-soundbites nobody looks at cost nothing, and a soundbite that arrives with a later poll or an
-older library (before clips existed) is picked up the same way. One anti-join finds the missing
-ones; the unique ``feed_soundbite_id`` makes a race between two listings harmless. The
+``creator``. They are made when a feed is stored (``services/library.py``) and, for a library
+older than clips, when ``soundbite serve`` starts; never while clips are listed, since reads
+do not write. One anti-join finds the missing ones; the unique ``feed_soundbite_id`` makes a
+race between two processes harmless. The
 creator's times are kept as they are (no snapping: they chose them), only clamped to the
 episode and the length limits.
 """
@@ -17,12 +16,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from soundbite.clips.service import add_clip
 from soundbite.clips.spans import SHARE_ID_BITS, segments_near
 from soundbite.context import Context
 from soundbite.domain import clips as rules
 from soundbite.domain.secrets import random_id
-from soundbite.store.base import utcnow
-from soundbite.store.clip_models import Clip, ClipEvent
+from soundbite.store.clip_models import Clip
 from soundbite.store.models import Episode, FeedSoundbite, Podcast
 
 
@@ -74,7 +73,5 @@ def _materialise(app: Context, bite: FeedSoundbite, episode: Episode, owner_id: 
             text=snapped.text if segments is not None else None,
             feed_soundbite_id=bite.id,
         )
-        s.add(clip)
-        s.flush()
-        s.add(ClipEvent(clip_id=clip.id, kind="created", day=utcnow().date()))
+        add_clip(s, clip)
     return 1

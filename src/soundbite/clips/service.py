@@ -25,15 +25,15 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session
 
-from soundbite.clips.creator import materialise_soundbites
 from soundbite.clips.spans import SHARE_ID_BITS, place, segments_near
 from soundbite.context import Context
 from soundbite.domain import clips as rules
+from soundbite.domain.accounts import Account
 from soundbite.domain.secrets import random_id
 from soundbite.domain.transcript import Word
 from soundbite.errors import Forbidden, InvalidInput, NotFound
-from soundbite.services.accounts import Account
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.clip_models import Clip, ClipEvent
 from soundbite.store.models import Episode, Podcast, User
@@ -170,11 +170,16 @@ def create_clip(
             snap=snap,
             text=snapped.text if transcribed else None,
         )
-        s.add(clip)
-        s.flush()
-        s.add(ClipEvent(clip_id=clip.id, kind="created", day=utcnow().date()))
-        share_id = clip.share_id
+        share_id = add_clip(s, clip).share_id
     return get_clip(app, share_id, owner)
+
+
+def add_clip(s: Session, clip: Clip) -> Clip:
+    """Insert a new clip with its "created" event (the stats count clips made per day)."""
+    s.add(clip)
+    s.flush()
+    s.add(ClipEvent(clip_id=clip.id, kind="created", day=utcnow().date()))
+    return clip
 
 
 def _title(given: str | None, words: Sequence[Word], episode_title: str, start_ms: int) -> str:
@@ -194,25 +199,36 @@ def get_clip(app: Context, share_id: str, viewer: Account | None) -> ClipView:
         view.visibility == "private" and (viewer is None or viewer.id != view.owner_id)
     ):
         raise NotFound("no such clip")
-    if view.text is None:
-        view = _fill_text(app, view)
+    if view.text is None:  # made before its episode was transcribed (or still being)
+        with app.db.read() as s:
+            text = _text_of(s, view.episode_id, view.start_ms, view.end_ms, view.end_ms)
+        view = replace(view, text=text)
     return view
 
 
-def _fill_text(app: Context, view: ClipView) -> ClipView:
-    """A clip made before its episode was transcribed gets its words once they exist."""
-    with app.db.read() as s:
-        segments = segments_near(s, view.episode_id, view.start_ms, view.end_ms)
+def _text_of(
+    s: Session, episode_id: int, start_ms: int, end_ms: int, episode_ms: int
+) -> str | None:
+    segments = segments_near(s, episode_id, start_ms, end_ms)
     if segments is None:
-        return view
-    span = rules.Span(view.start_ms, view.end_ms)
-    duration = view.episode_duration_ms or view.end_ms
-    text = rules.snap(span, segments, "none", episode_ms=duration, max_ms=duration).text
+        return None
+    span = rules.Span(start_ms, end_ms)
+    return rules.snap(span, segments, "none", episode_ms=episode_ms, max_ms=episode_ms).text
+
+
+def fill_clip_texts(app: Context, episode_id: int) -> int:
+    """Store the words of the episode's clips that were made before it was transcribed (the
+    analyze stage calls this once the transcript is whole); returns how many it filled."""
     with app.db.write() as s:
-        row = s.get(Clip, view.id)
-        if row is not None and row.text is None:
-            row.text = text
-    return replace(view, text=text)
+        episode_ms = s.scalar(select(Episode.duration_ms).where(Episode.id == episode_id))
+        clips = s.scalars(
+            select(Clip).where(Clip.episode_id == episode_id, Clip.text.is_(None))
+        ).all()
+        for clip in clips:
+            clip.text = _text_of(
+                s, episode_id, clip.start_ms, clip.end_ms, episode_ms or clip.end_ms
+            )
+    return len(clips)
 
 
 def can_edit(user: Account, view: ClipView) -> bool:
@@ -293,7 +309,6 @@ def list_clips(
         where.append(Clip.episode_id == episode_id)
     if source:
         where.append(Clip.source == source)
-    materialise_soundbites(app, episode_id)
     with app.db.read() as s:
         total = s.scalar(select(func.count()).select_from(Clip).where(*where)) or 0
         rows = s.execute(

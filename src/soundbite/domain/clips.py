@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from soundbite.domain.transcript import Segment, Word
+from soundbite.domain.transcript import Segment, Word, word_spans
 
 Snap = Literal["word", "sentence", "none"]
 SNAP_MODES: tuple[Snap, ...] = ("word", "sentence", "none")
@@ -214,7 +214,7 @@ def _text(segments: Sequence[Segment], held: Sequence[_Unit]) -> str:
     for index in dict.fromkeys(u.segment for u in held):
         words = [u.word for u in held if u.segment == index]
         text = segments[index].text
-        spans = _word_spans(text, segments[index].words) if segments[index].words else None
+        spans = word_spans(text, segments[index].words) if segments[index].words else None
         if spans is None:
             piece = " ".join(w.text for w in words).strip()
         else:
@@ -227,18 +227,6 @@ def _text(segments: Sequence[Segment], held: Sequence[_Unit]) -> str:
             piece = f"{speaker}: {piece}"
         pieces.append(piece)
     return " ".join(pieces)
-
-
-def _word_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]] | None:
-    """Where each word sits in the text, or None if the text does not spell them in order."""
-    spans, cursor = [], 0
-    for w in words:
-        at = text.find(w.text, cursor)
-        if at < 0:
-            return None
-        cursor = at + len(w.text)
-        spans.append((at, cursor))
-    return spans
 
 
 def _sentence_bounds(units: list[_Unit], first: int, last: int) -> tuple[int, int]:

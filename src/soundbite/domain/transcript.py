@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -42,3 +43,36 @@ class Transcript:
     @property
     def has_word_timings(self) -> bool:
         return any(s.words for s in self.segments)
+
+
+# What ends a sentence in a transcript: captions, display segments and the analysis all cut
+# at the same marks (CJK full-width ones included), past closing quotes and brackets, but not
+# after a common abbreviation ("Dr. Smith").
+SENTENCE_END = (".", "?", "!", "…", "。", "？", "！")
+CLOSERS = "\"')]}»”’"
+_ABBREVIATIONS = frozenset(
+    {
+        "mr", "mrs", "ms", "dr", "prof", "st", "vs", "jr", "sr",
+        "mt", "no", "fig", "e.g", "i.e", "approx",
+    }
+)  # fmt: skip
+
+
+def ends_sentence(text: str) -> bool:
+    stripped = text.rstrip(CLOSERS)
+    if not stripped.endswith(SENTENCE_END):
+        return False
+    return stripped.rstrip(".").lower() not in _ABBREVIATIONS
+
+
+def word_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]] | None:
+    """Where each word sits in the segment's text, or None if the text does not spell them in
+    order. Cues and clip text cut the text there, keeping its spacing (some languages use none)."""
+    spans, cursor = [], 0
+    for word in words:
+        at = text.find(word.text, cursor)
+        if at < 0:
+            return None
+        cursor = at + len(word.text)
+        spans.append((at, cursor))
+    return spans

@@ -13,13 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from soundbite.domain.transcript import Transcript, Word
+from soundbite.domain.transcript import CLOSERS, Transcript, Word, ends_sentence
 from soundbite.insight.text import content_terms
-
-_TERMINAL = (".", "?", "!", "…")
-_CLOSERS = "\"')]}»”’"
-_ABBREVIATION_TEXT = "mr mrs ms dr prof st vs jr sr mt no fig e.g i.e approx"
-_ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +44,7 @@ class Sentence:
     @property
     def is_question(self) -> bool:
         """A real question: not "Right?" nor a tag on a statement ("…, right?")."""
-        text = self.text.rstrip(_CLOSERS)
+        text = self.text.rstrip(CLOSERS)
         if not text.endswith("?") or self.n_words < 4:
             return False
         tail = text.rsplit(",", 1)[-1].split()
@@ -70,14 +65,6 @@ def timed_words(transcript: Transcript) -> list[Word]:
             end = seg.start_ms + span * (i + 1) // len(parts)
             words.append(Word(start, end, part))
     return words
-
-
-def ends_sentence(text: str) -> bool:
-    stripped = text.rstrip(_CLOSERS)
-    if not stripped.endswith(_TERMINAL):
-        return False
-    bare = stripped.rstrip(".").lower()
-    return bare not in _ABBREVIATIONS
 
 
 def split_sentences(words: list[Word], options: SentenceOptions | None = None) -> list[Sentence]:

@@ -19,16 +19,18 @@ from typing import TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from soundbite.clips.service import fill_clip_texts
 from soundbite.context import Context
 from soundbite.derived import load_peaks
 from soundbite.domain.progress import ProgressFn
 from soundbite.domain.transcript import Transcript
-from soundbite.errors import Conflict, InvalidInput, NotFound
+from soundbite.errors import Conflict, InvalidInput
 from soundbite.insight.analyze import Analysis, analyze
 from soundbite.insight.audio import Loudness, loudness_from_peaks
 from soundbite.insight.sentences import split_sentences, timed_words
 from soundbite.search import semantic
 from soundbite.search.units import Unit, build_units
+from soundbite.store.db import get_or_not_found
 from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic, SearchUnit
 from soundbite.store.models import Episode
 from soundbite.store.models import Transcript as TranscriptRow
@@ -46,9 +48,7 @@ def _transcript_id(s: Session, episode_id: int) -> int | None:
 
 def _read(app: Context, episode_id: int) -> tuple[int, Transcript, Episode]:
     with app.db.read() as s:
-        episode = s.get(Episode, episode_id)
-        if episode is None:
-            raise NotFound(f"episode {episode_id} no longer exists")
+        episode = get_or_not_found(s, Episode, episode_id, "episode")
         transcript_id = _transcript_id(s, episode_id)
         transcript = load_transcript(s, episode_id)
     if transcript_id is None or transcript is None:
@@ -89,6 +89,7 @@ def _loudness(app: Context, episode: Episode) -> Loudness | None:
 
 def run_analyze(app: Context, episode_id: int, progress: ProgressFn) -> str:
     """Topics (titles, keywords) and highlight suggestions."""
+    fill_clip_texts(app, episode_id)  # clips made before the transcript get its words
 
     def compute(_tid: int, transcript: Transcript, episode: Episode) -> Analysis:
         return analyze(transcript, _loudness(app, episode), progress=progress)

@@ -16,7 +16,7 @@ from soundbite.context import Context
 from soundbite.derived import PEAKS_PER_SECOND, loudness_blocks_key, peaks_key, seek_index_key
 from soundbite.domain import pipeline
 from soundbite.domain.progress import ProgressFn
-from soundbite.errors import InvalidInput, NotFound, SoundbiteError
+from soundbite.errors import InvalidInput, SoundbiteError
 from soundbite.ingest.chapters import parse_chapters_json
 from soundbite.ingest.fetch import download, fetch
 from soundbite.jobs.analysis import run_analyze, run_index
@@ -27,6 +27,7 @@ from soundbite.media.seeking import SeekPointRecorder
 from soundbite.speech.formats import MAX_TRANSCRIPT_BYTES, parse_transcript
 from soundbite.speech.transcribe import transcribe, transcribe_chunks, whisper_source
 from soundbite.store.blobs import media_key, sha256_file
+from soundbite.store.db import get_or_not_found
 from soundbite.store.models import Episode, MediaBlob
 from soundbite.store.transcripts import (
     append_segments,
@@ -44,9 +45,7 @@ StageFn = Callable[[Context, int, ProgressFn], str]
 
 def _episode(app: Context, episode_id: int) -> Episode:
     with app.db.read() as s:
-        episode = s.get(Episode, episode_id)
-        if episode is None:
-            raise NotFound(f"episode {episode_id} no longer exists")
+        episode = get_or_not_found(s, Episode, episode_id, "episode")
         return episode
 
 

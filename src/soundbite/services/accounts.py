@@ -6,13 +6,13 @@ SOUNDBITE_OWNER_PASSWORD it gets that password, otherwise a one-time setup link 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from soundbite.context import Context
+from soundbite.domain.accounts import Account
 from soundbite.domain.secrets import hash_password, new_token, token_hash, verify_password
 from soundbite.errors import AuthRequired, Forbidden, InvalidInput, NotFound
 from soundbite.store.base import as_utc, utcnow
@@ -23,16 +23,8 @@ SESSION_DAYS = 30
 MIN_PASSWORD = 8
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
-    id: int
-    username: str
-    is_owner: bool
-
-
 def require_editor(user: Account, owner_id: int) -> None:
-    """Rows belong to whoever added them; the instance owner may act on all of them."""
-    if not (user.is_owner or user.id == owner_id):
+    if not user.may_edit(owner_id):
         raise Forbidden("this belongs to another account")
 
 

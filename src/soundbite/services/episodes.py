@@ -37,6 +37,7 @@ from soundbite.services.schemas import (
     SoundbitePublic,
 )
 from soundbite.speech.formats import FORMATS
+from soundbite.store.db import get_or_not_found
 from soundbite.store.models import Episode, Job, MediaBlob, Podcast, Transcript
 from soundbite.store.transcripts import load_transcript
 
@@ -83,9 +84,7 @@ def list_podcasts(ctx: Context) -> list[PodcastPublic]:
 
 def get_podcast(ctx: Context, podcast_id: int) -> PodcastPublic:
     with ctx.db.read() as s:
-        podcast = s.get(Podcast, podcast_id)
-        if podcast is None:
-            raise NotFound(f"no podcast {podcast_id}")
+        podcast = get_or_not_found(s, Podcast, podcast_id, "podcast")
         count = s.scalar(select(func.count()).where(Episode.podcast_id == podcast_id)) or 0
         return _podcast(podcast, count)
 
@@ -150,9 +149,7 @@ def list_episodes(ctx: Context, *, podcast_id: int | None, limit: int, offset: i
 
 def get_episode(ctx: Context, episode_id: int) -> EpisodeDetail:
     with ctx.db.read() as s:
-        episode = s.get(Episode, episode_id)
-        if episode is None:
-            raise NotFound(f"no episode {episode_id}")
+        episode = get_or_not_found(s, Episode, episode_id, "episode")
         podcast = episode.podcast
         stages = _jobs_by_episode(s, [episode_id]).get(episode_id, [])
         transcript = s.scalars(
@@ -191,17 +188,13 @@ def get_episode(ctx: Context, episode_id: int) -> EpisodeDetail:
 def podcast_row(ctx: Context, podcast_id: int) -> Podcast:
     """The row itself, for routes that act on it (detached: read its columns only)."""
     with ctx.db.read() as s:
-        podcast = s.get(Podcast, podcast_id)
-        if podcast is None:
-            raise NotFound(f"no podcast {podcast_id}")
+        podcast = get_or_not_found(s, Podcast, podcast_id, "podcast")
         return podcast
 
 
 def episode_row(ctx: Context, episode_id: int) -> Episode:
     with ctx.db.read() as s:
-        episode = s.get(Episode, episode_id)
-        if episode is None:
-            raise NotFound(f"no episode {episode_id}")
+        episode = get_or_not_found(s, Episode, episode_id, "episode")
         return episode
 
 
@@ -297,10 +290,7 @@ def media_type_of(ctx: Context, sha256: str) -> str | None:
     """The stored media file's content type as uploaded or served to us; NotFound if we
     hold no such file."""
     with ctx.db.read() as s:
-        blob = s.get(MediaBlob, sha256)
-        if blob is None:
-            raise NotFound("no such media file")
-        return blob.content_type
+        return get_or_not_found(s, MediaBlob, sha256, "media file").content_type
 
 
 @dataclass(frozen=True, slots=True)

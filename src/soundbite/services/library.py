@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from soundbite.clips.creator import materialise_soundbites
 from soundbite.context import Context
 from soundbite.domain.pipeline import stages_for
 from soundbite.domain.transcript import Transcript
@@ -130,6 +131,7 @@ def _store_feed(
         ]
     for episode_id in to_queue:
         app.enqueue(episode_id, stages_for(needs_download=True))
+    materialise_soundbites(app)  # the creator's soundbites become clips now, not when listed
     return FeedResult(podcast_id, new_ids, to_queue, problems=feed.problems)
 
 

@@ -35,7 +35,7 @@ import srt
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
-from soundbite.domain.transcript import Segment, Transcript, Word
+from soundbite.domain.transcript import Segment, Transcript, Word, ends_sentence, word_spans
 from soundbite.errors import TranscriptError
 
 # a publisher's transcript or chapters file: far above any real one, far below harm
@@ -46,7 +46,6 @@ _MS = timedelta(milliseconds=1)
 CUE_CHARS = 2 * LINE_CHARS
 
 # Sentence-like grouping of timed words (used for Whisper output and word-level JSON).
-_SENTENCE_END = (".", "?", "!", "。", "？", "！", "…")
 _CLAUSE_END = (",", ";", ":", "，", "、", "；", "：")
 _PAUSE_MS = 1_000
 _LONG_MS = 12_000
@@ -54,8 +53,9 @@ _MAX_MS = 25_000
 _MS_PER_WORD = 400  # 150 words a minute, when the pace cannot be measured
 
 
-def split_sentences(words: Sequence[Word]) -> list[tuple[int, int]]:
-    """Index ranges [i, j) of words forming sentence-like segments (captions are cut finer).
+def segment_ranges(words: Sequence[Word]) -> list[tuple[int, int]]:
+    """Index ranges [i, j) of words forming a transcript's display segments (captions are cut
+    finer, analysis sentences by words: insight/sentences.py).
 
     A segment ends at a sentence mark or a 1 s pause; past 12 s at a clause mark; at 25 s anyway.
     """
@@ -64,7 +64,7 @@ def split_sentences(words: Sequence[Word]) -> list[tuple[int, int]]:
     for i in range(1, len(words)):
         last, length = words[i - 1], words[i - 1].end_ms - words[first].start_ms
         if (
-            last.text.endswith(_SENTENCE_END)
+            ends_sentence(last.text)
             or words[i].start_ms - last.end_ms >= _PAUSE_MS
             or (length >= _LONG_MS and last.text.endswith(_CLAUSE_END))
             or length >= _MAX_MS
@@ -149,23 +149,11 @@ def _cues(t: Transcript) -> Iterator[_Cue]:
         if not (words := segment.words):
             yield _Cue(segment.start_ms, segment.end_ms, _squash(segment.text), segment.speaker)
             continue
-        spans = _word_spans(segment.text, words)
+        spans = word_spans(segment.text, words)
         for i, j in _cue_ranges(words):
             text = segment.text[spans[i][0] : spans[j - 1][1]] if spans else ""
             text = text or " ".join(w.text for w in words[i:j])
             yield _Cue(words[i].start_ms, words[j - 1].end_ms, _squash(text), segment.speaker)
-
-
-def _word_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]] | None:
-    """Where each word sits in the text: cues keep its spacing (some languages use none)."""
-    spans, cursor = [], 0
-    for word in words:
-        at = text.find(word.text, cursor)
-        if at < 0:
-            return None
-        cursor = at + len(word.text)
-        spans.append((at, cursor))
-    return spans
 
 
 def _cue_ranges(words: Sequence[Word]) -> list[tuple[int, int]]:
@@ -323,7 +311,7 @@ def _words_to_segments(entries: Sequence[tuple[Word, str | None]]) -> list[Segme
     segments: list[Segment] = []
     for speaker, turn in itertools.groupby(entries, key=lambda entry: entry[1]):
         words = sorted((word for word, _ in turn), key=lambda w: w.start_ms)
-        for a, b in split_sentences(words):
+        for a, b in segment_ranges(words):
             run = tuple(words[a:b])
             text = " ".join(w.text for w in run)
             segments.append(Segment(run[0].start_ms, run[-1].end_ms, text, run, speaker))

@@ -39,7 +39,7 @@ process weigh on short files.
 - Text-only decoding (`without_timestamps=True`, the pipeline default). With timestamp tokens
   the batched pipeline dropped the last sentence of a window (8 s of the sonnet vanished), and
   word times come from cross-attention alignment anyway. We then cut the words into sentence-like
-  segments ourselves (`formats.split_sentences`): the pipeline returns one per 30 s window.
+  segments ourselves (`formats.segment_ranges`): the pipeline returns one per 30 s window.
 - Long pauses are shortened before windows are built (`_Spliced`): fewer windows, and fewer
   places where Whisper stops writing early. What it still skips is caught by the next point.
 - Speech the decoder skipped is decoded again. Without timestamp tokens Whisper ends a window's
@@ -103,7 +103,7 @@ from soundbite.domain.progress import ProgressFn, no_progress
 from soundbite.domain.transcript import Segment, Transcript, Word
 from soundbite.speech.boundaries import refine_words
 from soundbite.speech.channels import MONO, SPEAKERS, ChannelPlan, plan_channels
-from soundbite.speech.formats import split_sentences
+from soundbite.speech.formats import segment_ranges
 from soundbite.speech.model import ModelOptions, load_model, model_label
 from soundbite.speech.pcm import SAMPLE_RATE, audio_info, pcm_blocks, pcm_excerpts
 
@@ -631,7 +631,7 @@ def _clean_words(
 
 
 def _sentences(words: Sequence[tuple[str, Word]], speaker: str | None) -> Iterator[Segment]:
-    for i, j in split_sentences([word for _, word in words]):
+    for i, j in segment_ranges([word for _, word in words]):
         # Whisper marks word boundaries with a leading space; languages written without spaces
         # (Japanese, Chinese) have none, so joining with " " would be wrong for them.
         text = "".join(prefix + word.text for prefix, word in words[i:j]).strip()

@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+
+from soundbite.errors import NotFound
 
 # What the driver raises when the database is down, unreachable or out of connections: the
 # web layer answers these with 503 and Retry-After instead of a 500.
@@ -100,3 +102,14 @@ def _make_engine(url: str, pool: PoolOptions) -> Engine:
 def rowcount(result: object) -> int:
     """Rows an UPDATE or DELETE touched (CursorResult at run time; typed only as Result)."""
     return int(getattr(result, "rowcount", 0))
+
+
+Row = TypeVar("Row")
+
+
+def get_or_not_found(s: Session, model: type[Row], key: object, what: str) -> Row:
+    """The row with this primary key, or NotFound("no {what} {key}")."""
+    row = s.get(model, key)
+    if row is None:
+        raise NotFound(f"no {what} {key}")
+    return row

@@ -18,9 +18,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import Exists
 
 from soundbite.domain.pipeline import DONE, FAILED, QUEUED, RUNNING, STEPS
-from soundbite.errors import Conflict, NotFound
+from soundbite.errors import Conflict
 from soundbite.store.base import as_utc
-from soundbite.store.db import Database, rowcount
+from soundbite.store.db import Database, get_or_not_found, rowcount
 from soundbite.store.models import Job
 
 
@@ -154,9 +154,7 @@ class JobQueue:
 
     def retry(self, job_id: int) -> None:
         with self.db.write() as s:
-            job = s.get(Job, job_id)
-            if job is None:
-                raise NotFound(f"no job {job_id}")
+            job = get_or_not_found(s, Job, job_id, "job")
             if job.state in (RUNNING, QUEUED):
                 raise Conflict(f"job {job_id} is {job.state}; only a finished job can be retried")
             job.state, job.progress, job.message, job.updated_at = (
