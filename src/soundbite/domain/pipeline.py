@@ -6,6 +6,9 @@ step (peaks and transcribe) may run side by side.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Literal
+
 FETCH = "fetch"
 PROBE = "probe"
 PEAKS = "peaks"
@@ -16,9 +19,25 @@ INDEX = "index"  # search units; after analyze, whose topic keywords it indexes
 # the states of a job
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
+EpisodeStatus = Literal["not processed", "queued", "processing", "ready", "failed"]
+
 STEPS: dict[str, int] = {FETCH: 0, PROBE: 1, PEAKS: 2, TRANSCRIBE: 2, ANALYZE: 3, INDEX: 4}
 
 
 def stages_for(*, needs_download: bool) -> list[str]:
     stages = [PROBE, PEAKS, TRANSCRIBE, ANALYZE, INDEX]
     return [FETCH, *stages] if needs_download else stages
+
+
+def episode_status(states: Sequence[str]) -> EpisodeStatus:
+    """One word for a list of stage states, worst news first: a failure needs a person,
+    whereas "processing" will resolve by itself."""
+    if not states:
+        return "not processed"
+    if FAILED in states:
+        return "failed"
+    if all(state == DONE for state in states):
+        return "ready"
+    if RUNNING in states or DONE in states:
+        return "processing"
+    return "queued"

@@ -22,14 +22,13 @@ from sqlalchemy.orm import Session
 
 from soundbite.context import Context
 from soundbite.derived import peaks_key
-from soundbite.domain.pipeline import stages_for
+from soundbite.domain.pipeline import episode_status, stages_for
 from soundbite.domain.transcript import Transcript as TranscriptText
 from soundbite.errors import Conflict, NotFound
 from soundbite.services.accounts import Account, require_editor
 from soundbite.services.schemas import (
     EpisodeDetail,
     EpisodePage,
-    EpisodeStatus,
     EpisodeSummary,
     FeedProblemPublic,
     JobPublic,
@@ -40,20 +39,6 @@ from soundbite.speech.formats import FORMATS
 from soundbite.store.db import get_or_not_found
 from soundbite.store.models import Episode, Job, MediaBlob, Podcast, Transcript
 from soundbite.store.transcripts import load_transcript
-
-
-def episode_status(states: Sequence[str]) -> EpisodeStatus:
-    """One word for a list of stage states, worst news first: a failure needs a person,
-    whereas "processing" will resolve by itself."""
-    if not states:
-        return "not processed"
-    if "failed" in states:
-        return "failed"
-    if all(state == "done" for state in states):
-        return "ready"
-    if "running" in states or "done" in states:
-        return "processing"
-    return "queued"
 
 
 def _podcast(podcast: Podcast, episode_count: int) -> PodcastPublic:

@@ -11,11 +11,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from soundbite.domain.pipeline import EpisodeStatus
 from soundbite.store.base import as_utc
 
 # SQLite hands back naive datetimes; clients always get an explicit UTC offset
 Timestamp = Annotated[datetime, AfterValidator(as_utc)]
-EpisodeStatus = Literal["not processed", "queued", "processing", "ready", "failed"]
 
 
 class Public(BaseModel):
