@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from soundbite.clips.page_cache import PageCache
 from soundbite.clips.renders import RenderCache
 from soundbite.context import Context, Dispatcher
 from soundbite.jobs.dispatch import LocalDispatcher
@@ -26,15 +27,18 @@ log = logging.getLogger("soundbite")
 
 @dataclass
 class Soundbite(Context):
-    """A context plus what one process keeps for it: the clip render cache."""
+    """A context plus what one process keeps for it: the clip render cache and the share
+    page cache."""
 
     renders: RenderCache = field(init=False, repr=False)
+    pages: PageCache = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.renders = RenderCache(
             self, workers=s.clip_render_workers, lease_s=s.clip_render_timeout_seconds
         )
+        self.pages = PageCache()
         # renders that cannot go to a worker (the embedded mode, a broker outage) run here
         self.dispatcher.local_renderer = self.renders.start
 

@@ -36,7 +36,6 @@ from soundbite.web.api.routes import (
     transcripts,
     uploads,
 )
-from soundbite.web.page_cache import PageCache
 from soundbite.web.pages import account, clip_media, share
 from soundbite.web.pages import app as app_pages
 from soundbite.web.uploads import sweep_stale
@@ -62,7 +61,6 @@ def create_app(sb: Soundbite) -> FastAPI:
         redoc_url=None,
     )
     app.state.soundbite = sb
-    app.state.pages = PageCache()  # share and embed pages of this app (web/page_cache.py)
 
     api = APIRouter(prefix="/api")
     for module in (auth, podcasts, episodes, uploads, transcripts, peaks, jobs, insight, search):

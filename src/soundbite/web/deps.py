@@ -23,7 +23,6 @@ from soundbite.bootstrap import Soundbite
 from soundbite.errors import AuthRequired, Forbidden
 from soundbite.services.accounts import Account, account_for_api_token, account_for_session
 from soundbite.settings import Settings
-from soundbite.web.page_cache import PageCache
 from soundbite.web.sessions import CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, csrf_valid
 
 # declared as security schemes so that /docs offers an "Authorize" button for both
@@ -44,14 +43,6 @@ def get_soundbite(request: Request) -> Soundbite:
 
 
 SoundbiteDep = Annotated[Soundbite, Depends(get_soundbite)]
-
-
-def get_pages(request: Request) -> PageCache:
-    pages: PageCache = request.app.state.pages
-    return pages
-
-
-Pages = Annotated[PageCache, Depends(get_pages)]
 
 
 def public_base(request: Request, settings: Settings) -> str:

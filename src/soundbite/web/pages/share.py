@@ -28,8 +28,7 @@ from soundbite.domain.clips import clock
 from soundbite.errors import NotFound
 from soundbite.services import episodes
 from soundbite.services.accounts import Account
-from soundbite.web.deps import OptionalAuth, Pages, SoundbiteDep, public_base
-from soundbite.web.page_cache import PageCache
+from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
 from soundbite.web.pages.rendering import PAGE_HEADERS, TEMPLATES
 
 router = APIRouter(include_in_schema=False)
@@ -98,17 +97,12 @@ def _iframe(src: str, title: str, width: int | str, height: int) -> str:
 
 
 def _page(
-    template: str,
-    share_id: str,
-    request: Request,
-    sb: Soundbite,
-    auth: OptionalAuth,
-    pages: PageCache,
+    template: str, share_id: str, request: Request, sb: Soundbite, auth: OptionalAuth
 ) -> Response:
     key = (template, share_id, public_base(request, sb.settings))
-    cached = pages.get(key)
+    cached = sb.pages.get(key)
     if cached is not None:
-        return cached
+        return HTMLResponse(cached[0], headers=cached[1])
     try:
         view = service.get_clip(sb, share_id, _viewer(auth))
     except NotFound:
@@ -117,21 +111,20 @@ def _page(
     response = TEMPLATES.TemplateResponse(
         request, template, _context(request, sb, view), headers=headers
     )
-    return pages.put(key, response) if view.visibility != "private" else response
+    if view.visibility != "private":
+        kept = {k: v for k, v in response.headers.items() if k != "content-length"}
+        sb.pages.put(key, bytes(response.body), kept)
+    return response
 
 
 @router.get("/c/{share_id}", response_class=HTMLResponse)
-def share_page(
-    share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth, pages: Pages
-) -> Response:
-    return _page("share.html", share_id, request, sb, auth, pages)
+def share_page(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
+    return _page("share.html", share_id, request, sb, auth)
 
 
 @router.get("/embed/{share_id}", response_class=HTMLResponse)
-def embed_page(
-    share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth, pages: Pages
-) -> Response:
-    return _page("embed.html", share_id, request, sb, auth, pages)
+def embed_page(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
+    return _page("embed.html", share_id, request, sb, auth)
 
 
 @router.get("/oembed")

@@ -34,7 +34,6 @@ from soundbite.web.deps import (
     CurrentUser,
     LibraryReader,
     OptionalAuth,
-    Pages,
     SoundbiteDep,
     public_base,
 )
@@ -116,17 +115,16 @@ def update_clip(
     request: Request,
     sb: SoundbiteDep,
     user: CurrentUser,
-    pages: Pages,
 ) -> ClipPublic:
     view = service.update_clip(sb, share_id, user, body.model_dump(exclude_unset=True))
-    pages.forget(share_id)
+    sb.pages.forget(share_id)
     return clip_public(view, public_base(request, sb.settings), sb.settings)
 
 
 @router.delete("/clips/{share_id}", status_code=204)
-def delete_clip(share_id: str, sb: SoundbiteDep, user: CurrentUser, pages: Pages) -> Response:
+def delete_clip(share_id: str, sb: SoundbiteDep, user: CurrentUser) -> Response:
     service.delete_clip(sb, share_id, user)
-    pages.forget(share_id)
+    sb.pages.forget(share_id)
     return Response(status_code=204)
 
 

@@ -1,12 +1,10 @@
-"""Rendered share and embed pages, kept a few seconds: one per web app (``app.state.pages``)."""
+"""Rendered share and embed pages, kept a few seconds: one cache per instance
+(``Soundbite.pages``), so every web app of a process sees what its API changed."""
 
 from __future__ import annotations
 
 import threading
 import time
-
-from fastapi import Response
-from fastapi.responses import HTMLResponse
 
 
 class PageCache:
@@ -24,20 +22,19 @@ class PageCache:
         self._pages: dict[tuple[str, str, str], tuple[float, bytes, dict[str, str]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str, str]) -> Response | None:
+    def get(self, key: tuple[str, str, str]) -> tuple[bytes, dict[str, str]] | None:
+        """The page's body and headers, while it is fresh."""
         with self._lock:
             hit = self._pages.get(key)
         if hit is None or hit[0] < time.monotonic():
             return None
-        return HTMLResponse(hit[1], headers=hit[2])
+        return hit[1], hit[2]
 
-    def put(self, key: tuple[str, str, str], response: Response) -> Response:
-        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+    def put(self, key: tuple[str, str, str], body: bytes, headers: dict[str, str]) -> None:
         with self._lock:
             if len(self._pages) >= self.size:
                 self._pages.pop(next(iter(self._pages)))
-            self._pages[key] = (time.monotonic() + self.ttl_s, bytes(response.body), headers)
-        return response
+            self._pages[key] = (time.monotonic() + self.ttl_s, body, headers)
 
     def forget(self, share_id: str) -> None:
         with self._lock:
