@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from soundbite.store.models import as_utc
@@ -16,6 +17,23 @@ from soundbite.store.models import as_utc
 # SQLite hands back naive datetimes; clients always get an explicit UTC offset
 Timestamp = Annotated[datetime, AfterValidator(as_utc)]
 EpisodeStatus = Literal["not processed", "queued", "processing", "ready", "failed"]
+
+# The bounds below are checked where a request is read, and so stated in the OpenAPI document:
+# a number past them would otherwise reach the database, which refuses it with an error of its
+# own (SQLite: OverflowError past 64 bits; PostgreSQL: "integer out of range"), a 500 instead
+# of a 422 that says why.
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
+MAX_OFFSET = 2**63 - 1  # OFFSET takes a 64-bit integer on both databases
+# Times are milliseconds (BIGINT columns); 2**53 - 1 (285,000 years) is the largest integer a
+# JavaScript client holds exactly, and sums of such times stay far inside 64 bits.
+MAX_MS = 2**53 - 1
+
+RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
+RowIdField = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+# the sign is left to the span rules, whose message names the rule a span breaks
+SpanMs = Annotated[int, Field(ge=-MAX_MS, le=MAX_MS)]
 
 
 class Public(BaseModel):
@@ -152,3 +170,13 @@ class EpisodePage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+def links_to(parameter: str, value: str, targets: dict[str, str]) -> dict[str, Any]:
+    """OpenAPI links from a response to the operations (name: operationId) that take one of
+    its values as `parameter`, e.g. a new clip's id to GET /api/clips/{share_id}. They tell
+    a reader, and a stateful test client, which call can follow which."""
+    return {
+        name: {"operationId": operation_id, "parameters": {parameter: value}}
+        for name, operation_id in targets.items()
+    }

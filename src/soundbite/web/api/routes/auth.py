@@ -13,6 +13,7 @@ from soundbite.store import accounts
 from soundbite.web.api.deps import CurrentUser, RequiredAuth, SoundbiteDep
 from soundbite.web.api.schemas import (
     LoginRequest,
+    RowIdPath,
     SessionPublic,
     TokenCreate,
     TokenCreated,
@@ -72,5 +73,5 @@ def list_tokens(sb: SoundbiteDep, user: CurrentUser) -> list[TokenPublic]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, sb: SoundbiteDep, user: CurrentUser) -> None:
+def revoke_token(token_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) -> None:
     accounts.revoke_api_token(sb, user.id, token_id)

@@ -31,6 +31,7 @@ from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic
 from soundbite.store.models import Job
 from soundbite.web.api import views
 from soundbite.web.api.deps import LibraryReader, SoundbiteDep
+from soundbite.web.api.schemas import MAX_MS, RowIdPath
 
 router = APIRouter(tags=["insight"])
 
@@ -136,7 +137,7 @@ def _topic_rows(sb: SoundbiteDep, episode_id: int) -> list[dict[str, Any]]:
 
 
 @router.get("/episodes/{episode_id}/topics", response_model=TopicsPublic)
-def get_topics(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> TopicsPublic:
+def get_topics(episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader) -> TopicsPublic:
     """Topical segments of the transcript, with extractive titles and keywords."""
     views.episode_row(sb, episode_id)
     topics = [TopicPublic.model_validate(t) for t in _topic_rows(sb, episode_id)]
@@ -149,7 +150,7 @@ def get_topics(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> Top
     responses={200: {"content": {JSON_CHAPTERS_TYPE: {}}}},
 )
 def get_chapters(
-    episode_id: int,
+    episode_id: RowIdPath,
     sb: SoundbiteDep,
     _reader: LibraryReader,
     source: ChapterSource = "auto",
@@ -176,7 +177,9 @@ def get_chapters(
 
 
 @router.get("/episodes/{episode_id}/highlights", response_model=HighlightsPublic)
-def get_highlights(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> HighlightsPublic:
+def get_highlights(
+    episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader
+) -> HighlightsPublic:
     """Suggested clips, best first, each with the reason it was suggested."""
     views.episode_row(sb, episode_id)
     with sb.db.read() as s:
@@ -226,11 +229,11 @@ def _moment(hit: Hit) -> MomentPublic:
 
 @router.get("/episodes/{episode_id}/related", response_model=RelatedPublic)
 def get_related(
-    episode_id: int,
+    episode_id: RowIdPath,
     sb: SoundbiteDep,
     _reader: LibraryReader,
-    start_ms: Annotated[int, Query(ge=0)],
-    end_ms: Annotated[int, Query(gt=0)],
+    start_ms: Annotated[int, Query(ge=0, le=MAX_MS)],
+    end_ms: Annotated[int, Query(gt=0, le=MAX_MS)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> RelatedPublic:
     """Moments like this span (a clip's), in this episode and in others."""

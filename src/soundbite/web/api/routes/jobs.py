@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from soundbite.store.models import Job
 from soundbite.web.api import views
 from soundbite.web.api.deps import CurrentUser, LibraryReader, SoundbiteDep, Wake, require_editor
-from soundbite.web.api.schemas import JobPublic
+from soundbite.web.api.schemas import JobPublic, RowIdPath, RowIdQuery
 
 router = APIRouter(tags=["jobs"])
 
@@ -23,7 +23,7 @@ def list_jobs(
     sb: SoundbiteDep,
     _reader: LibraryReader,
     state: Literal["queued", "running", "done", "failed"] | None = None,
-    episode_id: int | None = None,
+    episode_id: RowIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[JobPublic]:
     """Newest first."""
@@ -35,7 +35,7 @@ def list_jobs(
     response_model=JobPublic,
     responses={409: {"description": "The job is queued or running"}},
 )
-def retry_job(job_id: int, sb: SoundbiteDep, user: CurrentUser, wake: Wake) -> JobPublic:
+def retry_job(job_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser, wake: Wake) -> JobPublic:
     """Queue a finished (failed or done) job again."""
     require_editor(user, views.job_owner_id(sb, job_id))
     sb.queue.retry(job_id)

@@ -16,6 +16,7 @@ from soundbite.speech.formats import FORMATS
 from soundbite.store.transcripts import load_transcript
 from soundbite.web.api import views
 from soundbite.web.api.deps import LibraryReader, SoundbiteDep
+from soundbite.web.api.schemas import RowIdPath
 from soundbite.web.headers import cache_control, content_disposition, download_name
 
 router = APIRouter(tags=["transcripts"])
@@ -39,7 +40,7 @@ TranscriptFormat = Literal["json", "vtt", "srt", "txt"]
     },
 )
 def get_transcript(
-    episode_id: int,
+    episode_id: RowIdPath,
     sb: SoundbiteDep,
     _reader: LibraryReader,
     format: TranscriptFormat = "json",

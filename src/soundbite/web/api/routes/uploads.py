@@ -26,6 +26,7 @@ from soundbite.jobs.stages import MAX_TRANSCRIPT_BYTES
 from soundbite.speech.formats import parse_transcript
 from soundbite.web.api import views
 from soundbite.web.api.deps import CurrentUser, SoundbiteDep, Wake
+from soundbite.web.api.routes.episodes import EPISODE_LINKS
 from soundbite.web.api.schemas import EpisodeDetail
 from soundbite.web.uploads import UploadForm, read_upload_form
 
@@ -94,6 +95,7 @@ def _audio_type(content_type: str | None) -> str | None:
     status_code=201,
     openapi_extra=UPLOAD_BODY,
     responses={
+        201: {"links": EPISODE_LINKS},
         413: {"description": "Over the upload size or duration limit"},
         422: {"description": "Not audio we can decode, or a bad transcript"},
     },
