@@ -17,6 +17,20 @@ from soundbite.store.base import as_utc
 # SQLite hands back naive datetimes; clients always get an explicit UTC offset
 Timestamp = Annotated[datetime, AfterValidator(as_utc)]
 
+# The bounds below are checked where a request is read, and so stated in the OpenAPI document:
+# a number past them would otherwise reach the database, which refuses it with an error of its
+# own (SQLite: OverflowError past 64 bits; PostgreSQL: "integer out of range"), a 500 instead
+# of a 422 that says why.
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
+MAX_OFFSET = 2**63 - 1  # OFFSET takes a 64-bit integer on both databases
+# Times are milliseconds (BIGINT columns); 2**53 - 1 (285,000 years) is the largest integer a
+# JavaScript client holds exactly, and sums of such times stay far inside 64 bits.
+MAX_MS = 2**53 - 1
+
+RowIdField = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+# the sign is left to the span rules, whose message names the rule a span breaks
+SpanMs = Annotated[int, Field(ge=-MAX_MS, le=MAX_MS)]
+
 
 class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)

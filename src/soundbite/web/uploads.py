@@ -43,6 +43,9 @@ class UploadForm:
 @dataclass
 class _Part:
     headers: dict[str, str] = field(default_factory=dict)
+    # kept as sent: browsers put UTF-8 field and file names here, which the header parser
+    # reads only from bytes (given a str, it encodes it as Latin-1 and fails on anything wider)
+    disposition: bytes = b""
     name: str = ""
     filename: str | None = None
     size: int = 0
@@ -83,12 +86,14 @@ class _FormReader:
 
     def header_end(self) -> None:
         name = self.header_field.decode("latin-1").strip().lower()
+        if name == "content-disposition":
+            self.part.disposition = bytes(self.header_value).strip()
         self.part.headers[name] = self.header_value.decode("utf-8", "replace").strip()
         self.header_field.clear()
         self.header_value.clear()
 
     def headers_finished(self) -> None:
-        _, options = parse_options_header(self.part.headers.get("content-disposition", ""))
+        _, options = parse_options_header(self.part.disposition)
         name = options.get(b"name", b"").decode("utf-8", "replace")
         if name not in self.limits:
             raise InvalidInput(f"unexpected form field {name!r}: send file, title or transcript")

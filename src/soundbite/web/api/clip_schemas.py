@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import JsonDict
 
 from soundbite.clips.links import clip_links
 from soundbite.clips.service import ClipView
 from soundbite.domain.clips import TITLE_MAX_CHARS
-from soundbite.services.schemas import Timestamp
+from soundbite.services.schemas import RowIdField, SpanMs, Timestamp
 from soundbite.settings import Settings
 
 Snap = Literal["word", "sentence", "none"]
@@ -24,9 +25,9 @@ Source = Literal["listener", "suggested", "creator"]
 
 
 class ClipCreate(BaseModel):
-    episode_id: int
-    start_ms: int = Field(description="Where the clip starts, in ms from the episode's start.")
-    end_ms: int = Field(description="Where it ends (exclusive). 1 s to the configured maximum.")
+    episode_id: RowIdField
+    start_ms: SpanMs = Field(description="Where the clip starts, in ms from the episode's start.")
+    end_ms: SpanMs = Field(description="Where it ends (exclusive). 1 s to the configured maximum.")
     snap: Snap = Field(
         "word",
         description="`word`: widen to whole words (default); `sentence`: to whole sentences; "
@@ -48,15 +49,31 @@ class ClipCreate(BaseModel):
     )
 
 
+def _drop_default(schema: JsonDict) -> None:
+    schema.pop("default", None)
+
+
+def _not_null() -> Any:
+    """An optional field that may not be null. Its default of None only means "not sent"
+    (defaults are never validated), so the schema leaves it out rather than state a null
+    that the API refuses."""
+    return Field(None, json_schema_extra=_drop_default)
+
+
 class ClipUpdate(BaseModel):
-    """Only the fields sent are changed. A new span is checked and snapped again."""
+    """Only the fields sent are changed. A new span is checked and snapped again.
+
+    A null `note` clears the note and a null `title` keeps the title; the span, snap and
+    visibility have no "nothing" to set, so null is refused there: leave the field out to
+    keep its value.
+    """
 
     title: str | None = Field(None, min_length=1, max_length=TITLE_MAX_CHARS)
     note: str | None = Field(None, max_length=2000)
-    visibility: Visibility | None = None
-    start_ms: int | None = None
-    end_ms: int | None = None
-    snap: Snap | None = None
+    visibility: Visibility = _not_null()
+    start_ms: SpanMs = _not_null()
+    end_ms: SpanMs = _not_null()
+    snap: Snap = _not_null()
 
 
 class ClipLinksPublic(BaseModel):

@@ -18,6 +18,7 @@ from soundbite.services.schemas import (
     TokenPublic,
     UserPublic,
 )
+from soundbite.web.api.params import RowIdPath
 from soundbite.web.deps import CurrentUser, RequiredAuth, SoundbiteDep
 from soundbite.web.sessions import clear_session_cookies, csrf_token, set_session_cookies
 
@@ -72,5 +73,5 @@ def list_tokens(sb: SoundbiteDep, user: CurrentUser) -> list[TokenPublic]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, sb: SoundbiteDep, user: CurrentUser) -> None:
+def revoke_token(token_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) -> None:
     accounts.revoke_api_token(sb, user.id, token_id)

@@ -30,6 +30,7 @@ from soundbite.web.api.clip_schemas import (
     Visibility,
     clip_public,
 )
+from soundbite.web.api.params import Offset, RowIdQuery, links_to
 from soundbite.web.deps import (
     CurrentUser,
     LibraryReader,
@@ -40,8 +41,23 @@ from soundbite.web.deps import (
 
 router = APIRouter(tags=["clips"])
 
+# what can follow a call that answers a clip: FastAPI's operationIds of the routes below
+CLIP_LINKS = links_to(
+    "share_id",
+    "$response.body#/id",
+    {
+        "GetClip": "get_clip_api_clips__share_id__get",
+        "UpdateClip": "update_clip_api_clips__share_id__patch",
+        "DeleteClip": "delete_clip_api_clips__share_id__delete",
+        "ClipStats": "clip_stats_api_clips__share_id__stats_get",
+        "RecordClipEvent": "record_event_api_clips__share_id__events_post",
+    },
+)
 
-@router.post("/clips", response_model=ClipPublic, status_code=201)
+
+@router.post(
+    "/clips", response_model=ClipPublic, status_code=201, responses={201: {"links": CLIP_LINKS}}
+)
 def create_clip(
     body: ClipCreate, request: Request, sb: SoundbiteDep, user: CurrentUser
 ) -> ClipPublic:
@@ -62,12 +78,12 @@ def list_clips(
     request: Request,
     sb: SoundbiteDep,
     reader: LibraryReader,
-    episode_id: int | None = None,
+    episode_id: RowIdQuery = None,
     mine: bool = False,
     visibility: Visibility | None = None,
     source: Source | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ClipPagePublic:
     """Newest first. Unlisted and private clips are listed only with `mine=true`."""
     page = service.list_clips(
@@ -102,13 +118,15 @@ def export_soundbites(
     return Response(soundbites_xml(sb, views), media_type="application/xml")
 
 
-@router.get("/clips/{share_id}", response_model=ClipPublic)
+@router.get("/clips/{share_id}", response_model=ClipPublic, responses={200: {"links": CLIP_LINKS}})
 def get_clip(share_id: str, request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> ClipPublic:
     view = service.get_clip(sb, share_id, auth.account if auth else None)
     return clip_public(view, public_base(request, sb.settings), sb.settings)
 
 
-@router.patch("/clips/{share_id}", response_model=ClipPublic)
+@router.patch(
+    "/clips/{share_id}", response_model=ClipPublic, responses={200: {"links": CLIP_LINKS}}
+)
 def update_clip(
     share_id: str,
     body: ClipUpdate,

@@ -6,37 +6,72 @@ Uploading a new episode lives in ``uploads.py``; its transcript and waveform in
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from soundbite.services import episodes
 from soundbite.services.schemas import EpisodeDetail, EpisodePage
+from soundbite.web.api.params import Offset, RowIdPath, RowIdQuery, links_to
 from soundbite.web.deps import CurrentUser, LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["episodes"])
+
+# what can follow a call that answers an episode (its upload, or reading it): FastAPI's
+# operationIds of the routes that take its id
+EPISODE_LINKS: dict[str, Any] = {
+    **links_to(
+        "episode_id",
+        "$response.body#/id",
+        {
+            "GetEpisode": "get_episode_api_episodes__episode_id__get",
+            "ProcessEpisode": "process_episode_api_episodes__episode_id__process_post",
+            "GetTranscript": "get_transcript_api_episodes__episode_id__transcript_get",
+            "GetPeaks": "get_peaks_api_episodes__episode_id__peaks_get",
+            "GetTopics": "get_topics_api_episodes__episode_id__topics_get",
+            "GetChapters": "get_chapters_api_episodes__episode_id__chapters_get",
+            "GetHighlights": "get_highlights_api_episodes__episode_id__highlights_get",
+            "GetRelated": "get_related_api_episodes__episode_id__related_get",
+            "ListEpisodeClips": "list_clips_api_clips_get",
+            "ListEpisodeJobs": "list_jobs_api_jobs_get",
+        },
+    ),
+    **links_to(
+        "podcast_id",
+        "$response.body#/podcast_id",
+        {"GetPodcast": "get_podcast_api_podcasts__podcast_id__get"},
+    ),
+    "ClipEpisode": {
+        "operationId": "create_clip_api_clips_post",
+        "requestBody": {"episode_id": "$response.body#/id"},
+    },
+}
 
 
 @router.get("/episodes", response_model=EpisodePage)
 def list_episodes(
     sb: SoundbiteDep,
     _reader: LibraryReader,
-    podcast_id: int | None = None,
+    podcast_id: RowIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EpisodePage:
     """Newest first, with each episode's processing status."""
     return episodes.list_episodes(sb, podcast_id=podcast_id, limit=limit, offset=offset)
 
 
-@router.get("/episodes/{episode_id}", response_model=EpisodeDetail)
-def get_episode(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> EpisodeDetail:
+@router.get(
+    "/episodes/{episode_id}",
+    response_model=EpisodeDetail,
+    responses={200: {"links": EPISODE_LINKS}},
+)
+def get_episode(episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader) -> EpisodeDetail:
     """Everything about one episode: metadata, media and transcript links, pipeline stages."""
     return episodes.get_episode(sb, episode_id)
 
 
 @router.post("/episodes/{episode_id}/process", response_model=EpisodeDetail, status_code=202)
-def process_episode(episode_id: int, sb: SoundbiteDep, user: CurrentUser) -> EpisodeDetail:
+def process_episode(episode_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) -> EpisodeDetail:
     """Queue the pipeline for an episode that has not been processed (older feed episodes
     are listed but not downloaded until asked). To run a stage again, retry its job."""
     episodes.process_episode(sb, user, episode_id)

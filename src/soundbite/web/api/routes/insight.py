@@ -16,6 +16,8 @@ from soundbite.services.insight import (
     RelatedPublic,
     TopicsPublic,
 )
+from soundbite.services.schemas import MAX_MS
+from soundbite.web.api.params import RowIdPath
 from soundbite.web.deps import LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["insight"])
@@ -24,7 +26,7 @@ JSON_CHAPTERS_TYPE = "application/json+chapters"
 
 
 @router.get("/episodes/{episode_id}/topics", response_model=TopicsPublic)
-def get_topics(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> TopicsPublic:
+def get_topics(episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader) -> TopicsPublic:
     """Topical segments of the transcript, with extractive titles and keywords."""
     return insight.topics(sb, episode_id)
 
@@ -35,7 +37,7 @@ def get_topics(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> Top
     responses={200: {"content": {JSON_CHAPTERS_TYPE: {}}}},
 )
 def get_chapters(
-    episode_id: int,
+    episode_id: RowIdPath,
     sb: SoundbiteDep,
     _reader: LibraryReader,
     source: ChapterSource = "auto",
@@ -52,18 +54,20 @@ def get_chapters(
 
 
 @router.get("/episodes/{episode_id}/highlights", response_model=HighlightsPublic)
-def get_highlights(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> HighlightsPublic:
+def get_highlights(
+    episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader
+) -> HighlightsPublic:
     """Suggested clips, best first, each with the reason it was suggested."""
     return insight.highlights(sb, episode_id)
 
 
 @router.get("/episodes/{episode_id}/related", response_model=RelatedPublic)
 def get_related(
-    episode_id: int,
+    episode_id: RowIdPath,
     sb: SoundbiteDep,
     _reader: LibraryReader,
-    start_ms: Annotated[int, Query(ge=0)],
-    end_ms: Annotated[int, Query(gt=0)],
+    start_ms: Annotated[int, Query(ge=0, le=MAX_MS)],
+    end_ms: Annotated[int, Query(gt=0, le=MAX_MS)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> RelatedPublic:
     """Moments like this span (a clip's), in this episode and in others."""

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 
 from soundbite.services import episodes
 from soundbite.services.schemas import JobPublic
+from soundbite.web.api.params import RowIdPath, RowIdQuery
 from soundbite.web.deps import CurrentUser, LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["jobs"])
@@ -22,7 +23,7 @@ def list_jobs(
     sb: SoundbiteDep,
     _reader: LibraryReader,
     state: Literal["queued", "running", "done", "failed"] | None = None,
-    episode_id: int | None = None,
+    episode_id: RowIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[JobPublic]:
     """Newest first."""
@@ -34,6 +35,6 @@ def list_jobs(
     response_model=JobPublic,
     responses={409: {"description": "The job is queued or running"}},
 )
-def retry_job(job_id: int, sb: SoundbiteDep, user: CurrentUser) -> JobPublic:
+def retry_job(job_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) -> JobPublic:
     """Queue a finished (failed or done) job again."""
     return episodes.retry_job(sb, user, job_id)

@@ -17,6 +17,7 @@ from soundbite.derived import PEAKS_PER_SECOND, load_peaks, peaks_key
 from soundbite.errors import NotFound
 from soundbite.media.peaks import downsample, peaks_to_dat, peaks_to_json
 from soundbite.services import episodes
+from soundbite.web.api.params import RowIdPath
 from soundbite.web.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control
 from soundbite.web.ranges import none_match
@@ -40,7 +41,7 @@ MIN_VERSION_CHARS = 16  # 64 bits of the hash: a typo cannot pass for the real o
 )
 def get_peaks(
     request: Request,
-    episode_id: int,
+    episode_id: RowIdPath,
     sb: SoundbiteDep,
     _reader: LibraryReader,
     pixels_per_second: Annotated[int | None, Query(ge=1, le=PEAKS_PER_SECOND)] = None,

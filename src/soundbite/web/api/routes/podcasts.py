@@ -13,9 +13,21 @@ from fastapi import APIRouter
 from soundbite.services import episodes, library
 from soundbite.services.library import FeedResult, add_feed_url
 from soundbite.services.schemas import FeedAdded, FeedCreate, PodcastPublic
+from soundbite.web.api.params import RowIdPath, links_to
 from soundbite.web.deps import CurrentUser, LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["podcasts"])
+
+# what can follow adding or refreshing a feed: FastAPI's operationIds of the routes below
+FEED_LINKS = links_to(
+    "podcast_id",
+    "$response.body#/podcast/id",
+    {
+        "GetPodcast": "get_podcast_api_podcasts__podcast_id__get",
+        "RefreshPodcast": "refresh_podcast_api_podcasts__podcast_id__refresh_post",
+        "ListPodcastEpisodes": "list_episodes_api_episodes_get",
+    },
+)
 
 
 @router.get("/podcasts", response_model=list[PodcastPublic])
@@ -24,7 +36,7 @@ def list_podcasts(sb: SoundbiteDep, _reader: LibraryReader) -> list[PodcastPubli
 
 
 @router.get("/podcasts/{podcast_id}", response_model=PodcastPublic)
-def get_podcast(podcast_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> PodcastPublic:
+def get_podcast(podcast_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader) -> PodcastPublic:
     return episodes.get_podcast(sb, podcast_id)
 
 
@@ -37,7 +49,9 @@ def _added(sb: SoundbiteDep, result: FeedResult) -> FeedAdded:
     )
 
 
-@router.post("/feeds", response_model=FeedAdded, status_code=201)
+@router.post(
+    "/feeds", response_model=FeedAdded, status_code=201, responses={201: {"links": FEED_LINKS}}
+)
 def add_feed(body: FeedCreate, sb: SoundbiteDep, user: CurrentUser) -> FeedAdded:
     """Subscribe to a podcast feed (or refresh it, if already added). The newest episodes are
     queued for download and processing; older ones wait for POST /api/episodes/{id}/process."""
@@ -45,7 +59,11 @@ def add_feed(body: FeedCreate, sb: SoundbiteDep, user: CurrentUser) -> FeedAdded
     return _added(sb, result)
 
 
-@router.post("/podcasts/{podcast_id}/refresh", response_model=FeedAdded)
-def refresh_podcast(podcast_id: int, sb: SoundbiteDep, user: CurrentUser) -> FeedAdded:
+@router.post(
+    "/podcasts/{podcast_id}/refresh",
+    response_model=FeedAdded,
+    responses={200: {"links": FEED_LINKS}},
+)
+def refresh_podcast(podcast_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) -> FeedAdded:
     """Poll the feed again: conditional GET, and only episodes not seen before are added."""
     return _added(sb, library.refresh_podcast(sb, user, podcast_id))

@@ -19,6 +19,7 @@ from soundbite.search.backend import Filters
 from soundbite.search.service import MAX_LIMIT, Hit, search
 from soundbite.services.insight import ClipSuggestion
 from soundbite.services.schemas import Timestamp
+from soundbite.web.api.params import RowIdQuery
 from soundbite.web.deps import LibraryReader, SoundbiteDep
 
 router = APIRouter(tags=["search"])
@@ -105,7 +106,7 @@ def search_transcripts(
             description='Words (all must match), "quoted phrases", prefixes (pod*).',
         ),
     ],
-    podcast_id: int | None = None,
+    podcast_id: RowIdQuery = None,
     published_from: Annotated[date | None, Query(alias="from")] = None,
     published_to: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Response
 
 from soundbite.services import episodes
 from soundbite.speech.formats import FORMATS
+from soundbite.web.api.params import RowIdPath
 from soundbite.web.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control, content_disposition, download_name
 
@@ -37,7 +38,7 @@ TranscriptFormat = Literal["json", "vtt", "srt", "txt"]
     },
 )
 def get_transcript(
-    episode_id: int,
+    episode_id: RowIdPath,
     sb: SoundbiteDep,
     _reader: LibraryReader,
     format: TranscriptFormat = "json",

@@ -25,6 +25,7 @@ from soundbite.services import episodes
 from soundbite.services.library import add_media_file
 from soundbite.services.schemas import EpisodeDetail
 from soundbite.speech.formats import MAX_TRANSCRIPT_BYTES, parse_transcript
+from soundbite.web.api.routes.episodes import EPISODE_LINKS
 from soundbite.web.deps import CurrentUser, SoundbiteDep
 from soundbite.web.uploads import UploadForm, read_upload_form
 
@@ -93,6 +94,7 @@ def _audio_type(content_type: str | None) -> str | None:
     status_code=201,
     openapi_extra=UPLOAD_BODY,
     responses={
+        201: {"links": EPISODE_LINKS},
         413: {"description": "Over the upload size or duration limit"},
         422: {"description": "Not audio we can decode, or a bad transcript"},
     },
