@@ -27,7 +27,7 @@ from soundbite.insight.chapters import (
 from soundbite.jobs.pipeline import ANALYZE
 from soundbite.search.related import related
 from soundbite.search.service import Hit
-from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic
+from soundbite.store.insight_models import EpisodeChapter, EpisodeHighlight, EpisodeTopic
 from soundbite.store.models import Job
 from soundbite.web.api import views
 from soundbite.web.api.deps import LibraryReader, SoundbiteDep
@@ -135,6 +135,16 @@ def _topic_rows(sb: SoundbiteDep, episode_id: int) -> list[dict[str, Any]]:
         ]
 
 
+def _chapter_rows(sb: SoundbiteDep, episode_id: int) -> list[dict[str, Any]]:
+    with sb.db.read() as s:
+        rows = s.scalars(
+            select(EpisodeChapter)
+            .where(EpisodeChapter.episode_id == episode_id)
+            .order_by(EpisodeChapter.position)
+        )
+        return [{"start_ms": c.start_ms, "end_ms": c.end_ms, "title": c.title} for c in rows]
+
+
 @router.get("/episodes/{episode_id}/topics", response_model=TopicsPublic)
 def get_topics(episode_id: int, sb: SoundbiteDep, _reader: LibraryReader) -> TopicsPublic:
     """Topical segments of the transcript, with extractive titles and keywords."""
@@ -158,10 +168,10 @@ def get_chapters(
         Query(description='"chapters": a Podcasting 2.0 JSON Chapters 1.2.0 document'),
     ] = "json",
 ) -> Any:
-    """Chapters: the publisher's when the feed has them ("auto"), else generated from topics."""
+    """Chapters: the publisher's when the feed has them ("auto"), else generated ones."""
     episode = views.episode_row(sb, episode_id)
     publisher = publisher_chapters(episode.chapters)
-    generated = generated_chapters(_topic_rows(sb, episode_id))
+    generated = generated_chapters(_chapter_rows(sb, episode_id))
     used, chapters = choose(source, publisher, generated)
     if format == "chapters":
         doc = json_chapters(chapters, title=episode.title)
