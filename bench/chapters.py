@@ -23,6 +23,18 @@ Metrics: Pk over words (k = half the mean reference segment length; lower is bet
 boundary F1 with ±60 s tolerance (one-to-one matching), and the ratio of the chapter count to
 the reference's (1 is right; the target band is 0.5-2). Targets: Pk <= 0.35, count ratio in
 [0.5, 2]. Each figure is the mean over episodes; ratios are ours / anchor.
+
+Measured (40 episodes, 77 min on average, reference chapters every 7.4 min; 2 shared cores):
+
+    method               Pk   F1@60s   count  in band  s/episode
+    ours              0.391    0.498   1.172    0.900      1.464  (whole analysis)
+    even (oracle n)   0.480    0.294   1.000    1.000      0.088
+    TextTiling        0.568    0.206   9.600    0.000     11.165
+    ours/even          0.82     1.70    1.17
+    ours/TextTiling    0.69     2.41    0.12
+    before (topics as chapters): Pk 0.561, F1 0.347, count 4.90
+
+The Pk target (0.35) is not met; the count target is.
 """
 
 from __future__ import annotations
