@@ -6,8 +6,11 @@ these modules are tested and benchmarked without a database.
 
     sentences.py   words -> sentences (punctuation, pauses, a length cap)
     text.py        tokens, stopwords, light stemming (shared with search)
+    outline.py     chapters: a few an hour, by optimal segmentation; topics nest inside
     topics.py      TextTiling-style topical segmentation over TF-IDF vectors
-    keywords.py    extractive key phrases and titles
+    keywords.py    extractive key phrases
+    phrases.py     noun phrases (TextBlob's offline tagger and chunker)
+    titles.py      noun-phrase titles, or a pluggable writer's (a language model's)
     audio.py       loudness per sentence from the stored peaks
     highlights.py  sentence-bounded highlight suggestions with a readable reason
     chapters.py    publisher or generated chapters, Podcasting 2.0 JSON export

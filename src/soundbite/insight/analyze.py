@@ -1,4 +1,8 @@
-"""The analysis of one episode: transcript (and loudness) in, topics and highlights out.
+"""The analysis of one episode: transcript (and loudness) in, chapters, topics and highlights
+out.
+
+The outline has two levels: chapters (outline.py), a few per hour, for a listener skimming the
+episode, and inside them topics (topics.py), a minute or two each, for search and highlights.
 
 This is the pure half of the ``analyze`` pipeline stage (``jobs/analysis.py`` does the I/O).
 It reports progress between its steps; each step is fast (an hour of speech takes well under
@@ -11,16 +15,20 @@ from dataclasses import dataclass, field
 
 from soundbite.domain.progress import ProgressFn, no_progress
 from soundbite.domain.transcript import Transcript
+from soundbite.ingest.chapters import Chapter
 from soundbite.insight.audio import Loudness
 from soundbite.insight.highlights import Highlight, HighlightOptions, detect_highlights
 from soundbite.insight.keywords import describe_topics
+from soundbite.insight.outline import ChapterOptions, chapter_ranges, nest
 from soundbite.insight.sentences import Sentence, SentenceOptions, split_sentences, timed_words
+from soundbite.insight.titles import TitleWriter, chapter_titles
 from soundbite.insight.topics import Topic, TopicOptions, segment
 
 
 @dataclass(frozen=True, slots=True)
 class AnalysisOptions:
     sentences: SentenceOptions = field(default_factory=SentenceOptions)
+    chapters: ChapterOptions = field(default_factory=ChapterOptions)
     topics: TopicOptions = field(default_factory=TopicOptions)
     highlights: HighlightOptions = field(default_factory=HighlightOptions)
 
@@ -28,6 +36,7 @@ class AnalysisOptions:
 @dataclass(frozen=True, slots=True)
 class Analysis:
     sentences: list[Sentence]
+    chapters: list[Chapter]
     topics: list[Topic]
     highlights: list[Highlight]
 
@@ -47,17 +56,35 @@ def analyze(
     loudness: Loudness | None = None,
     options: AnalysisOptions | None = None,
     progress: ProgressFn = no_progress,
+    titles: TitleWriter | None = None,
 ) -> Analysis:
+    """`titles` may write chapter titles (a language model); the lexical ones stand in."""
     opts = options or AnalysisOptions()
     progress(5, "finding sentences")
     sentences = split_sentences(timed_words(transcript), opts.sentences)
     if not sentences:
-        return Analysis([], [], [])
-    progress(20, "finding topics")
-    speakers = sentence_speakers(transcript, sentences)
-    ranges = segment(sentences, opts.topics, speakers if any(speakers) else None)
-    topics = describe_topics(sentences, ranges)
+        return Analysis([], [], [], [])
+    progress(15, "finding chapters")
+    found = sentence_speakers(transcript, sentences)
+    speakers = found if any(found) else None
+    parts = chapter_ranges(sentences, speakers, opts.chapters)
+    chapters = _chapters(sentences, parts, chapter_titles(sentences, parts, titles))
+    progress(30, "finding topics")
+    fine = segment(sentences, opts.topics, speakers)
+    nested = nest(fine, parts, sentences, opts.topics.min_topic_ms)
+    topics = describe_topics(sentences, nested, titles=chapter_titles(sentences, nested))
     progress(50, "scoring highlight candidates")
     highlights = detect_highlights(sentences, topics, loudness, opts.highlights)
-    progress(95, f"{len(topics)} topics, {len(highlights)} highlights")
-    return Analysis(sentences, topics, highlights)
+    progress(95, f"{len(chapters)} chapters, {len(topics)} topics, {len(highlights)} highlights")
+    return Analysis(sentences, chapters, topics, highlights)
+
+
+def _chapters(
+    sentences: list[Sentence], parts: list[tuple[int, int]], titles: list[str]
+) -> list[Chapter]:
+    """Chapters that cover the episode: the first from 0, each to where the next begins."""
+    starts = [0 if n == 0 else sentences[a].start_ms for n, (a, _) in enumerate(parts)]
+    ends = [*starts[1:], sentences[-1].end_ms]
+    return [
+        Chapter(start_ms=s, end_ms=e, title=t) for s, e, t in zip(starts, ends, titles, strict=True)
+    ]

@@ -1,7 +1,8 @@
 """Chapters to show: the publisher's when the feed has them, ours otherwise.
 
-A publisher who wrote chapters chose them on purpose, so they win; our topics stay available
-(``source=generated``) for episodes without any and for people who want both. The export is
+A publisher who wrote chapters chose them on purpose, so they win; ours (outline.py: a few an
+hour, with noun-phrase titles) stay available (``source=generated``) for episodes without any
+and for people who want both. The export is
 Podcasting 2.0 JSON Chapters, version 1.2.0 (times in seconds), which podcast apps read from
 ``<podcast:chapters>``, so an instance can hand its generated chapters back to a feed.
 """
@@ -17,13 +18,13 @@ ChapterSource = Literal["auto", "publisher", "generated"]
 JSON_CHAPTERS_VERSION = "1.2.0"
 
 
-def generated_chapters(topics: Sequence[dict[str, Any]]) -> list[Chapter]:
-    """Our topics (rows as dicts with start_ms, end_ms, title) as chapters; the first starts at
-    0 so that a player's chapter list covers the whole episode."""
+def generated_chapters(rows: Sequence[dict[str, Any]]) -> list[Chapter]:
+    """Our chapters (rows as dicts with start_ms, end_ms, title); the first starts at 0 so that
+    a player's chapter list covers the whole episode."""
     chapters = []
-    for i, topic in enumerate(topics):
-        start = 0 if i == 0 else int(topic["start_ms"])
-        chapters.append(Chapter(start_ms=start, title=topic["title"], end_ms=topic["end_ms"]))
+    for i, row in enumerate(rows):
+        start = 0 if i == 0 else int(row["start_ms"])
+        chapters.append(Chapter(start_ms=start, title=row["title"], end_ms=row["end_ms"]))
     return chapters
 
 

@@ -94,7 +94,7 @@ def key_phrases(
         specificity = sum(weights.get(t, 0.0) for t in key) / len(key)
         scored.append(Phrase(key, forms[key].most_common(1)[0][0], n * specificity * _bonus(key)))
     scored.sort(key=lambda p: (-p.score, p.text))
-    return _distinct(scored, limit)
+    return distinct(scored, limit)
 
 
 def _display(surface: str, initial: bool) -> str:
@@ -108,7 +108,7 @@ def _bonus(key: tuple[str, ...]) -> float:
     return 1.0 + 0.6 * (len(key) - 1)
 
 
-def _distinct(phrases: list[Phrase], limit: int) -> list[Phrase]:
+def distinct(phrases: list[Phrase], limit: int) -> list[Phrase]:
     """One phrase per idea: "show notes" takes the place of "notes" when it scores at least
     half as well, and a phrase inside a better one is dropped."""
     kept: list[Phrase] = []
@@ -142,9 +142,14 @@ def make_title(phrases: Sequence[Phrase]) -> str:
 
 
 def describe_topics(
-    sentences: Sequence[Sentence], ranges: Sequence[tuple[int, int]], keywords: int = 6
+    sentences: Sequence[Sentence],
+    ranges: Sequence[tuple[int, int]],
+    keywords: int = 6,
+    titles: Sequence[str] | None = None,
 ) -> list[Topic]:
-    """Titles and keywords for sentence ranges; topics tile the episode without gaps."""
+    """Titles and keywords for sentence ranges; topics tile the episode without gaps.
+
+    `titles` (see titles.py) replace the keyword titles where given and not empty."""
     topics = []
     weights = topic_weights(sentences, ranges)
     for n, ((a, b), w) in enumerate(zip(ranges, weights, strict=True)):
@@ -158,7 +163,7 @@ def describe_topics(
                 end_sentence=b,
                 start_ms=sentences[a].start_ms,
                 end_ms=end,
-                title=make_title(phrases),
+                title=(titles[n] if titles and titles[n] else make_title(phrases)),
                 keywords=tuple(p.text for p in phrases),
                 weights=w,
             )

@@ -31,7 +31,12 @@ from soundbite.insight.sentences import split_sentences, timed_words
 from soundbite.search import semantic
 from soundbite.search.units import Unit, build_units
 from soundbite.store.db import get_or_not_found
-from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic, SearchUnit
+from soundbite.store.insight_models import (
+    EpisodeChapter,
+    EpisodeHighlight,
+    EpisodeTopic,
+    SearchUnit,
+)
 from soundbite.store.models import Episode
 from soundbite.store.models import Transcript as TranscriptRow
 from soundbite.store.transcripts import load_transcript
@@ -88,16 +93,27 @@ def _loudness(app: Context, episode: Episode) -> Loudness | None:
 
 
 def run_analyze(app: Context, episode_id: int, progress: ProgressFn) -> str:
-    """Topics (titles, keywords) and highlight suggestions."""
+    """Chapters, topics (titles, keywords) and highlight suggestions."""
     fill_clip_texts(app, episode_id)  # clips made before the transcript get its words
 
     def compute(_tid: int, transcript: Transcript, episode: Episode) -> Analysis:
         return analyze(transcript, _loudness(app, episode), progress=progress)
 
     def write(s: Session, transcript_id: int, result: Analysis) -> None:
+        s.execute(delete(EpisodeChapter).where(EpisodeChapter.episode_id == episode_id))
         s.execute(delete(EpisodeTopic).where(EpisodeTopic.episode_id == episode_id))
         s.execute(delete(EpisodeHighlight).where(EpisodeHighlight.episode_id == episode_id))
         common = {"episode_id": episode_id, "transcript_id": transcript_id}
+        s.add_all(
+            EpisodeChapter(
+                **common,
+                position=i,
+                start_ms=c.start_ms,
+                end_ms=c.end_ms if c.end_ms is not None else c.start_ms,
+                title=c.title,
+            )
+            for i, c in enumerate(result.chapters)
+        )
         s.add_all(
             EpisodeTopic(
                 **common,
@@ -124,7 +140,10 @@ def run_analyze(app: Context, episode_id: int, progress: ProgressFn) -> str:
         )
 
     result = _replace(app, episode_id, compute, write)
-    return f"{len(result.topics)} topics, {len(result.highlights)} highlights"
+    return (
+        f"{len(result.chapters)} chapters, {len(result.topics)} topics,"
+        f" {len(result.highlights)} highlights"
+    )
 
 
 def _units(app: Context, transcript_id: int, transcript: Transcript) -> list[Unit]:

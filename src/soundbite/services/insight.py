@@ -27,7 +27,7 @@ from soundbite.insight.chapters import (
 from soundbite.search.related import related
 from soundbite.search.service import Hit
 from soundbite.services.episodes import episode_row
-from soundbite.store.insight_models import EpisodeHighlight, EpisodeTopic
+from soundbite.store.insight_models import EpisodeChapter, EpisodeHighlight, EpisodeTopic
 from soundbite.store.models import Job
 
 
@@ -129,6 +129,16 @@ def _topic_rows(ctx: Context, episode_id: int) -> list[dict[str, Any]]:
         ]
 
 
+def _chapter_rows(ctx: Context, episode_id: int) -> list[dict[str, Any]]:
+    with ctx.db.read() as s:
+        rows = s.scalars(
+            select(EpisodeChapter)
+            .where(EpisodeChapter.episode_id == episode_id)
+            .order_by(EpisodeChapter.position)
+        )
+        return [{"start_ms": c.start_ms, "end_ms": c.end_ms, "title": c.title} for c in rows]
+
+
 def topics(ctx: Context, episode_id: int) -> TopicsPublic:
     episode_row(ctx, episode_id)
     found = [TopicPublic.model_validate(t) for t in _topic_rows(ctx, episode_id)]
@@ -138,14 +148,14 @@ def topics(ctx: Context, episode_id: int) -> TopicsPublic:
 def _chapters(ctx: Context, episode_id: int, source: ChapterSource) -> tuple[Any, ...]:
     episode = episode_row(ctx, episode_id)
     publisher = publisher_chapters(episode.chapters)
-    generated = generated_chapters(_topic_rows(ctx, episode_id))
+    generated = generated_chapters(_chapter_rows(ctx, episode_id))
     used, chosen = choose(source, publisher, generated)
     available = [name for name, c in (("publisher", publisher), ("generated", generated)) if c]
     return episode.title, used, available, chosen
 
 
 def chapters(ctx: Context, episode_id: int, source: ChapterSource) -> ChaptersPublic:
-    """The publisher's chapters when the feed has them ("auto"), else generated from topics."""
+    """The publisher's chapters when the feed has them ("auto"), else generated ones."""
     _, used, available, chosen = _chapters(ctx, episode_id, source)
     return ChaptersPublic(
         episode_id=episode_id,

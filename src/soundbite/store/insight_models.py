@@ -1,4 +1,4 @@
-"""Rows derived from a transcript: topics, highlight suggestions and search index units.
+"""Rows derived from a transcript: chapters, topics, highlight suggestions and search units.
 
 Each row points at the transcript it was computed from, with ``ON DELETE CASCADE``. Replacing
 a transcript (re-transcribing, importing the publisher's) deletes the old one, so everything
@@ -30,6 +30,23 @@ from soundbite.store.base import Base
 
 _EPISODE = "episodes.id"
 _TRANSCRIPT = "transcripts.id"
+
+
+class EpisodeChapter(Base):
+    """A generated chapter: a few an hour, the topics nest inside (insight/outline.py)."""
+
+    __tablename__ = "chapters"
+    __table_args__ = (Index("ix_chapters_episode_position", "episode_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey(_EPISODE, ondelete="CASCADE"))
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey(_TRANSCRIPT, ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(Text)
 
 
 class EpisodeTopic(Base):
