@@ -1,15 +1,18 @@
 """The frames of a clip's video: what each shows and where, drawn as YUV 4:2:0 for the encoder.
 
-Why this shape (measured on the shared 2-core machine, 1080×1920 at 30 fps, ``bench/video.py``):
-x264 takes almost all the time (``ultrafast``: 0.46-0.63 of real time), and drawing the frames
-in Python 0.05, because almost nothing changes between frames. So the still parts (background,
-artwork, names, title, share URL, the progress bar's track) are drawn once with Pillow and
-converted to YUV once; per frame we only repaint three boxes in the YUV planes with numpy: the
-waveform or bars (a mask from per-column heights), the progress bar, and the captions, which are
-drawn with Pillow only when the highlighted word changes (a few times a second). The frames go
-to the encoder as raw yuv420p, so ffmpeg converts no pixels: an ffmpeg filter graph
-(``overlay`` + ``showwaves`` + ``drawtext``, the anchor in ``bench/video.py``) converts and
-composites every pixel of every frame, and cannot highlight one word of a shaped line.
+Why this shape (measured on the shared 2-core machine, ``bench/video.py``): at 1080×1920 and
+30 fps, x264 itself (``ultrafast``) costs 1.8-2.6 CPU seconds per 10 s of video, whatever is
+drawn, and is most of the render; drawing the frames in Python costs about 4 ms each (1.0 s per
+10 s), because almost nothing changes between frames. So the still parts (background, artwork,
+names, title, share URL, the progress bar's track) are drawn once with Pillow and converted to
+YUV once; per frame we only repaint three boxes in the YUV planes with numpy: the waveform or
+bars (a mask from per-column heights), the progress bar, and the captions, which are drawn with
+Pillow only when the highlighted word changes (a few times a second). The frames go to the
+encoder as raw yuv420p, so ffmpeg converts no pixels. An ffmpeg filter graph (``overlay`` +
+``showwaves`` + ``drawtext``: the anchor in ``bench/video.py``) costs about the same (its x264
+is the same) but takes one font per ``drawtext`` (no per-script fallback within a line), and
+highlighting the spoken word would take a filter per word or an ASS subtitle track; drawing
+ourselves keeps one text engine (``media/text.py``) for the card, the frames and the captions.
 
 Colours are converted with the BT.709 matrix in limited range, and the video is tagged so.
 """
