@@ -3,7 +3,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install chromium run test lint format bench load cluster clean
+# The Noto fonts draw titles and captions in every script (media/text.py); tesseract reads
+# them back in the caption and script tests (tests/test_video.py).
+FONT_PACKAGES := fonts-noto-core fonts-noto-cjk
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn tesseract-ocr-ara \
+	tesseract-ocr-hin tesseract-ocr-rus
+
+.PHONY: install chromium fonts ocr run test lint format bench load cluster clean
 
 APP_BUILD := src/soundbite/web/static/app/index.html
 APP_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
@@ -29,13 +35,22 @@ $(APP_BUILD): frontend/node_modules/.package-lock.json $(APP_SOURCES)
 chromium:
 	test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
+fonts:
+	test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc -a \
+		-f /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf || (apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(FONT_PACKAGES))
+
+ocr:
+	test -f /usr/share/tesseract-ocr/5/tessdata/hin.traineddata || (apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(OCR_PACKAGES))
+
 ## README command 1: install, process the demo episode, serve on http://127.0.0.1:8000
-run: install
+run: install fonts
 	$(BIN)/soundbite demo
 	$(BIN)/soundbite serve
 
 ## README command 2: install and run the whole test suite
-test: install chromium
+test: install chromium fonts ocr
 	$(BIN)/pytest
 
 lint: install

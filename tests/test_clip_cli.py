@@ -96,5 +96,18 @@ def test_clip_errors_say_which_rule(run) -> None:  # type: ignore[no-untyped-def
     result = run("clip", run.episode_id, "--start", 50, "--end", 70)
     assert result.exit_code == 2 and "ends after the episode" in result.stderr
     result = run("clip", run.episode_id, "--start", 1, "--end", 5, "--render", "x.ogg")
-    assert result.exit_code == 2 and ".mp3 or .m4a" in result.stderr
+    assert result.exit_code == 2 and ".mp3, .m4a or .mp4" in result.stderr
     assert json.loads(run("clips", "list", "--json").stdout)["total"] == 0  # none half-made
+
+
+def test_clip_renders_a_video_in_the_aspect_asked_for(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    start, end = word("From").start_ms / 1000, word("we").end_ms / 1000
+    out = tmp_path / "moment.mp4"
+    result = run(
+        "clip", run.episode_id, "--start", start, "--end", end, "--render", out, "--aspect", "1x1"
+    )
+    assert result.exit_code == 0, result.stderr
+    with av.open(str(out)) as container:
+        video = container.streams.video[0].codec_context
+        assert (video.name, video.width, video.height) == ("h264", 1080, 1080)
+        assert abs(float(container.duration or 0) / 1e6 - (end - start)) < 0.25

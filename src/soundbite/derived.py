@@ -16,11 +16,13 @@ import numpy as np
 
 from soundbite.domain.media import Peaks
 from soundbite.errors import NotFound, StorageMisconfigured
+from soundbite.media.frames import VideoStyle
 from soundbite.media.loudness import HOP_MS, blocks_within, gated_loudness
 from soundbite.media.peaks import peaks_from_dat
 from soundbite.media.render import RenderProfile
 from soundbite.media.seeking import VERSION as SEEK_INDEX_VERSION
 from soundbite.media.seeking import SeekIndex
+from soundbite.media.video import VideoContent
 from soundbite.store.blobs.base import BlobStorage, derived_key
 
 PEAKS_PER_SECOND = 100  # 10 ms per peak: enough to place a clip edge between two words
@@ -81,16 +83,21 @@ def load_seek_index(storage: BlobStorage, sha256: str) -> SeekIndex | None:
 
 @dataclass(frozen=True, slots=True)
 class RenderJob:
-    """One clip render: a span of a media file, encoded with a profile."""
+    """One clip render: a span of a media file, encoded with a profile; for a video, also what
+    its frames show (whose digest is then part of the key: the same span under another title
+    is another video)."""
 
     media_sha256: str
     start_ms: int
     end_ms: int
     profile: RenderProfile
+    video: VideoContent | None = None
 
     @property
     def key(self) -> str:
         variant = f"{self.start_ms}-{self.end_ms}-{self.profile.name}"
+        if self.video is not None:
+            variant = f"{self.start_ms}-{self.end_ms}-{self.video.digest}-{self.profile.name}"
         return derived_key("clips", self.media_sha256, variant)
 
     def to_message(self) -> dict[str, Any]:
@@ -99,4 +106,14 @@ class RenderJob:
 
     @classmethod
     def from_message(cls, body: dict[str, Any]) -> RenderJob:
-        return cls(**{**body, "profile": RenderProfile(**body["profile"])})
+        profile = dict(body["profile"])
+        if profile.get("video") is not None:
+            profile["video"] = VideoStyle(**profile["video"])
+        video = body.get("video")
+        return cls(
+            **{
+                **body,
+                "profile": RenderProfile(**profile),
+                "video": VideoContent.from_dict(video) if video is not None else None,
+            }
+        )

@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     clip_audio_kbps: int = Field(
         128, ge=32, le=320, description="Bit rate of rendered clip audio (MP3 and AAC), kbit/s."
     )
+    clip_video_max_seconds: int = Field(
+        180,
+        ge=5,
+        le=3600,
+        description="Longest clip rendered as a video (MP4 for social networks), in seconds; "
+        "social networks take short videos, and a video render costs about half its length.",
+    )
     clip_render_workers: int = Field(
         2,
         ge=1,

@@ -8,6 +8,7 @@ import { clock, length } from "../lib/time";
 import { Dialog } from "../ui/dialog";
 import { Icon } from "../ui/icons";
 import { notify } from "../ui/toast";
+import { VideoMaker } from "./video";
 
 export function shareTargets(url: string, title: string): { id: string; label: string; href: string }[] {
   const u = encodeURIComponent(url);
@@ -77,6 +78,7 @@ export function ShareDialog({ clip, onClose }: { clip: Clip; onClose: () => void
             aria-label={`Share on ${t.label}`} onClick={() => recordShare(clip, t.id)}>{t.label}</a>
         ))}
       </div>
+      <VideoMaker clip={clip} onShared={(channel) => recordShare(clip, channel)} />
       <div class="row share-more">
         <button class="secondary" aria-expanded={showEmbed} aria-controls="embed-code"
           onClick={() => setShowEmbed(!showEmbed)}>Embed</button>

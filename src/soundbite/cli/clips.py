@@ -20,6 +20,7 @@ from soundbite.clips.links import FORMATS
 from soundbite.clips.service import ClipView
 from soundbite.domain.clips import SNAP_MODES, VISIBILITIES, clock
 from soundbite.errors import InvalidInput
+from soundbite.media.frames import ASPECTS, Aspect, VideoStyle
 from soundbite.media.render import Format
 from soundbite.services.accounts import owner_account
 
@@ -61,15 +62,27 @@ def _line(ctx: Context, view: ClipView) -> str:
 
 def _format(path: Path) -> Format:
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise InvalidInput(f"--render writes .mp3 or .m4a files, not {path.name!r}")
+    if fmt not in (*FORMATS, "mp4"):
+        raise InvalidInput(f"--render writes .mp3, .m4a or .mp4 (video) files, not {path.name!r}")
     return fmt  # type: ignore[return-value]
 
 
-def _write_render(ctx: Context, view: ClipView, path: Path) -> int:
-    from soundbite.clips.links import render_job
+def _write_render(
+    ctx: Context, view: ClipView, path: Path, aspect: Aspect = "9x16", captions: bool = True
+) -> int:
+    from soundbite.clips.links import clip_links, render_job
+    from soundbite.clips.videos import start_video, video_job
 
-    job = render_job(view, ctx.settings, _format(path))
+    fmt = _format(path)
+    if fmt == "mp4":
+        share = clip_links(ctx.settings.base_url, view, ctx.settings).share
+        style = VideoStyle(aspect=aspect, captions=captions)
+        status = start_video(ctx.app, ctx.app.renders, view, style, share)
+        if status.note:
+            click.echo(f"  {status.note}", err=True)
+        job = video_job(ctx.app, view, style, share)
+    else:
+        job = render_job(view, ctx.settings, fmt)
     size = ctx.app.renders.render(job)
     with ctx.app.storage.open(job.key) as src, path.open("wb") as out:
         shutil.copyfileobj(src, out)
@@ -93,8 +106,16 @@ def _write_render(ctx: Context, view: ClipView, path: Path) -> int:
     "--render",
     "render_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also render the audio into this .mp3 or .m4a file.",
+    help="Also render the audio into this .mp3 or .m4a file, or a video into this .mp4.",
 )
+@click.option(
+    "--aspect",
+    type=click.Choice(ASPECTS),
+    default="9x16",
+    show_default=True,
+    help="With --render x.mp4: 9x16 (1080×1920), 1x1 (1080×1080) or 16x9 (1920×1080).",
+)
+@click.option("--no-captions", is_flag=True, help="With --render x.mp4: no word captions.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable output.")
 @pass_ctx
 @handle_errors
@@ -107,6 +128,8 @@ def clip_command(
     title: str | None,
     visibility: str,
     render_path: Path | None,
+    aspect: Aspect,
+    no_captions: bool,
     as_json: bool,
 ) -> None:
     """Clip EPISODE_ID from --start to --end and print its share link.
@@ -114,6 +137,7 @@ def clip_command(
     \b
       soundbite clip 12 --start 73.5 --end 101
       soundbite clip 12 --start 73.5 --end 101 --snap sentence --render moment.mp3
+      soundbite clip 12 --start 73.5 --end 101 --render moment.mp4 --aspect 9x16
     """
     if render_path:
         _format(render_path)  # refuse a bad file name before making the clip
@@ -127,7 +151,9 @@ def clip_command(
         title=title,
         visibility=visibility,  # type: ignore[arg-type]
     )
-    written = _write_render(ctx, view, render_path) if render_path else None
+    written = (
+        _write_render(ctx, view, render_path, aspect, not no_captions) if render_path else None
+    )
     if as_json:
         data = _json(ctx, view)
         if render_path:

@@ -53,9 +53,13 @@ def _source_artwork(app: Context, view: ClipView) -> bytes | None:
     return None
 
 
+def artwork_key(view: ClipView) -> str:
+    return _key(view, "artwork-600.jpg")
+
+
 def artwork(app: Context, view: ClipView) -> bytes:
     """The clip's artwork as a 600 px JPEG (the podcast's initials if it has none)."""
-    key = _key(view, "artwork-600.jpg")
+    key = artwork_key(view)
     if app.storage.exists(key):
         return app.storage.get_bytes(key)
     jpeg = artwork_jpeg(_source_artwork(app, view), view.podcast_title)

@@ -65,10 +65,10 @@ def captions_vtt(app: Context, view: ClipView) -> str:
     """The clip's words as WebVTT, times counted from the clip's start (empty without words)."""
     with app.db.read() as s:
         segments = segments_near(s, view.episode_id, view.start_ms, view.end_ms) or []
-    return to_vtt(Transcript(None, tuple(_shifted(segments, view.start_ms, view.end_ms))))
+    return to_vtt(Transcript(None, tuple(shifted(segments, view.start_ms, view.end_ms))))
 
 
-def _shifted(segments: Sequence[Segment], start: int, end: int) -> list[Segment]:
+def shifted(segments: Sequence[Segment], start: int, end: int) -> list[Segment]:
     """Segments cut to start..end and moved to start at 0; words kept if their middle is in."""
     out = []
     for seg in segments:

@@ -1,7 +1,8 @@
 """The render cache: each (media, span, profile) is encoded once, however many ask at once.
 
 A render is stored in blob storage under a key made of its inputs (the media's SHA-256, the
-span, the profile name), so it never goes stale and any number of clips share it. Getting there
+span, the profile name; for a video also a digest of what its frames show), so it never goes
+stale and any number of clips share it. Getting there
 exactly once takes two guards:
 
 - In this process, one ``Flight`` per key (a dict under a lock): the first request starts the
@@ -53,6 +54,7 @@ from soundbite.context import Context
 from soundbite.derived import RenderJob, load_seek_index, load_span_loudness
 from soundbite.errors import MediaError
 from soundbite.media.render import render_clip
+from soundbite.media.video import render_video
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.blobs import media_key
 from soundbite.store.clip_models import ClipRender
@@ -79,6 +81,7 @@ class Flight:
         self._path: Path | None = None  # the encoder's output while it may be read
         self.size: int | None = None
         self.announced: int | None = None  # the MP3's size, known before it is encoded
+        self.progress = 0.0  # 0..1, reported by video renders (the share dialog shows it)
         self.error: BaseException | None = None
 
     @property
@@ -92,6 +95,10 @@ class Flight:
             self._path = path
             if size is not None:
                 self.announced = size
+        self.notify()
+
+    def advance(self, done: float) -> None:
+        self.progress = done
         self.notify()
 
     def notify(self) -> None:
@@ -244,6 +251,11 @@ class RenderCache:
                 self._pool.submit(self._run, flight)
         return flight
 
+    def flight(self, job: RenderJob) -> Flight | None:
+        """The flight rendering `job` in this process, if one is under way (no I/O)."""
+        with self._lock:
+            return self._flights.get(job.key)
+
     def render(self, job: RenderJob, timeout: float | None = None) -> int:
         """Render `job` if it is not stored yet, waiting for it; returns its size in bytes."""
         flight = self.start(job)
@@ -333,17 +345,32 @@ class RenderCache:
                 loudness = load_span_loudness(
                     self.app.storage, job.media_sha256, job.start_ms, job.end_ms
                 )
-                render_clip(
-                    src,
-                    job.start_ms,
-                    job.end_ms,
-                    out,
-                    job.profile,
-                    on_output=flight.notify,
-                    on_size=lambda size: flight.growing(out, size),
-                    seek_index=seek_index,
-                    loudness=loudness,
-                )
+                if job.video is not None:
+                    art = job.video.artwork_key
+                    render_video(
+                        src,
+                        job.start_ms,
+                        job.end_ms,
+                        out,
+                        job.profile,
+                        job.video,
+                        self.app.storage.get_bytes(art) if art else None,
+                        on_progress=flight.advance,
+                        seek_index=seek_index,
+                        loudness=loudness,
+                    )
+                else:
+                    render_clip(
+                        src,
+                        job.start_ms,
+                        job.end_ms,
+                        out,
+                        job.profile,
+                        on_output=flight.notify,
+                        on_size=lambda size: flight.growing(out, size),
+                        seek_index=seek_index,
+                        loudness=loudness,
+                    )
             with self._lock:
                 self.encodes += 1
             flight.growing(None)

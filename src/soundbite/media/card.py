@@ -1,9 +1,8 @@
 """The clip card: a 1200×630 PNG (the size Open Graph and X cards show best) with the artwork,
 the clip's title, a quote of what is said, the podcast's name and the clip's length.
 
-Drawn with Pillow and the font Pillow bundles (``ImageFont.load_default(size=…)``, Aileron,
-scalable), so nothing depends on the fonts of the machine and every server draws the same card.
-The font covers Latin scripts; other scripts come out as boxes until a font is configured.
+Drawn with Pillow; text goes through ``media/text.py`` (Debian's Noto fonts, a font per script,
+shaped by libraqm), so a title in Japanese, Arabic, Hindi or Russian is drawn, not boxed.
 
 Artwork comes from feeds and uploads, so it is untrusted input to an image decoder: anything
 over ``MAX_ART_PIXELS`` is refused before it is decoded (a small PNG can declare a huge canvas),
@@ -18,11 +17,12 @@ from dataclasses import dataclass
 
 import av
 import av.error
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from soundbite.domain.media import MediaSource
 from soundbite.errors import MediaError
 from soundbite.media.probe import open_media
+from soundbite.media.text import draw_text, font_files, wrap
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +44,9 @@ class CardText:
     length: str  # "0:42"
 
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-
-
-def _font(size: int) -> Font:
-    return ImageFont.load_default(size=size)
-
-
 def _drawable(text: str) -> str:
-    """Dashes the bundled font lacks become hyphens rather than boxes."""
-    return text.translate(_SUBSTITUTES)
+    """Without the Noto fonts, dashes the bundled font lacks become hyphens rather than boxes."""
+    return text if font_files("regular") else text.translate(_SUBSTITUTES)
 
 
 _SUBSTITUTES = str.maketrans({"—": "-", "–": "-", "‐": "-", "−": "-"})
@@ -78,8 +71,9 @@ def _placeholder(name: str, size: int) -> Image.Image:
     """The podcast's initials on the accent colour, for a podcast without artwork."""
     img = Image.new("RGB", (size, size), ACCENT)
     initials = "".join(w[0] for w in name.split()[:2] if w[0].isalnum()).upper() or "SB"
-    font = _font(size * 4 // 11)
-    ImageDraw.Draw(img).text((size / 2, size / 2), initials, font=font, fill=TEXT, anchor="mm")
+    font_size = size * 4 // 11
+    top = size / 2 - font_size * 0.62
+    draw_text(ImageDraw.Draw(img), (size / 2, top), initials, font_size, TEXT, anchor="centre")
     return img
 
 
@@ -104,29 +98,6 @@ def embedded_artwork(src: MediaSource) -> bytes | None:
     return None
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int, lines: int) -> list[str]:
-    """Lines of `text` no wider than `width`; the last one ends with … if text was left over."""
-    out: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if line and draw.textlength(candidate, font=font) > width:
-            out.append(line)
-            line = word
-            if len(out) > lines:
-                break
-        else:
-            line = candidate
-    if line:
-        out.append(line)
-    if len(out) <= lines:
-        return out
-    last = out[lines - 1]
-    while last and draw.textlength(last + "…", font=font) > width:
-        last = last[:-1]
-    return [*out[: lines - 1], last.rstrip(" ,;:") + "…"]
-
-
 def draw_card(text: CardText, artwork: bytes | None) -> bytes:
     """The card as PNG bytes."""
     text = CardText(*(_drawable(t) for t in (text.title, text.quote, text.podcast, text.length)))
@@ -141,24 +112,21 @@ def draw_card(text: CardText, artwork: bytes | None) -> bytes:
     x = MARGIN * 2 + ART
     width = WIDTH - x - MARGIN
     y = top
-    small = _font(30)
-    for line in _wrap(draw, text.podcast, small, width, 1):
-        draw.text((x, y), line, font=small, fill=MUTED)
+    for line in wrap(text.podcast, 30, width, 1):
+        draw_text(draw, (x, y), line, 30, MUTED)
         y += 44
-    title_font = _font(50)
-    for line in _wrap(draw, text.title, title_font, width, 3):
-        draw.text((x, y), line, font=title_font, fill=TEXT, stroke_width=1, stroke_fill=TEXT)
-        y += 62
+    for line in wrap(text.title, 50, width, 3, "bold"):
+        draw_text(draw, (x, y), line, 50, TEXT, weight="bold")
+        y += 66
     y += 14
-    quote_font = _font(32)
-    room = max(0, (top + ART - 50 - y) // 42)
+    room = max(0, (top + ART - 50 - y) // 44)
     if text.quote and room:
-        for line in _wrap(draw, f"“{text.quote}”", quote_font, width, room):
-            draw.text((x, y), line, font=quote_font, fill=MUTED)
-            y += 42
+        for line in wrap(f"“{text.quote}”", 32, width, room):
+            draw_text(draw, (x, y), line, 32, MUTED)
+            y += 44
     base = top + ART - 34
     draw.polygon([(x, base + 2), (x, base + 30), (x + 24, base + 16)], fill=ACCENT)  # ▶
-    draw.text((x + 40, base), text.length, font=small, fill=ACCENT)
+    draw_text(draw, (x + 40, base - 4), text.length, 30, ACCENT)
     out = io.BytesIO()
     card.save(out, "PNG")
     return out.getvalue()

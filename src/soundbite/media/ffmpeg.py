@@ -36,6 +36,9 @@ MEDIA_DEMUXERS = (
     "mp3,mov,ogg,matroska,wav,w64,flac,aac,aiff,caf,asf,avi,flv,mpegts,mpeg,amr,ac3,eac3,"
     "wv,ape,tta,au,mpc,mpc8,dts,truehd,mlp,loas"
 )
+# What we pipe in ourselves may also be raw frames (``media/video.py``): rawvideo reads no
+# other file, and no stored file is ever read through it.
+PIPE_DEMUXERS = MEDIA_DEMUXERS + ",rawvideo"
 INPUT_PROTOCOLS = "file,pipe"
 DEFAULT_TIMEOUT_S = 1800.0
 
@@ -78,13 +81,14 @@ def ffmpeg_command(
             cmd.append(_output_arg(arg))
             continue
         src = next(it, None)
+        demuxers = MEDIA_DEMUXERS
         if isinstance(src, Path):
             url = "file:" + str(src.resolve())
         elif src == "pipe:0":
-            url = src
+            url, demuxers = src, PIPE_DEMUXERS
         else:
             raise ValueError(f"ffmpeg inputs must be Paths of stored files, got {src!r}")
-        cmd += ["-protocol_whitelist", INPUT_PROTOCOLS, "-format_whitelist", MEDIA_DEMUXERS]
+        cmd += ["-protocol_whitelist", INPUT_PROTOCOLS, "-format_whitelist", demuxers]
         cmd += ["-i", url]
     return cmd
 

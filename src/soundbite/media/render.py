@@ -58,6 +58,7 @@ import numpy as np
 from soundbite.domain.media import MediaSource
 from soundbite.errors import MediaError
 from soundbite.media.ffmpeg import ffmpeg_command, last_error_line
+from soundbite.media.frames import VideoStyle
 from soundbite.media.loudness import StreamNormaliser, Target, integrated_loudness, normalise
 from soundbite.media.mp3_info import MP3_RATES, Mp3Layout, lame_kbps
 from soundbite.media.probe import audio_stream, open_media
@@ -70,7 +71,7 @@ WAV_PACKET_BYTES = 64 * 1024
 NOTIFY_BYTES = 16 * 1024  # about 1 s of 128 kbit/s audio, written in ~30 ms
 ENCODE_TIMEOUT_S = 600.0
 
-Format = Literal["mp3", "m4a"]
+Format = Literal["mp3", "m4a", "mp4"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,15 +85,19 @@ class RenderProfile:
     fade_ms: int = 20
     ceiling_dbfs: float = -1.5
     version: int = 2  # 2: our own Info frame, sent first (byte-identical stream and file)
+    video: VideoStyle | None = None  # format "mp4": the picture (``media/video.py``)
 
     @property
     def name(self) -> str:
         lufs = f"{-self.loudness_lufs:g}".replace(".", "_")
-        return f"{self.kbps}k-lufs{lufs}-fade{self.fade_ms}-v{self.version}.{self.format}"
+        sound = f"{self.kbps}k-lufs{lufs}-fade{self.fade_ms}-v{self.version}"
+        if self.video is not None:
+            return f"{self.video.name}-{sound}.{self.format}"
+        return f"{sound}.{self.format}"
 
     @property
     def media_type(self) -> str:
-        return "audio/mpeg" if self.format == "mp3" else "audio/mp4"
+        return {"mp3": "audio/mpeg", "m4a": "audio/mp4", "mp4": "video/mp4"}[self.format]
 
 
 @dataclass(frozen=True, slots=True)

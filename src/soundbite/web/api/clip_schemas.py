@@ -172,3 +172,24 @@ def clip_public(view: ClipView, base: str, settings: Settings) -> ClipPublic:
         audio_url=links.audio["mp3"],
         links=ClipLinksPublic(**dataclasses.asdict(links)),
     )
+
+
+class VideoRequest(BaseModel):
+    aspect: Literal["9x16", "1x1", "16x9"] = Field(
+        "9x16",
+        description="9x16: 1080×1920 (Reels, TikTok, Shorts); 1x1: 1080×1080; 16x9: 1920×1080.",
+    )
+    captions: bool = Field(True, description="Word-by-word captions from the transcript.")
+    visual: Literal["waveform", "bars"] = "waveform"
+
+
+class VideoPublic(BaseModel):
+    state: Literal["rendering", "ready"]
+    progress: float = Field(description="0..1 while it renders in this process.")
+    url: str = Field(description="The MP4 (waits for the render when fetched before it is ready).")
+    width: int
+    height: int
+    captions: bool = Field(
+        description="False when asked for but the transcript has no word timings."
+    )
+    note: str | None = None

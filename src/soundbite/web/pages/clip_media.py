@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from soundbite.clips import cards, service
+from soundbite.clips import cards, service, videos
 from soundbite.clips.export import captions_vtt
-from soundbite.clips.links import audio_version, card_version, render_job
+from soundbite.clips.links import audio_version, card_version, clip_links, render_job
+from soundbite.media.frames import Aspect, VideoStyle, Visual
 from soundbite.media.render import Format
-from soundbite.web.deps import OptionalAuth, SoundbiteDep
+from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
 from soundbite.web.headers import cache_control, content_disposition, download_name
 from soundbite.web.ranges import ranged_response
 
@@ -80,6 +81,47 @@ async def clip_audio(
         etag=version,
         media_type=job.profile.media_type,
         read=stored,
+        headers=headers,
+    )
+
+
+@router.api_route("/c/{share_id}/video-{aspect}.mp4", methods=["GET", "HEAD"])
+async def clip_video(
+    share_id: str,
+    aspect: Aspect,
+    request: Request,
+    sb: SoundbiteDep,
+    auth: OptionalAuth,
+    captions: bool = True,
+    visual: Visual = "waveform",
+    v: str | None = None,
+    download: bool = False,
+) -> Response:
+    """The clip as an MP4 for social networks; rendered on first request (the share dialog
+    starts it earlier, through the API), then cached for good."""
+    viewer = auth.account if auth else None
+    view = await run_in_threadpool(service.get_clip, sb, share_id, viewer)
+    share = clip_links(public_base(request, sb.settings), view, sb.settings).share
+    style = VideoStyle(aspect=aspect, captions=captions, visual=visual)
+    status = await run_in_threadpool(videos.start_video, sb, sb.renders, view, style, share)
+    job = await run_in_threadpool(videos.video_job, sb, view, style, share)
+    flight = sb.renders.flight(job)
+    if flight is not None:
+        await flight.wait_async()
+    size = sb.renders.known_size(job) or await run_in_threadpool(sb.renders.stored_size, job)
+    version = status.path.rsplit("v=", 1)[-1]
+    name = download_name(view.title, "mp4", "clip")
+    headers = {
+        "Cache-Control": _caching(view, v == version),
+        "Content-Disposition": content_disposition(name, attachment=download),
+        "X-Content-Type-Options": "nosniff",
+    }
+    return ranged_response(
+        request,
+        size=size if size is not None else sb.storage.size(job.key),
+        etag=version,
+        media_type="video/mp4",
+        read=lambda start, end: sb.storage.iter_range(job.key, start, end),
         headers=headers,
     )
 

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from markupsafe import escape
 
 from soundbite.bootstrap import Soundbite
-from soundbite.clips import events, service
+from soundbite.clips import events, service, videos
 from soundbite.clips.links import clip_links
 from soundbite.domain.clips import clock
 from soundbite.errors import NotFound
@@ -73,7 +73,10 @@ def _context(request: Request, sb: Soundbite, view: service.ClipView) -> dict[st
     text = view.text or ""
     description = text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
     title, url = quote(view.title, safe=""), quote(links.share, safe="")
+    video = videos.stored_video(sb, sb.renders, view, links.share)
     return {
+        "video": video,
+        "video_url": f"{links.share}/{video.path}" if video else None,
         "clip": view,
         "links": links,
         "length": clock(view.duration_ms),

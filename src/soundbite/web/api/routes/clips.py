@@ -14,10 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from soundbite.clips import events, service
+from soundbite.clips import events, service, videos
 from soundbite.clips.export import soundbites_xml
-from soundbite.clips.links import render_job
+from soundbite.clips.links import clip_links, render_job
 from soundbite.errors import Forbidden
+from soundbite.media.frames import VideoStyle
 from soundbite.web.api.clip_schemas import (
     ClipCreate,
     ClipEventCounted,
@@ -27,6 +28,8 @@ from soundbite.web.api.clip_schemas import (
     ClipStatsPublic,
     ClipUpdate,
     Source,
+    VideoPublic,
+    VideoRequest,
     Visibility,
     clip_public,
 )
@@ -144,6 +147,29 @@ def delete_clip(share_id: str, sb: SoundbiteDep, user: CurrentUser) -> Response:
     service.delete_clip(sb, share_id, user)
     sb.pages.forget(share_id)
     return Response(status_code=204)
+
+
+@router.post("/clips/{share_id}/videos", response_model=VideoPublic)
+def clip_video(
+    share_id: str, body: VideoRequest, request: Request, sb: SoundbiteDep, auth: OptionalAuth
+) -> VideoPublic:
+    """Start rendering the clip as a video (if it is not rendered yet) and say how far it is:
+    call again to follow its progress; the same style is rendered once."""
+    view = service.get_clip(sb, share_id, auth.account if auth else None)
+    base = public_base(request, sb.settings)
+    page = clip_links(base, view, sb.settings).share
+    style = VideoStyle(aspect=body.aspect, captions=body.captions, visual=body.visual)
+    status = videos.start_video(sb, sb.renders, view, style, page)
+    captions = status.note is None and body.captions
+    return VideoPublic(
+        state=status.state,  # type: ignore[arg-type]
+        progress=round(status.progress, 3),
+        url=f"{page}/{status.path}",
+        width=status.width,
+        height=status.height,
+        captions=captions,
+        note=status.note,
+    )
 
 
 @router.get("/clips/{share_id}/stats", response_model=ClipStatsPublic)
