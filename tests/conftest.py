@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,9 @@ import sqlalchemy as sa
 from soundbite.bootstrap import Soundbite
 from soundbite.services.accounts import ensure_owner
 from soundbite.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 DATA = Path(__file__).parent / "data"
 PG_SERVER = os.environ.get("SOUNDBITE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -114,3 +118,14 @@ def owner_id(app: Soundbite) -> int:
 
     with app.db.read() as s:
         return s.scalars(sa.select(User.id).where(User.is_owner)).one()
+
+
+@pytest.fixture
+def client(app: Soundbite) -> TestClient:
+    """The owner, signed in by cookie, talking to the web app in-process."""
+    # imported here: tests.test_web_support imports this module's constants
+    from tests.test_web_support import make_client, sign_in
+
+    client = make_client(app)
+    sign_in(client)
+    return client

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from tests.scaleout.services import free_port, wait_until
+from soundbite.ops.cluster import free_port
+from tests.scaleout.services import wait_until
 
 SOUNDBITE = str(Path(sys.executable).parent / "soundbite")
 

@@ -21,15 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from soundbite.ops.cluster import free_port
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 S3_ACCESS_KEY = "soundbite-test"
 S3_SECRET_KEY = "soundbite-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
