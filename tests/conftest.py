@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from soundbite.bootstrap import Soundbite
 from soundbite.services.accounts import ensure_owner
 from soundbite.settings import Settings
+from tests.scaleout.processes import drop_schema, fresh_schema
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -66,25 +67,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'soundbite.db'}"
         return
-    server = request.getfixturevalue("postgres_server")
     schema = f"sbtest_{secrets.token_hex(6)}"
-    admin = sa.create_engine(server)
-    with admin.begin() as c:
-        c.execute(sa.text(f"create schema {schema}"))
-    # the application name lets teardown find every connection this test opened, even in
-    # processes it started, and end them: a leftover one would block DROP SCHEMA forever
-    yield f"{server}?options=-csearch_path%3D{schema}&application_name={schema}"
-    with admin.begin() as c:
-        c.execute(
-            sa.text(
-                "select pg_terminate_backend(pid) from pg_stat_activity "
-                "where application_name = :name and pid <> pg_backend_pid()"
-            ),
-            {"name": schema},
-        )
-        c.execute(sa.text("set local lock_timeout = '30s'"))
-        c.execute(sa.text(f"drop schema {schema} cascade"))
-    admin.dispose()
+    url, admin = fresh_schema(request.getfixturevalue("postgres_server"), schema)
+    yield url
+    drop_schema(admin, schema)
 
 
 def make_settings(data_dir: Path, database_url: str | None = None, **overrides: object) -> Settings:

