@@ -1,4 +1,4 @@
-# One entry per habit; CI calls `make test` through .ci/run.
+# One entry per habit; CI calls `make lint` and `make test` through .ci/run.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -53,7 +53,8 @@ run: install fonts
 test: install chromium fonts ocr
 	$(BIN)/pytest
 
-lint: install
+# lint needs the Python tools and the npm packages (tsc), not the built app
+lint: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

@@ -14,7 +14,7 @@ twice with the same model instance: with refined boundaries (ours) and without (
 the first and last words of the clip's text (lower case, no punctuation). Ours %, anchor %,
 and their ratio. TIMIT files with bursts of full-scale noise (a broken conversion) are skipped.
 
-TIMIT. Hand-labelled word boundaries of 64 read utterances (/work/shared/data/timit-sample, bench
+TIMIT. Hand-labelled word boundaries of 64 read utterances (../shared/data/timit-sample, bench
 use only, never copied into the repository): each utterance is transcribed with and without
 refinement, words are matched to the labels by normalised text in order, and the error of every
 matched word start and end is pooled: median and 90th percentile in ms, ours and the anchor.
@@ -44,8 +44,11 @@ from soundbite.media.render import RenderProfile, render_clip
 from soundbite.speech.model import ModelOptions, load_model
 from soundbite.speech.transcribe import transcribe
 
-AUDIO = Path("/work/shared/testdata/audio")
-TIMIT = Path("/work/shared/data/timit-sample")
+ROOT = Path(__file__).resolve().parent.parent
+# the team's shared test data lives beside the repository (../shared), wherever it is checked out
+SHARED = ROOT.parent / "shared"
+AUDIO = SHARED / "testdata" / "audio"
+TIMIT = SHARED / "data" / "timit-sample"
 SUFFIXES = {".flac", ".mp3", ".wav", ".opus"}
 LANGUAGE = re.compile(r"(?:^|_)(de|es)(?:_|$)")
 ANCHOR_PAD_MS = 200

@@ -47,6 +47,7 @@ import httpx
 
 from soundbite.media.ffmpeg import find_ffmpeg
 from soundbite.media.mp3_info import mp3_header_frame_length
+from soundbite.ops.cluster import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = ROOT / "tests" / "data" / "media"
@@ -245,7 +246,7 @@ def main() -> None:
     server = None
     try:
         episode_id, token = prepare(work / "data", episode)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "SOUNDBITE_LOG_LEVEL": "warning"}
         server = subprocess.Popen(
             [sys.executable, __file__, "--serve", str(work / "data"), str(port), str(static)],
@@ -331,14 +332,6 @@ def run(
         "target_last": 1.0,
     }
     print(json.dumps(summary))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for(base: str) -> None:

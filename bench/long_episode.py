@@ -33,7 +33,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEECH = Path("/work/shared/testdata/audio/librivox_sonnet001_en.mp3")
+# the team's shared test data lives beside the repository (../shared), wherever it is checked out
+SHARED = ROOT.parent / "shared"
+SPEECH = SHARED / "testdata" / "audio" / "librivox_sonnet001_en.mp3"
 if not SPEECH.exists():
     SPEECH = ROOT / "tests" / "data" / "audio" / "librivox_sonnet001_en.mp3"
 ANCHOR_COMMIT = "bfc7d3b"  # transcribe.py before streaming: decode_audio of the whole file

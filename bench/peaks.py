@@ -32,7 +32,10 @@ from soundbite.media.ffmpeg import ffmpeg_command, find_ffmpeg
 from soundbite.media.peaks import compute_peaks, peaks_from_dat, peaks_to_dat
 from soundbite.media.probe import probe
 
-AUDIO = Path("/work/shared/testdata/audio")
+ROOT = Path(__file__).resolve().parent.parent
+# the team's shared test data lives beside the repository (../shared), wherever it is checked out
+SHARED = ROOT.parent / "shared"
+AUDIO = SHARED / "testdata" / "audio"
 CACHE = Path("/tmp/soundbite-bench")
 RATE = 44100
 T = TypeVar("T")

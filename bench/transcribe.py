@@ -59,7 +59,9 @@ from soundbite.speech.model import ModelOptions, load_model
 from soundbite.speech.transcribe import transcribe
 
 ROOT = Path(__file__).resolve().parent.parent
-AUDIO_DIRS = (Path("/work/shared/testdata/audio"), ROOT / "tests" / "data" / "audio")
+# the team's shared test data lives beside the repository (../shared), wherever it is checked out
+SHARED = ROOT.parent / "shared"
+AUDIO_DIRS = (SHARED / "testdata" / "audio", ROOT / "tests" / "data" / "audio")
 AUDIO_SUFFIXES = {".flac", ".mp3", ".wav", ".opus", ".ogg", ".m4a"}
 # A language token in the file name ("..._de.mp3", "mls_es_..."); anything else is English.
 LANGUAGE_TOKEN = re.compile(r"(?:^|_)(de|es|fr|it|nl|pt)(?:_|$)")

@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,10 @@ import sqlalchemy as sa
 from soundbite.bootstrap import Soundbite
 from soundbite.services.accounts import ensure_owner
 from soundbite.settings import Settings
+from tests.scaleout.processes import drop_schema, fresh_schema
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 DATA = Path(__file__).parent / "data"
 PG_SERVER = os.environ.get("SOUNDBITE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -62,25 +67,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'soundbite.db'}"
         return
-    server = request.getfixturevalue("postgres_server")
     schema = f"sbtest_{secrets.token_hex(6)}"
-    admin = sa.create_engine(server)
-    with admin.begin() as c:
-        c.execute(sa.text(f"create schema {schema}"))
-    # the application name lets teardown find every connection this test opened, even in
-    # processes it started, and end them: a leftover one would block DROP SCHEMA forever
-    yield f"{server}?options=-csearch_path%3D{schema}&application_name={schema}"
-    with admin.begin() as c:
-        c.execute(
-            sa.text(
-                "select pg_terminate_backend(pid) from pg_stat_activity "
-                "where application_name = :name and pid <> pg_backend_pid()"
-            ),
-            {"name": schema},
-        )
-        c.execute(sa.text("set local lock_timeout = '30s'"))
-        c.execute(sa.text(f"drop schema {schema} cascade"))
-    admin.dispose()
+    url, admin = fresh_schema(request.getfixturevalue("postgres_server"), schema)
+    yield url
+    drop_schema(admin, schema)
 
 
 def make_settings(data_dir: Path, database_url: str | None = None, **overrides: object) -> Settings:
@@ -114,3 +104,14 @@ def owner_id(app: Soundbite) -> int:
 
     with app.db.read() as s:
         return s.scalars(sa.select(User.id).where(User.is_owner)).one()
+
+
+@pytest.fixture
+def client(app: Soundbite) -> TestClient:
+    """The owner, signed in by cookie, talking to the web app in-process."""
+    # imported here: tests.test_web_support imports this module's constants
+    from tests.test_web_support import make_client, sign_in
+
+    client = make_client(app)
+    sign_in(client)
+    return client

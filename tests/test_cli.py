@@ -30,8 +30,17 @@ def run(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch):  # 
     def invoke(*args: str) -> Result:
         return runner.invoke(cli, list(args), catch_exceptions=False)
 
-    invoke.app = lambda: Soundbite.from_settings(make_settings(tmp_path / "data", database_url))  # type: ignore[attr-defined]
-    return invoke
+    opened: list[Soundbite] = []
+
+    def app() -> Soundbite:
+        """The instance the commands work on, opened beside them to look at what they did."""
+        opened.append(Soundbite.from_settings(make_settings(tmp_path / "data", database_url)))
+        return opened[-1]
+
+    invoke.app = app  # type: ignore[attr-defined]
+    yield invoke
+    for sb in opened:  # left open, their pooled connections would outlive the test
+        sb.close()
 
 
 def counts(app: Soundbite) -> tuple[int, int]:

@@ -28,13 +28,6 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safar
 HOSTILE = '<script>alert("x")</script> & "friends"'
 
 
-@pytest.fixture
-def client(app: Soundbite) -> TestClient:
-    client = make_client(app)
-    sign_in(client)
-    return client
-
-
 def clip(client: TestClient, episode_id: int, start: int, end: int, **fields: object) -> dict:
     r = client.post(
         "/api/clips", json={"episode_id": episode_id, "start_ms": start, "end_ms": end, **fields}

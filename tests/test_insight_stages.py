@@ -6,6 +6,7 @@ with store/transcripts.save_transcript, so no speech model is needed.
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from soundbite.bootstrap import Soundbite
@@ -19,7 +20,6 @@ from tests.test_insight_support import (
     process,
     srt_transcript,
 )
-from tests.test_web_support import make_client, sign_in
 
 
 def counts(app: Soundbite, episode_id: int) -> tuple[int, int, int]:
@@ -74,12 +74,10 @@ def test_retrying_transcribe_queues_analysis_and_indexing_again(
 
 
 def test_episode_api_shows_topics_chapters_highlights_and_related(
-    app: Soundbite, owner_id: int
+    app: Soundbite, owner_id: int, client: TestClient
 ) -> None:
     pid, eid = add_episode(app, owner_id, podcast_tips())
     _, other = add_episode(app, owner_id, podcast_tips(), title="Ten things again", podcast_id=pid)
-    client = make_client(app)
-    sign_in(client)
     before = client.get(f"/api/episodes/{eid}/topics").json()
     assert before == {"episode_id": eid, "status": "not queued", "topics": []}
     process(app, eid, other)

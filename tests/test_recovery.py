@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from soundbite.bootstrap import Soundbite
+from soundbite.ops.cluster import free_port
 from soundbite.store.models import Job, Transcript, TranscriptWord
 from tests.conftest import MODEL_DIR, OWNER_PASSWORD, make_settings
 
 SOUNDBITE = [sys.executable, "-m", "soundbite"]
 AUDIO = Path(__file__).parent.parent / "src" / "soundbite" / "demo" / "sonnet001.mp3"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]

@@ -56,13 +56,6 @@ def parse(html: str) -> Head:
     return head
 
 
-@pytest.fixture
-def client(app: Soundbite) -> TestClient:
-    client = make_client(app)
-    sign_in(client)
-    return client
-
-
 def make_clip(client: TestClient, app: Soundbite, **fields: object) -> dict:
     episode_id = add_sonnet(
         app, owner_account(app).id, title=str(fields.pop("episode", "Sonnet 1"))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jiwer
 import pytest
+from fastapi.testclient import TestClient
 
 from soundbite.bootstrap import Soundbite
 from soundbite.domain.transcript import Transcript
@@ -25,7 +26,7 @@ from soundbite.speech.model import ModelOptions
 from soundbite.speech.pcm import audio_info, pcm_excerpts
 from soundbite.speech.transcribe import transcribe
 from tests.pipeline_support import run_pipeline
-from tests.test_web_support import make_client, sign_in, upload
+from tests.test_web_support import upload
 
 DATA = Path(__file__).parent / "data"
 MEDIA, REFERENCES = DATA / "media", DATA / "audio"
@@ -181,10 +182,10 @@ def test_a_voice_on_one_channel_only_is_kept_whole(options: ModelOptions, tmp_pa
 
 
 @pytest.mark.slow
-def test_speaker_labels_reach_the_api_and_clip_captions(app: Soundbite, tmp_path: Path) -> None:
+def test_speaker_labels_reach_the_api_and_clip_captions(
+    app: Soundbite, client: TestClient, tmp_path: Path
+) -> None:
     path = _two_channels(tmp_path / "alt.mp3", READER, JFK, right_at_s=6, right_gain_db=-18)
-    client = make_client(app)
-    sign_in(client)
     r = upload(client, path, content_type="audio/mpeg")
     assert r.status_code == 201, r.text
     episode_id = r.json()["id"]

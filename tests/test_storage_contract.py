@@ -23,10 +23,11 @@ from soundbite.media.ffmpeg import run_ffmpeg
 from soundbite.media.probe import probe
 from soundbite.media.render import RenderProfile, render_clip
 from soundbite.media.seeking import SeekPointRecorder
+from soundbite.ops.cluster import free_port
 from soundbite.store.blobs import BlobStorage, LocalStorage, media_key
 from soundbite.store.blobs.s3 import MIB, S3Storage, StorageUnavailable
 from tests.scaleout.fixtures import BUCKET, s3_options, s3_storage, seaweedfs  # noqa: F401
-from tests.scaleout.services import SeaweedFS, free_port
+from tests.scaleout.services import SeaweedFS
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -19,7 +19,8 @@ FAKE_SHA = "0" * 64
 
 
 @pytest.fixture
-def client(app: Soundbite) -> TestClient:
+def anonymous(app: Soundbite) -> TestClient:
+    """A visitor who has not signed in."""
     return make_client(app)
 
 
@@ -33,7 +34,7 @@ def instance(tmp_path: Path, database_url: str, **overrides: object) -> Iterator
         sb.close()
 
 
-def test_everything_needs_sign_in_by_default(client: TestClient) -> None:
+def test_everything_needs_sign_in_by_default(anonymous: TestClient) -> None:
     for method, url in [
         ("GET", "/api/podcasts"),
         ("GET", "/api/episodes"),
@@ -45,17 +46,17 @@ def test_everything_needs_sign_in_by_default(client: TestClient) -> None:
         ("POST", "/api/tokens"),
         ("POST", "/api/jobs/1/retry"),
     ]:
-        r = client.request(method, url, json={"url": "https://example.org/f", "name": "x"})
+        r = anonymous.request(method, url, json={"url": "https://example.org/f", "name": "x"})
         assert r.status_code == 401, (method, url, r.text)
         assert "sign in" in r.json()["detail"]
         assert r.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_login_sets_cookies_and_writes_need_the_csrf_token(client: TestClient) -> None:
-    r = client.post("/api/auth/login", json={"username": "owner", "password": "nope"})
+def test_login_sets_cookies_and_writes_need_the_csrf_token(anonymous: TestClient) -> None:
+    r = anonymous.post("/api/auth/login", json={"username": "owner", "password": "nope"})
     assert r.status_code == 401 and r.json()["detail"] == "wrong user name or password"
 
-    r = client.post("/api/auth/login", json={"username": "owner", "password": OWNER_PASSWORD})
+    r = anonymous.post("/api/auth/login", json={"username": "owner", "password": OWNER_PASSWORD})
     assert r.status_code == 200
     body = r.json()
     assert body["user"]["username"] == "owner" and body["user"]["is_owner"] is True
@@ -63,30 +64,30 @@ def test_login_sets_cookies_and_writes_need_the_csrf_token(client: TestClient) -
     assert "httponly" in cookies["sb_session"] and "samesite=lax" in cookies["sb_session"]
     assert "httponly" not in cookies["sb_csrf"]
     assert "secure" not in cookies["sb_session"]  # plain http base URL
-    session = client.cookies["sb_session"]
-    assert body["csrf_token"] == csrf_token(session) == client.cookies["sb_csrf"]
+    session = anonymous.cookies["sb_session"]
+    assert body["csrf_token"] == csrf_token(session) == anonymous.cookies["sb_csrf"]
 
-    me = client.get("/api/auth/me").json()
+    me = anonymous.get("/api/auth/me").json()
     assert me["csrf_token"] == body["csrf_token"]
 
-    r = client.post("/api/tokens", json={"name": "cli"})
+    r = anonymous.post("/api/tokens", json={"name": "cli"})
     assert r.status_code == 403 and "X-CSRF-Token" in r.json()["detail"]
-    r = client.post("/api/tokens", json={"name": "cli"}, headers={"X-CSRF-Token": "f" * 64})
+    r = anonymous.post("/api/tokens", json={"name": "cli"}, headers={"X-CSRF-Token": "f" * 64})
     assert r.status_code == 403
-    r = client.post(
+    r = anonymous.post(
         "/api/tokens", json={"name": "cli"}, headers={"X-CSRF-Token": body["csrf_token"]}
     )
     assert r.status_code == 201
 
 
 def test_api_tokens_work_without_csrf_and_stop_when_revoked(
-    app: Soundbite, client: TestClient
+    app: Soundbite, anonymous: TestClient
 ) -> None:
-    sign_in(client)
-    created = client.post("/api/tokens", json={"name": "my script"}).json()
+    sign_in(anonymous)
+    created = anonymous.post("/api/tokens", json={"name": "my script"}).json()
     token = created["token"]
     assert token.startswith("sbt_") and created["name"] == "my script"
-    listed = client.get("/api/tokens").json()
+    listed = anonymous.get("/api/tokens").json()
     assert [t["id"] for t in listed] == [created["id"]] and "token" not in listed[0]
 
     script = make_client(app)  # no cookies at all
@@ -96,33 +97,33 @@ def test_api_tokens_work_without_csrf_and_stop_when_revoked(
     assert script.post("/api/tokens", json={"name": "second"}, headers=bearer).status_code == 201
 
     # a bad bearer header is refused even when a valid session cookie comes along
-    r = client.get("/api/podcasts", headers={"Authorization": "Bearer sbt_wrong"})
+    r = anonymous.get("/api/podcasts", headers={"Authorization": "Bearer sbt_wrong"})
     assert r.status_code == 401 and "not valid" in r.json()["detail"]
-    r = client.get("/api/podcasts", headers={"Authorization": "Basic b3duZXI6eA=="})
+    r = anonymous.get("/api/podcasts", headers={"Authorization": "Basic b3duZXI6eA=="})
     assert r.status_code == 401
 
-    assert client.delete(f"/api/tokens/{created['id']}").status_code == 204
+    assert anonymous.delete(f"/api/tokens/{created['id']}").status_code == 204
     assert script.get("/api/auth/me", headers=bearer).status_code == 401
-    assert client.delete(f"/api/tokens/{created['id']}").status_code == 404
+    assert anonymous.delete(f"/api/tokens/{created['id']}").status_code == 404
 
 
-def test_logout_ends_the_session(client: TestClient) -> None:
-    sign_in(client)
-    session = client.cookies["sb_session"]
-    r = client.post("/api/auth/logout")
+def test_logout_ends_the_session(anonymous: TestClient) -> None:
+    sign_in(anonymous)
+    session = anonymous.cookies["sb_session"]
+    r = anonymous.post("/api/auth/logout")
     assert r.status_code == 204
-    assert "sb_session" not in client.cookies
-    assert client.get("/api/auth/me").status_code == 401
+    assert "sb_session" not in anonymous.cookies
+    assert anonymous.get("/api/auth/me").status_code == 401
     # the old cookie, replayed, is dead on the server too
-    client.cookies.set("sb_session", session)
-    assert client.get("/api/auth/me").status_code == 401
+    anonymous.cookies.set("sb_session", session)
+    assert anonymous.get("/api/auth/me").status_code == 401
 
 
-def test_logout_needs_csrf(client: TestClient) -> None:
-    sign_in(client)
-    del client.headers["X-CSRF-Token"]
-    assert client.post("/api/auth/logout").status_code == 403
-    assert client.get("/api/auth/me").status_code == 200
+def test_logout_needs_csrf(anonymous: TestClient) -> None:
+    sign_in(anonymous)
+    del anonymous.headers["X-CSRF-Token"]
+    assert anonymous.post("/api/auth/logout").status_code == 403
+    assert anonymous.get("/api/auth/me").status_code == 200
 
 
 def test_public_library_is_readable_but_not_writable(tmp_path: Path, database_url: str) -> None:
@@ -174,23 +175,25 @@ def test_setup_link_sets_the_owner_password_once(tmp_path: Path, database_url: s
         sb.close()
 
 
-def test_login_page_and_sign_out_form(client: TestClient) -> None:
-    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
-    page = client.get("/login")
+def test_login_page_and_sign_out_form(anonymous: TestClient) -> None:
+    assert anonymous.get("/", follow_redirects=False).headers["location"] == "/login"
+    page = anonymous.get("/login")
     assert page.status_code == 200 and '<label for="username">' in page.text
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
-    wrong = client.post("/login", data={"username": "owner", "password": "nope"})
+    wrong = anonymous.post("/login", data={"username": "owner", "password": "nope"})
     assert wrong.status_code == 401 and "wrong user name or password" in wrong.text
     cross_site = {"Origin": "https://evil.example"}
     form = {"username": "owner", "password": OWNER_PASSWORD}
-    assert client.post("/login", data=form, headers=cross_site).status_code == 403
+    assert anonymous.post("/login", data=form, headers=cross_site).status_code == 403
 
-    ok = client.post("/login", data=form, follow_redirects=False)
-    assert ok.status_code == 303 and "sb_session" in client.cookies
-    assert client.get("/login", follow_redirects=False).status_code == 303
+    ok = anonymous.post("/login", data=form, follow_redirects=False)
+    assert ok.status_code == 303 and "sb_session" in anonymous.cookies
+    assert anonymous.get("/login", follow_redirects=False).status_code == 303
 
-    assert client.post("/logout", data={"csrf": "wrong"}).status_code == 403
-    out = client.post("/logout", data={"csrf": client.cookies["sb_csrf"]}, follow_redirects=False)
+    assert anonymous.post("/logout", data={"csrf": "wrong"}).status_code == 403
+    out = anonymous.post(
+        "/logout", data={"csrf": anonymous.cookies["sb_csrf"]}, follow_redirects=False
+    )
     assert out.status_code == 303 and out.headers["location"] == "/login"
-    assert client.get("/api/auth/me").status_code == 401
+    assert anonymous.get("/api/auth/me").status_code == 401

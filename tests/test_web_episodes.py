@@ -32,13 +32,6 @@ from tests.test_web_support import (
 )
 
 
-@pytest.fixture
-def client(app: Soundbite) -> TestClient:
-    client = make_client(app)
-    sign_in(client)
-    return client
-
-
 @pytest.mark.slow
 def test_upload_is_transcribed_and_drawn(app: Soundbite, client: TestClient) -> None:
     r = upload(client, title="The wizard")

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from soundbite.bootstrap import Soundbite
 from soundbite.services.accounts import ensure_owner
@@ -61,9 +62,9 @@ def feed_server() -> Iterator[str]:
     server.server_close()
 
 
-def test_loopback_feeds_are_refused_by_default(app: Soundbite, feed_server: str) -> None:
-    client = make_client(app)
-    sign_in(client)
+def test_loopback_feeds_are_refused_by_default(
+    app: Soundbite, client: TestClient, feed_server: str
+) -> None:
     r = client.post("/api/feeds", json={"url": f"{feed_server}/feed.xml"})
     assert r.status_code == 422, r.text
     assert "127.0.0.1" in r.json()["detail"] or "loopback" in r.json()["detail"]

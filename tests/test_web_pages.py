@@ -8,12 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from soundbite.bootstrap import Soundbite
 from soundbite.services.accounts import ensure_owner
 from soundbite.web.pages.app import SHELL
 from tests.conftest import OWNER_PASSWORD, make_settings
-from tests.test_web_support import make_client, sign_in
+from tests.test_web_support import make_client
 
 APP_PATHS = ["/", "/episodes/7?t=83.5", "/podcasts/2", "/clips", "/search?q=rose"]
 
@@ -31,10 +32,8 @@ def _config(html: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("path", APP_PATHS)
 def test_app_routes_serve_the_shell_with_settings_and_a_fresh_nonce(
-    app: Soundbite, path: str
+    app: Soundbite, client: TestClient, path: str
 ) -> None:
-    client = make_client(app)
-    sign_in(client)
     first, second = client.get(path), client.get(path)
     assert first.status_code == 200 and first.headers["content-type"].startswith("text/html")
     config = _config(first.text)
@@ -78,9 +77,7 @@ def test_sign_in_never_sends_anyone_to_another_site(app: Soundbite, target: str)
     assert done.status_code == 303 and done.headers["location"] == "/"
 
 
-def test_unknown_paths_are_not_the_app(app: Soundbite) -> None:
-    client = make_client(app)
-    sign_in(client)
+def test_unknown_paths_are_not_the_app(client: TestClient) -> None:
     assert client.get("/nothing-here").status_code == 404
     assert client.get("/api/nothing").status_code == 404
 

@@ -11,7 +11,7 @@ from soundbite.bootstrap import Soundbite
 from soundbite.store.blobs import media_key
 from soundbite.store.models import MediaBlob
 from soundbite.web.ranges import MAX_RANGE_SPECS, ByteRange, RangeNotSatisfiable, parse_range
-from tests.test_web_support import SPEECH, make_client, sign_in
+from tests.test_web_support import SPEECH
 
 SIZE = 1000
 
@@ -84,13 +84,6 @@ def audio(app: Soundbite) -> tuple[str, bytes]:
     with app.db.write() as s:
         s.add(MediaBlob(sha256=sha, size=len(data), content_type="audio/flac"))
     return sha, data
-
-
-@pytest.fixture
-def client(app: Soundbite) -> TestClient:
-    client = make_client(app)
-    sign_in(client)
-    return client
 
 
 def test_whole_file_and_headers(client: TestClient, audio: tuple[str, bytes]) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import pytest
 from playwright import sync_api as playwright_api
 
 from soundbite.media.ffmpeg import run_ffmpeg
+from soundbite.ops.cluster import free_port
 from tests.conftest import DATA, MODEL_DIR, OWNER_PASSWORD
 
 CHROMIUM = Path(os.environ.get("SOUNDBITE_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -58,12 +58,6 @@ class Server:
         return self.base + path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not APP_SHELL.exists():
@@ -71,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     data = tmp_path_factory.mktemp("browser-data")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SOUNDBITE_DATA_DIR": str(data),

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from tests.scaleout.services import free_port, wait_until
+from soundbite.ops.cluster import free_port
+from tests.scaleout.services import wait_until
 
 SOUNDBITE = str(Path(sys.executable).parent / "soundbite")
 
@@ -107,6 +108,8 @@ def fresh_schema(server_url: str, name: str) -> tuple[str, sa.Engine]:
     admin = sa.create_engine(server_url)
     with admin.begin() as c:
         c.execute(sa.text(f"create schema {name}"))
+    # the application name lets drop_schema find every connection made to it, even in
+    # processes a test started, and end them: a leftover one would block DROP SCHEMA forever
     return f"{server_url}?options=-csearch_path%3D{name}&application_name={name}", admin
 
 

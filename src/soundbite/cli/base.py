@@ -38,6 +38,13 @@ class Context:
             ensure_owner(self._app)
         return self._app
 
+    def close(self) -> None:
+        """Dispose of the database pool: left to the garbage collector, its connections
+        outlive the command (several per command in one process, as under CliRunner)."""
+        if self._app is not None:
+            self._app.close()
+            self._app = None
+
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
@@ -77,6 +84,7 @@ def emit_json(data: Any) -> None:
 def cli(click_ctx: click.Context) -> None:
     """Soundbite: ingest podcasts, transcribe them, clip and share moments."""
     ctx = click_ctx.ensure_object(Context)
+    click_ctx.call_on_close(ctx.close)
     logging.basicConfig(
         level=ctx.settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

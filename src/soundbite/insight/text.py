@@ -53,8 +53,3 @@ def is_content(token: str) -> bool:
 def content_terms(text: str) -> list[str]:
     """Stemmed tokens that carry meaning, in order."""
     return [stem(t) for t in tokens(text) if is_content(t)]
-
-
-def word_terms(word: str) -> list[str]:
-    """The content terms of one transcript word ("podcast's" -> ['podcast'])."""
-    return [stem(t) for t in tokens(word) if is_content(t)]

@@ -184,6 +184,8 @@ def render_clip(
         if copier is not None:
             copier.join(report=False)  # the error being raised says more
         raise
+    finally:
+        _close_pipes(encoder)
     if layout is not None and out.stat().st_size != layout.size:
         raise MediaError(
             f"the encoder wrote a {out.stat().st_size}-byte MP3 where {layout.size} bytes "
@@ -364,6 +366,17 @@ def _finish(encoder: subprocess.Popen[bytes], copier: _Copier | None) -> None:
     if code != 0:
         reason = last_error_line(stderr.decode("utf-8", "replace")) or f"exit status {code}"
         raise MediaError(f"encoding the clip failed: {reason}")
+
+
+def _close_pipes(encoder: subprocess.Popen[bytes]) -> None:
+    """Our ends of the encoder's pipes, once it has exited and the copier is done with stdout
+    (left to the garbage collector, each render leaked two file objects)."""
+    for pipe in (encoder.stdout, encoder.stderr):
+        if pipe is not None:
+            pipe.close()
+    if encoder.stdin is not None:
+        with contextlib.suppress(BrokenPipeError):  # an encoder that died left input unread
+            encoder.stdin.close()
 
 
 def decode_span(

@@ -253,19 +253,7 @@ def _guess_type(container: str) -> str:
     return CONTAINER_TYPES.get(container, "application/octet-stream")
 
 
-def copy_upload(stream, dest: Path, max_bytes: int) -> int:  # type: ignore[no-untyped-def]
-    """Copy an upload stream to disk, refusing it as soon as it passes the size cap."""
-    written = 0
-    with dest.open("wb") as out:
-        while chunk := stream.read(1024 * 1024):
-            written += len(chunk)
-            if written > max_bytes:
-                raise TooLarge(f"the upload is larger than the limit of {max_bytes} bytes")
-            out.write(chunk)
-    return written
-
-
-__all__ = ["FeedResult", "add_feed_document", "add_feed_url", "add_media_file", "copy_upload"]
+__all__ = ["FeedResult", "add_feed_document", "add_feed_url", "add_media_file"]
 
 
 def refresh_podcast(ctx: Context, user: Account, podcast_id: int) -> FeedResult:

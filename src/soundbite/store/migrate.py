@@ -25,11 +25,3 @@ def upgrade(db: Database) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         connection.commit()
-
-
-def make_revision(db: Database, message: str) -> None:
-    """Developer helper: autogenerate a new revision from the models."""
-    config = alembic_config(db)
-    with db.engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.revision(config, message=message, autogenerate=True)
