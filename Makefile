@@ -58,6 +58,7 @@ lint: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	cd frontend && npm run typecheck
 
 format: install
