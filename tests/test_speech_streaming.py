@@ -90,7 +90,7 @@ def short_chunk_app(tmp_path: Path, database_url: str) -> Iterator[Soundbite]:
 
 
 def test_the_transcript_can_be_read_and_clipped_while_it_is_made(
-    short_chunk_app: Soundbite,
+    short_chunk_app: Soundbite, chunks: list[TranscribedChunk]
 ) -> None:
     app = short_chunk_app
     client: TestClient = make_client(app)
@@ -134,6 +134,9 @@ def test_the_transcript_can_be_read_and_clipped_while_it_is_made(
     assert partial[0] < len(final.json()["segments"]) == max(partial)
     assert client.get(f"/api/episodes/{episode_id}").json()["transcript_complete"] is True
     assert clipped and clipped[0]["text"], "a clip made on the first words carries them"
-    # the whole transcript is the same text as one made in one go
+    # the stored transcript is as good as the same chunks transcribed in one call (the stage
+    # adds only the boundary refinement and storage; an absolute bar would measure the model)
     text = _normalise(client.get(f"/api/episodes/{episode_id}/transcript?format=txt").text)
-    assert jiwer.wer(_normalise(REFERENCE.read_text()), text) <= 0.12
+    reference = _normalise(REFERENCE.read_text())
+    direct = _normalise(" ".join(s.text for c in chunks for s in c.segments))
+    assert jiwer.wer(reference, text) <= jiwer.wer(reference, direct) + 0.02
