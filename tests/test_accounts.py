@@ -19,7 +19,7 @@ from tests.conftest import OWNER_PASSWORD, make_settings
 def test_owner_with_configured_password(app: Soundbite) -> None:
     assert accounts.ensure_owner(app) is None  # idempotent: the fixture already ran it
     account, session = accounts.login(app, "owner", OWNER_PASSWORD)
-    assert account.is_owner and account.username == "owner"
+    assert account.is_admin and account.username == "owner"
     assert accounts.account_for_session(app, session) == account
     for user, password in [("owner", "wrong password"), ("nobody", OWNER_PASSWORD)]:
         with pytest.raises(AuthRequired, match="wrong user name or password"):
@@ -39,7 +39,7 @@ def test_setup_link_flow(tmp_path: Path, database_url: str) -> None:
         with pytest.raises(AuthRequired, match="not valid"):
             accounts.complete_setup(sb, "setup_guess", "long enough password")
         account = accounts.complete_setup(sb, token, "long enough password")
-        assert account.is_owner
+        assert account.is_admin
         with pytest.raises(AuthRequired, match="already used"):
             accounts.complete_setup(sb, token, "another password")
         assert accounts.ensure_owner(sb) is None  # a password exists now: no new link
@@ -73,14 +73,14 @@ def test_sessions_end_on_logout_and_expiry(app: Soundbite) -> None:
 
 
 def test_api_tokens_are_hashed_scoped_and_revocable(app: Soundbite, owner_id: int) -> None:
-    token = accounts.create_api_token(app, owner_id, "backup script")
+    _, token = accounts.create_api_token(app, owner_id, "backup script")
     assert accounts.account_for_api_token(app, token) is not None
     with app.db.read() as s:
         stored = s.scalars(select(ApiToken)).one()
     assert token not in stored.token_hash and stored.name == "backup script"
     [listed] = accounts.list_api_tokens(app, owner_id)
     with app.db.write() as s:
-        other = User(username="guest", is_owner=False)
+        other = User(username="guest", role="listener")
         s.add(other)
         s.flush()
         other_id = other.id

@@ -1,0 +1,70 @@
+"""accounts: roles, disabled accounts, invites, token scopes, session details
+
+Until now one owner (users.is_owner) ran the server. An install upgrades in place: the owner
+becomes an admin and keeps every row it owns (clips, podcasts, episodes and tokens point at the
+same users.id); every other account becomes a listener. Existing API tokens could do
+everything, so they get the `write` scope.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("role", sa.String(16), nullable=False, server_default="listener")
+        )
+        batch.add_column(sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE users SET role = 'admin' WHERE is_owner")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("is_owner")
+
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(sa.Column("scope", sa.String(16), nullable=False, server_default="write"))
+    with op.batch_alter_table("web_sessions") as batch:
+        batch.add_column(sa.Column("user_agent", sa.String(255), nullable=True))
+
+    op.create_table(
+        "invites",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("max_uses", sa.Integer(), nullable=False),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("invites")
+    with op.batch_alter_table("web_sessions") as batch:
+        batch.drop_column("user_agent")
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("scope")
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("is_owner", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    # one owner again: the first admin (the others lose their rights, as they did not exist)
+    op.execute(
+        "UPDATE users SET is_owner = TRUE WHERE id = "
+        "(SELECT MIN(id) FROM users WHERE role = 'admin')"
+    )
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("disabled_at")
+        batch.drop_column("role")
