@@ -27,8 +27,7 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE users SET role = 'admin' WHERE is_owner")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("is_owner")
+    _drop_column("users", "is_owner")
 
     with op.batch_alter_table("api_tokens") as batch:
         batch.add_column(sa.Column("scope", sa.String(16), nullable=False, server_default="write"))
@@ -52,19 +51,31 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("invites")
-    with op.batch_alter_table("web_sessions") as batch:
-        batch.drop_column("user_agent")
-    with op.batch_alter_table("api_tokens") as batch:
-        batch.drop_column("scope")
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("is_owner", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    _drop_column("web_sessions", "user_agent")
+    _drop_column("api_tokens", "scope")
+    # a plain ADD COLUMN: batch mode would rebuild `users` (see _drop_column)
+    op.add_column(
+        "users", sa.Column("is_owner", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     # one owner again: the first admin (the others lose their rights, as they did not exist)
     op.execute(
         "UPDATE users SET is_owner = TRUE WHERE id = "
         "(SELECT MIN(id) FROM users WHERE role = 'admin')"
     )
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("disabled_at")
-        batch.drop_column("role")
+    _drop_column("users", "disabled_at")
+    _drop_column("users", "role")
+
+
+def _drop_column(table: str, column: str) -> None:
+    """Drop a column without rebuilding the table.
+
+    Alembic's batch mode on SQLite copies the table and drops the old one. For `users` that
+    DROP fails while foreign keys are on, because clips, podcasts and episodes point at it (and
+    were it allowed, ON DELETE CASCADE would take every clip with it). SQLite's own
+    ALTER TABLE … DROP COLUMN (3.35+) changes the table in place, which is all a column needs
+    that no index or constraint names.
+    """
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)
