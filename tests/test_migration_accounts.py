@@ -53,7 +53,9 @@ def _fill_like_release_0005(db: Database) -> None:
     t = md.tables
     with db.engine.begin() as c:
         owner = c.execute(
-            t["users"].insert().values(
+            t["users"]
+            .insert()
+            .values(
                 username="owner",
                 password_hash=_old_scrypt_hash(OWNER_PASSWORD),
                 is_owner=True,
@@ -62,12 +64,14 @@ def _fill_like_release_0005(db: Database) -> None:
         ).inserted_primary_key[0]
         c.execute(t["users"].insert().values(username="guest", is_owner=False, created_at=now))
         podcast = c.execute(
-            t["podcasts"].insert().values(
-                owner_id=owner, title="Old show", description="", created_at=now
-            )
+            t["podcasts"]
+            .insert()
+            .values(owner_id=owner, title="Old show", description="", created_at=now)
         ).inserted_primary_key[0]
         episode = c.execute(
-            t["episodes"].insert().values(
+            t["episodes"]
+            .insert()
+            .values(
                 owner_id=owner,
                 podcast_id=podcast,
                 guid="ep-1",
@@ -77,7 +81,9 @@ def _fill_like_release_0005(db: Database) -> None:
             )
         ).inserted_primary_key[0]
         c.execute(
-            t["clips"].insert().values(
+            t["clips"]
+            .insert()
+            .values(
                 share_id=SHARE_ID,
                 episode_id=episode,
                 owner_id=owner,
@@ -92,7 +98,9 @@ def _fill_like_release_0005(db: Database) -> None:
             )
         )
         c.execute(
-            t["api_tokens"].insert().values(
+            t["api_tokens"]
+            .insert()
+            .values(
                 owner_id=owner, name="old script", token_hash=token_hash(OLD_TOKEN), created_at=now
             )
         )
