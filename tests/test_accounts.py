@@ -79,7 +79,7 @@ def test_sessions_end_on_logout_and_expiry(app: Soundbite) -> None:
 
 
 def test_api_tokens_are_hashed_scoped_and_revocable(app: Soundbite, owner_id: int) -> None:
-    _, token = accounts.create_api_token(app, owner_id, "backup script")
+    token = accounts.create_api_token(app, owner_id, "backup script")
     assert accounts.account_for_api_token(app, token) is not None
     with app.db.read() as s:
         stored = s.scalars(select(ApiToken)).one()
@@ -158,7 +158,7 @@ def test_roles_and_the_last_admin(app: Soundbite) -> None:
 def test_disabling_ends_sessions_and_tokens(app: Soundbite) -> None:
     ann = accounts.add_user(app, "ann", LISTENER_PASSWORD)
     _, session = accounts.login(app, "ann", LISTENER_PASSWORD)
-    _, token = accounts.create_api_token(app, ann.id, "phone", TokenScope.READ)
+    token = accounts.create_api_token(app, ann.id, "phone", TokenScope.READ)
     grant = accounts.account_for_api_token(app, token)
     assert grant is not None and grant.scope is TokenScope.READ
     assert not grant.scope.allows(write=True) and grant.scope.allows(write=False)

@@ -126,7 +126,7 @@ def token() -> None:
 def token_create(ctx: Context, name: str, scope: str, as_json: bool) -> None:
     """Make a token for the first admin; it is shown once."""
     owner = accounts.owner_account(ctx.app)
-    _, value = accounts.create_api_token(ctx.app, owner.id, name, TokenScope(scope))
+    value = accounts.create_api_token(ctx.app, owner.id, name, TokenScope(scope))
     emit_json({"name": name, "scope": scope, "token": value}) if as_json else click.echo(value)
 
 

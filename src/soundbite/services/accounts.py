@@ -354,8 +354,15 @@ def revoke_session(app: Context, user_id: int, session_id: int) -> None:
 
 def create_api_token(
     app: Context, owner_id: int, name: str, scope: TokenScope = TokenScope.WRITE
+) -> str:
+    """Make a token; returns the secret, which is shown only once."""
+    return issue_api_token(app, owner_id, name, scope)[1]
+
+
+def issue_api_token(
+    app: Context, owner_id: int, name: str, scope: TokenScope = TokenScope.WRITE
 ) -> tuple[TokenInfo, str]:
-    """Make a token; returns its description and the secret, which is shown only once."""
+    """Make a token; returns its description and the secret."""
     token = new_token("sbt")
     with app.db.write() as s:
         row = ApiToken(owner_id=owner_id, name=name, token_hash=token_hash(token), scope=scope)

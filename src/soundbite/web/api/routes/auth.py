@@ -89,7 +89,7 @@ def me(auth: RequiredAuth) -> SessionPublic:
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_token(body: TokenCreate, sb: SoundbiteDep, user: CurrentUser) -> TokenCreated:
     """Make an API token for `Authorization: Bearer …`. The token is shown only this once."""
-    info, token = accounts.create_api_token(sb, user.id, body.name, body.scope)
+    info, token = accounts.issue_api_token(sb, user.id, body.name, body.scope)
     return TokenCreated(**asdict(info), token=token)
 
 
