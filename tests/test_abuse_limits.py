@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from limits.storage import Storage, storage_from_string
 
+from soundbite.domain.accounts import Account, Role
 from soundbite.errors import TooManyRequests
 from soundbite.services.abuse import AbuseLimits, storage_url
 from soundbite.settings import Settings
@@ -101,18 +102,24 @@ def test_counts_are_shared_by_every_process(storage_maker: StorageMaker) -> None
 
 def test_clip_creation_per_account_and_per_address(storage_maker: StorageMaker) -> None:
     limits = limits_on(storage_maker())
+    ann, bob, cid, dee = (Account(n, f"user{n}") for n in range(1, 5))
     for _ in range(3):
-        limits.create_clip(1, "10.4.0.1")
-    assert refused(limits.create_clip, 1, "10.4.0.9") > 3000  # the account, from anywhere
-    limits.create_clip(2, "10.4.0.1")
-    limits.create_clip(3, "10.4.0.1")
-    assert refused(limits.create_clip, 4, "10.4.0.1") > 3000  # the address, for anyone
+        limits.create_clip(ann, "10.4.0.1")
+    assert refused(limits.create_clip, ann, "10.4.0.9") > 3000  # the account, from anywhere
+    limits.create_clip(bob, "10.4.0.1")
+    limits.create_clip(cid, "10.4.0.1")
+    assert refused(limits.create_clip, dee, "10.4.0.1") > 3000  # the address, for anyone
+    admin = Account(9, "admin", Role.ADMIN)
+    for _ in range(10):  # whoever runs the server is not limited
+        limits.create_clip(admin, "10.4.0.1")
+        assert limits.render_slot_for(admin, "10.4.0.1") is None
 
 
 def test_renders_in_flight_are_capped_per_user(storage_maker: StorageMaker) -> None:
     first, second = limits_on(storage_maker()), limits_on(storage_maker())
     a = first.take_render_slot("user:1")
-    b = second.take_render_slot("user:1")  # another process, the same count
+    b = second.render_slot_for(Account(1, "ann"), "10.5.0.1")  # another process, one count
+    assert b is not None
     assert refused(first.take_render_slot, "user:1") == 5
     other = first.take_render_slot("user:2")
     a.release()

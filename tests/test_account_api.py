@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from soundbite.bootstrap import Soundbite
-from soundbite.services.accounts import ensure_owner
+from soundbite.services.accounts import add_user, ensure_owner
 from tests.conftest import make_settings
 from tests.test_clip_support import add_sonnet
 from tests.test_web_support import make_client, sign_in
@@ -189,10 +189,14 @@ def test_sign_up_limit_answers_429_with_retry_after(sb: Soundbite) -> None:
     indirect=True,
 )
 def test_clip_creation_limit_and_render_cap(sb: Soundbite) -> None:
+    admin = make_client(sb)
+    sign_in(admin)
+    episode = add_sonnet(sb, admin.get("/api/auth/me").json()["user"]["id"])
+    add_user(sb, "ann", PASSWORD)
     client = make_client(sb)
-    sign_in(client)
-    me = client.get("/api/auth/me").json()["user"]["id"]
-    episode = add_sonnet(sb, me)
+    r = client.post("/api/auth/login", json={"username": "ann", "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    me = r.json()["user"]["id"]
     made = [
         client.post("/api/clips", json={"episode_id": episode, "start_ms": s, "end_ms": s + 3000})
         for s in (1000, 9000, 17000)
@@ -210,3 +214,13 @@ def test_clip_creation_limit_and_render_cap(sb: Soundbite) -> None:
     assert r.status_code == 200 and (r.content[:3] == b"ID3" or r.content[:2] == b"\xff\xfb")
     assert client.get(audio).status_code == 200  # stored now: no slot needed, none held
     sb.limits.take_render_slot(f"user:{me}").release()  # and the request's slot was freed
+
+    # the admin is limited in neither
+    for start in (25_000, 30_000, 35_000):
+        r = admin.post(
+            "/api/clips", json={"episode_id": episode, "start_ms": start, "end_ms": start + 3000}
+        )
+        assert r.status_code == 201
+    held = sb.limits.take_render_slot(f"user:{admin.get('/api/auth/me').json()['user']['id']}")
+    assert admin.get(r.json()["audio_url"]).status_code == 200
+    held.release()

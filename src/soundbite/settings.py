@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     )
     signup_limit_per_ip: str = Field("5/hour", description="Sign-ups allowed from one IP address.")
     clip_limit_per_account: str = Field(
-        "20/minute;500/day", description="Clips one account may create."
+        "20/minute;500/day", description="Clips one account may create (admins: no limit)."
     )
     clip_limit_per_ip: str = Field(
         "40/minute;1000/day", description="Clips that may be created from one IP address."
@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         3,
         ge=1,
         description="Clip renders one account (or, signed out, one IP address) may have "
-        "running at once; more answer 429 until one finishes.",
+        "running at once; more answer 429 until one finishes. Admins: no cap.",
     )
     whisper_model: str = Field(
         "base",

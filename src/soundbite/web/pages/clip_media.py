@@ -64,8 +64,7 @@ async def clip_audio(
     slot = None
     if cache.known_size(job) is None and await run_in_threadpool(cache.stored_size, job) is None:
         # this request starts (or joins) a render: it counts against the viewer's cap
-        who = f"user:{viewer.id}" if viewer else f"ip:{client_ip(request)}"
-        slot = sb.limits.take_render_slot(who)
+        slot = sb.limits.render_slot_for(viewer, client_ip(request))
     try:
         flight = await run_in_threadpool(cache.start, job)  # may ask storage (S3: a HEAD)
     except BaseException:
