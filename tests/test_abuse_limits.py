@@ -138,3 +138,22 @@ def test_storage_follows_the_mode() -> None:
     assert storage_url(Settings(broker_url="amqp://guest@127.0.0.1//")) == "memory://"
     explicit = Settings(broker_url="amqp://x@h//", rate_limit_storage_url="redis://r:6379/1")
     assert storage_url(explicit) == "redis://r:6379/1"
+
+
+def test_a_redis_outage_lets_requests_through(tmp_path: Path) -> None:
+    redis = Redis(tmp_path / "redis")
+    redis.start()
+    try:
+        limits = limits_on(storage_from_string(redis.url))
+        for _ in range(3):
+            limits.failed_sign_in("10.6.0.1", "ann")
+        refused(limits.check_sign_in, "10.6.0.1", "ann")
+    finally:
+        redis.stop()
+    # nobody can count now: signing in, signing up and rendering go on rather than fail
+    limits.check_sign_in("10.6.0.2", "ann")
+    limits.failed_sign_in("10.6.0.2", "ann")
+    limits.sign_up("10.6.0.2")
+    limits.create_clip(Account(1, "ann"), "10.6.0.2")
+    slot = limits.take_render_slot("user:1")
+    slot.release()

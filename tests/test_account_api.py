@@ -39,6 +39,7 @@ def test_closed_by_default(sb: Soundbite) -> None:
     assert r.status_code == 403 and "closed" in r.json()["detail"]
     page = make_client(sb).get("/signup")
     assert page.status_code == 403 and "ask an admin" in page.text
+    assert 'href="/signup"' not in make_client(sb).get("/login").text
 
 
 @pytest.mark.parametrize("sb", [{"signup_mode": "invite"}], indirect=True)
@@ -78,6 +79,7 @@ def test_admin_invites_a_listener_who_signs_up_with_the_form(sb: Soundbite) -> N
 
 @pytest.mark.parametrize("sb", [{"signup_mode": "open"}], indirect=True)
 def test_sessions_tokens_password_export_and_deletion(sb: Soundbite) -> None:
+    assert 'href="/signup"' in make_client(sb).get("/login").text
     laptop = signed_up(make_client(sb), "ann")
     phone = make_client(sb)
     r = phone.post(

@@ -5,6 +5,10 @@ Counting is the `limits` library's. Its storage is chosen by settings: memory in
 mode (one process sees every request), Redis in the scale-out mode, so several web processes
 share one count and an attacker gains nothing by spreading requests over them.
 
+When the counters cannot be reached (Redis restarting), requests are let through and a
+warning is logged: the limits are a fence against abuse, and a Redis outage must not lock
+everyone out of signing in or clipping.
+
 Admins are not limited in what they create or render: they run the server.
 
 Sign-in lockout is a ladder of windows ("5/minute;10/15 minutes;20/hour"): each rung that is
@@ -19,8 +23,11 @@ before its password is checked, so a correct guess during a lockout does not get
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
@@ -30,6 +37,8 @@ from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from soundbite.domain.accounts import Account
 from soundbite.errors import TooManyRequests
 from soundbite.settings import Settings
+
+log = logging.getLogger(__name__)
 
 RENDER_RETRY_S = 5  # a clip render takes seconds: ask again soon
 
@@ -54,14 +63,15 @@ class Rule:
 
 
 class RenderSlot:
-    def __init__(self, storage: Storage, key: str, lease: int) -> None:
-        self._storage, self._key, self._lease = storage, key, lease
+    def __init__(self, limits: AbuseLimits, key: str, lease: int) -> None:
+        self._limits, self._key, self._lease = limits, key, lease
         self._held = True
 
     def release(self) -> None:
         if self._held:
             self._held = False
-            self._storage.incr(self._key, self._lease, amount=-1)
+            with self._limits.unless_unreachable():
+                self._limits.storage.incr(self._key, self._lease, amount=-1)
 
 
 class AbuseLimits:
@@ -129,22 +139,33 @@ class AbuseLimits:
         """
         key = f"soundbite/renders-in-flight/{who}"
         lease = max(1, int(self.render_lease_s))
-        if self.storage.incr(key, lease) > self.renders_cap:
-            self.storage.incr(key, lease, amount=-1)
-            raise TooManyRequests(
-                f"at most {self.renders_cap} clip renders at once: wait for one to finish",
-                RENDER_RETRY_S,
-            )
-        return RenderSlot(self.storage, key, lease)
+        slot = RenderSlot(self, key, lease)
+        with self.unless_unreachable():
+            if self.storage.incr(key, lease) > self.renders_cap:
+                slot.release()
+                raise TooManyRequests(
+                    f"at most {self.renders_cap} clip renders at once: wait for one to finish",
+                    RENDER_RETRY_S,
+                )
+        return slot
 
     def reset(self) -> None:
         self.storage.reset()
 
+    @contextmanager
+    def unless_unreachable(self) -> Iterator[None]:
+        """Run a counter operation; if the storage cannot be reached, let the request through."""
+        try:
+            yield
+        except self.storage.base_exceptions as exc:
+            log.warning("abuse limits not applied: their storage is unreachable (%s)", exc)
+
     # internals
 
     def _hit(self, rule: Rule, *identifiers: str) -> None:
-        for item in rule.items:
-            self.limiter.hit(item, rule.name, *identifiers)
+        with self.unless_unreachable():
+            for item in rule.items:
+                self.limiter.hit(item, rule.name, *identifiers)
 
     def _take(self, message: str, *rules: tuple[Rule, tuple[str, ...]]) -> None:
         self._refuse_if_full(message, *rules)
@@ -153,10 +174,11 @@ class AbuseLimits:
 
     def _refuse_if_full(self, message: str, *rules: tuple[Rule, tuple[str, ...]]) -> None:
         wait = 0.0
-        for rule, identifiers in rules:
-            for item in rule.items:
-                if not self.limiter.test(item, rule.name, *identifiers):
-                    stats = self.limiter.get_window_stats(item, rule.name, *identifiers)
-                    wait = max(wait, stats.reset_time - time.time())
+        with self.unless_unreachable():
+            for rule, identifiers in rules:
+                for item in rule.items:
+                    if not self.limiter.test(item, rule.name, *identifiers):
+                        stats = self.limiter.get_window_stats(item, rule.name, *identifiers)
+                        wait = max(wait, stats.reset_time - time.time())
         if wait > 0:
             raise TooManyRequests(message, math.ceil(wait))

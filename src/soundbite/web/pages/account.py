@@ -38,10 +38,11 @@ def _signed_in(sb: SoundbiteDep, session_token: str, target: str = "/") -> Redir
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, auth: OptionalAuth, next: str = "/") -> Response:
+def login_page(request: Request, sb: SoundbiteDep, auth: OptionalAuth, next: str = "/") -> Response:
     if auth is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": safe_next(next)})
+    open_signup = signup.signup_mode(sb) is SignupMode.OPEN
+    return render(request, "login.html", {"next": safe_next(next), "open_signup": open_signup})
 
 
 @router.post("/login", response_class=HTMLResponse)
