@@ -130,6 +130,15 @@ def test_renders_in_flight_are_capped_per_user(storage_maker: StorageMaker) -> N
         slot.release()
 
 
+def test_instances_sharing_a_redis_keep_their_counts_apart(storage_maker: StorageMaker) -> None:
+    settings = {**LIMITS, "signup_limit_per_ip": "1/hour"}
+    one = AbuseLimits(Settings(**settings, broker_queue_prefix="one-"), storage_maker())  # type: ignore[arg-type]
+    two = AbuseLimits(Settings(**settings, broker_queue_prefix="two-"), storage_maker())  # type: ignore[arg-type]
+    one.sign_up("10.7.0.1")
+    refused(one.sign_up, "10.7.0.1")
+    two.sign_up("10.7.0.1")
+
+
 def test_storage_follows_the_mode() -> None:
     assert storage_url(Settings()) == "memory://"
     assert (

@@ -252,8 +252,9 @@ class Settings(BaseSettings):
     )
     broker_queue_prefix: str = Field(
         "",
-        description="Prefix of the stage queue names (`<prefix>transcribe`, ...), so several "
-        "Soundbite instances can share one broker without taking each other's jobs.",
+        description="Prefix of the stage queue names (`<prefix>transcribe`, ...) and of the "
+        "abuse-limit counters, so several Soundbite instances can share one broker (and "
+        "Redis) without taking each other's jobs or counts.",
     )
     reconcile_seconds: float = Field(
         10.0,

@@ -82,12 +82,14 @@ class AbuseLimits:
         # a moving window: a burst at the end of one window and the start of the next still
         # counts as one burst (a fixed window would let twice the limit through)
         self.limiter: RateLimiter = MovingWindowRateLimiter(self.storage)
-        self.signin_client = Rule.parse("signin-client", settings.signin_limit_per_client)
-        self.signin_ip = Rule.parse("signin-ip", settings.signin_limit_per_ip)
-        self.signin_account = Rule.parse("signin-account", settings.signin_limit_per_account)
-        self.signup_ip = Rule.parse("signup-ip", settings.signup_limit_per_ip)
-        self.clip_account = Rule.parse("clip-account", settings.clip_limit_per_account)
-        self.clip_ip = Rule.parse("clip-ip", settings.clip_limit_per_ip)
+        # instances sharing one Redis (as they share a broker) keep their counts apart
+        ns = self.namespace = settings.broker_queue_prefix
+        self.signin_client = Rule.parse(f"{ns}signin-client", settings.signin_limit_per_client)
+        self.signin_ip = Rule.parse(f"{ns}signin-ip", settings.signin_limit_per_ip)
+        self.signin_account = Rule.parse(f"{ns}signin-account", settings.signin_limit_per_account)
+        self.signup_ip = Rule.parse(f"{ns}signup-ip", settings.signup_limit_per_ip)
+        self.clip_account = Rule.parse(f"{ns}clip-account", settings.clip_limit_per_account)
+        self.clip_ip = Rule.parse(f"{ns}clip-ip", settings.clip_limit_per_ip)
         self.renders_cap = settings.renders_in_flight_per_user
         self.render_lease_s = settings.clip_render_timeout_seconds
 
@@ -137,7 +139,7 @@ class AbuseLimits:
         The counter expires after the render lease, so a process that died mid-render
         cannot keep a slot forever.
         """
-        key = f"soundbite/renders-in-flight/{who}"
+        key = f"soundbite/{self.namespace}renders-in-flight/{who}"
         lease = max(1, int(self.render_lease_s))
         slot = RenderSlot(self, key, lease)
         with self.unless_unreachable():
