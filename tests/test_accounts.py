@@ -125,6 +125,7 @@ def test_passwords_are_argon2id_and_weak_ones_refused_with_a_reason(app: Soundbi
         stored = s.scalars(select(User.password_hash).where(User.username == "ann")).one()
     assert stored is not None and stored.startswith("$argon2id$")
     assert accounts.login(app, "ann", LISTENER_PASSWORD)[0] == ann
+    assert accounts.login(app, "Ann", LISTENER_PASSWORD)[0] == ann  # any case signs in
 
 
 def test_scrypt_hashes_of_the_previous_release_verify_and_are_replaced(app: Soundbite) -> None:

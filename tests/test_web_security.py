@@ -172,6 +172,17 @@ def test_session_cookie_flags_on_every_way_in(
         sb.close()
 
 
+def test_session_cookie_is_secure_when_the_request_came_over_https(app: Soundbite) -> None:
+    # no https public URL configured: the request's own scheme decides
+    client = TestClient(create_app(app), base_url="https://clips.example.org")
+    r = client.post("/api/auth/login", json={"username": "owner", "password": OWNER_PASSWORD})
+    assert "; secure" in _cookie_flags(r)["sb_session"]
+    plain = make_client(app).post(
+        "/api/auth/login", json={"username": "owner", "password": OWNER_PASSWORD}
+    )
+    assert "; secure" not in _cookie_flags(plain)["sb_session"]
+
+
 def test_twenty_wrong_passwords_lock_that_address_not_the_real_user(app: Soundbite) -> None:
     attacker = TestClient(create_app(app), client=("203.0.113.7", 40000))
     owner_elsewhere = TestClient(create_app(app), client=("198.51.100.20", 40000))

@@ -272,7 +272,9 @@ def _authenticate(
 ) -> User:
     if limits is not None:
         limits.check_sign_in(client_ip, username)
-    user = s.scalars(select(User).where(User.username == username)).first()
+    # user names are unique whatever their case, so "Ann" signs in as ann
+    named = func.lower(User.username) == username.lower()
+    user = s.scalars(select(User).where(named).order_by(User.id)).first()
     stored = user.password_hash if user else None
     if user is None or not verify_password(password, stored or _dummy_hash()) or not stored:
         if limits is not None:

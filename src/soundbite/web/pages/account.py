@@ -30,10 +30,13 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def _signed_in(sb: SoundbiteDep, session_token: str, target: str = "/") -> RedirectResponse:
+def _signed_in(
+    sb: SoundbiteDep, request: Request, session_token: str, target: str = "/"
+) -> RedirectResponse:
     # 303: the browser follows with a GET, so reloading the page does not post again
     response = RedirectResponse(safe_next(target), status_code=303)
-    set_session_cookies(response, sb.settings, session_token)
+    https = request.url.scheme == "https"
+    set_session_cookies(response, sb.settings, session_token, over_https=https)
     return response
 
 
@@ -66,7 +69,7 @@ def login_form(
     except SoundbiteError as exc:
         context = {"error": exc.message, "username": username, "next": safe_next(next)}
         return _failed(request, "login.html", context, exc)
-    return _signed_in(sb, session_token, next)
+    return _signed_in(sb, request, session_token, next)
 
 
 def _failed(
@@ -117,7 +120,7 @@ def signup_form(
     except SoundbiteError as exc:
         context = {"error": exc.message, "username": username, "invite": invite, "mode": "open"}
         return _failed(request, "signup.html", context, exc)
-    return _signed_in(sb, session_token)
+    return _signed_in(sb, request, session_token)
 
 
 @router.post("/logout")
@@ -159,4 +162,4 @@ def setup_form(
     except SoundbiteError as exc:
         context = {"error": exc.message, "token": token}
         return render(request, "setup.html", context, status_code=exc.status_code)
-    return _signed_in(sb, session_token)
+    return _signed_in(sb, request, session_token)

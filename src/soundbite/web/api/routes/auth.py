@@ -34,8 +34,11 @@ def user_public(account: Account) -> UserPublic:
     )
 
 
-def _signed_in(sb: SoundbiteDep, response: Response, account: Account, token: str) -> SessionPublic:
-    csrf = set_session_cookies(response, sb.settings, token)
+def _signed_in(
+    sb: SoundbiteDep, request: Request, response: Response, account: Account, token: str
+) -> SessionPublic:
+    https = request.url.scheme == "https"
+    csrf = set_session_cookies(response, sb.settings, token, over_https=https)
     return SessionPublic(user=user_public(account), csrf_token=csrf)
 
 
@@ -52,7 +55,7 @@ def login(
         user_agent=request.headers.get("user-agent"),
         limits=sb.limits,
     )
-    return _signed_in(sb, response, account, session_token)
+    return _signed_in(sb, request, response, account, session_token)
 
 
 @router.post("/auth/signup", response_model=SessionPublic, status_code=201)
@@ -69,7 +72,7 @@ def sign_up(
         user_agent=request.headers.get("user-agent"),
         limits=sb.limits,
     )
-    return _signed_in(sb, response, account, session_token)
+    return _signed_in(sb, request, response, account, session_token)
 
 
 @router.post("/auth/logout", status_code=204)
