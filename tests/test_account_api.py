@@ -40,6 +40,9 @@ def test_closed_by_default(sb: Soundbite) -> None:
     page = make_client(sb).get("/signup")
     assert page.status_code == 403 and "ask an admin" in page.text
     assert 'href="/signup"' not in make_client(sb).get("/login").text
+    form = {"username": "ann", "password": PASSWORD, "password_again": PASSWORD}
+    posted = make_client(sb).post("/signup", data=form)
+    assert posted.status_code == 403 and 'name="password_again"' not in posted.text
 
 
 @pytest.mark.parametrize("sb", [{"signup_mode": "invite"}], indirect=True)

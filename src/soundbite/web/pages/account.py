@@ -118,7 +118,8 @@ def signup_form(
             limits=sb.limits,
         )
     except SoundbiteError as exc:
-        context = {"error": exc.message, "username": username, "invite": invite, "mode": "open"}
+        mode = signup.signup_mode(sb).value
+        context = {"error": exc.message, "username": username, "invite": invite, "mode": mode}
         return _failed(request, "signup.html", context, exc)
     return _signed_in(sb, request, session_token)
 
