@@ -78,6 +78,20 @@ def test_admin_invites_a_listener_who_signs_up_with_the_form(sb: Soundbite) -> N
     assert again.status_code == 403 and "not valid" in again.text
     listener.headers["X-CSRF-Token"] = listener.cookies["sb_csrf"]
     assert listener.post("/api/invites", json={}).status_code == 403  # listeners cannot invite
+    assert listener.get("/api/users").status_code == 403
+    assert listener.patch("/api/users/owner", json={"disabled": True}).status_code == 403
+
+    # the admin manages the new account
+    listed = {u["username"]: u for u in admin.get("/api/users").json()}
+    assert listed["ann"]["role"] == "listener" and listed["ann"]["disabled"] is False
+    assert admin.patch("/api/users/ann", json={"disabled": True}).status_code == 204
+    assert listener.get("/api/auth/me").status_code == 401  # signed out everywhere
+    assert admin.patch("/api/users/owner", json={"role": "listener"}).status_code == 409
+    assert admin.patch("/api/users/nobody", json={"role": "admin"}).status_code == 404
+    assert (
+        admin.patch("/api/users/ann", json={"role": "admin", "disabled": False}).status_code == 204
+    )
+    assert admin.get("/api/users").json()[1]["role"] == "admin"
 
 
 @pytest.mark.parametrize("sb", [{"signup_mode": "open"}], indirect=True)

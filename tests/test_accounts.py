@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from soundbite.bootstrap import Soundbite
 from soundbite.clips import service as clip_service
-from soundbite.domain.accounts import Role, TokenScope
+from soundbite.domain.accounts import Account, Role, TokenScope
 from soundbite.domain.secrets import token_hash
 from soundbite.errors import AuthRequired, Conflict, Forbidden, InvalidInput, NotFound
 from soundbite.services import account_data, accounts, signup
@@ -102,6 +102,10 @@ def test_api_tokens_are_hashed_scoped_and_revocable(app: Soundbite, owner_id: in
 LISTENER_PASSWORD = "listener's own sturdy passphrase"
 
 
+def admin(app: Soundbite) -> Account:
+    return accounts.owner_account(app)
+
+
 def _settings_app(tmp_path: Path, database_url: str, **overrides: object) -> Soundbite:
     sb = Soundbite.from_settings(make_settings(tmp_path / "o", database_url, **overrides))
     accounts.ensure_owner(sb)
@@ -143,17 +147,17 @@ def test_scrypt_hashes_of_the_previous_release_verify_and_are_replaced(app: Soun
 
 def test_roles_and_the_last_admin(app: Soundbite) -> None:
     with pytest.raises(Conflict, match="last admin"):
-        accounts.set_role(app, "owner", Role.LISTENER)
+        accounts.set_role(app, admin(app), "owner", Role.LISTENER)
     with pytest.raises(Conflict, match="last admin"):
-        accounts.set_disabled(app, "owner", True)
+        accounts.set_disabled(app, admin(app), "owner", True)
     accounts.add_user(app, "ann", LISTENER_PASSWORD)
-    accounts.set_role(app, "ann", Role.ADMIN)
-    accounts.set_role(app, "owner", Role.LISTENER)  # another admin exists now
-    roles = {u.username: u.role for u in accounts.list_users(app)}
+    accounts.set_role(app, admin(app), "ann", Role.ADMIN)
+    accounts.set_role(app, admin(app), "owner", Role.LISTENER)  # another admin exists now
+    roles = {u.username: u.role for u in accounts.list_users(app, admin(app))}
     assert roles == {"owner": Role.LISTENER, "ann": Role.ADMIN}
     assert accounts.owner_account(app).username == "ann"  # the CLI now acts as ann
     with pytest.raises(NotFound):
-        accounts.set_role(app, "nobody", Role.ADMIN)
+        accounts.set_role(app, admin(app), "nobody", Role.ADMIN)
 
 
 def test_disabling_ends_sessions_and_tokens(app: Soundbite) -> None:
@@ -164,16 +168,18 @@ def test_disabling_ends_sessions_and_tokens(app: Soundbite) -> None:
     assert grant is not None and grant.scope is TokenScope.READ
     assert not grant.scope.allows(write=True) and grant.scope.allows(write=False)
 
-    accounts.set_disabled(app, "ann", True)
+    accounts.set_disabled(app, admin(app), "ann", True)
     assert accounts.account_for_session(app, session) is None
     assert accounts.account_for_api_token(app, token) is None
     with pytest.raises(Forbidden, match="disabled"):
         accounts.login(app, "ann", LISTENER_PASSWORD)
     with pytest.raises(AuthRequired):  # a wrong password says nothing about the state
         accounts.login(app, "ann", "not her password at all")
-    assert [u.disabled for u in accounts.list_users(app) if u.username == "ann"] == [True]
+    assert [u.disabled for u in accounts.list_users(app, admin(app)) if u.username == "ann"] == [
+        True
+    ]
 
-    accounts.set_disabled(app, "ann", False)
+    accounts.set_disabled(app, admin(app), "ann", False)
     accounts.login(app, "ann", LISTENER_PASSWORD)
     assert accounts.account_for_api_token(app, token) is not None
 
@@ -284,7 +290,7 @@ def test_export_and_deletion_of_ones_own_data(app: Soundbite, owner_id: int) -> 
     assert "token_hash" not in json.dumps(data) and "password" not in json.dumps(data)
 
     account_data.delete_account(app, ann.id)
-    assert [u.username for u in accounts.list_users(app)] == ["owner"]
+    assert [u.username for u in accounts.list_users(app, admin(app))] == ["owner"]
     with pytest.raises(NotFound):
         clip_service.get_clip(app, clip.share_id, accounts.owner_account(app))
     # the shared episode stays, now the admin's, with the admin's clip of it

@@ -116,7 +116,7 @@ def test_single_owner_install_upgrades_in_place(tmp_path: Path, database_url: st
     sb = Soundbite.from_settings(make_settings(tmp_path / "d", database_url, owner_password=None))
     try:
         assert accounts.ensure_owner(sb) is None  # the owner exists and has a password
-        users = {u.username: u for u in accounts.list_users(sb)}
+        users = {u.username: u for u in accounts.list_users(sb, accounts.owner_account(sb))}
         assert users["owner"].role is Role.ADMIN and users["guest"].role is Role.LISTENER
 
         owner, _ = accounts.login(sb, "owner", OWNER_PASSWORD)

@@ -36,7 +36,7 @@ def users_add(ctx: Context, username: str, role: str, password: str) -> None:
 @pass_ctx
 @handle_errors
 def users_list(ctx: Context, as_json: bool) -> None:
-    rows = accounts.list_users(ctx.app)
+    rows = accounts.list_users(ctx.app, accounts.owner_account(ctx.app))
     if as_json:
         emit_json(
             [
@@ -63,7 +63,7 @@ def users_list(ctx: Context, as_json: bool) -> None:
 @handle_errors
 def users_role(ctx: Context, username: str, role: str) -> None:
     """Make USERNAME an admin or a listener (the last admin stays one)."""
-    accounts.set_role(ctx.app, username, Role(role))
+    accounts.set_role(ctx.app, accounts.owner_account(ctx.app), username, Role(role))
     click.echo(f"{username} is now {role}")
 
 
@@ -73,7 +73,7 @@ def users_role(ctx: Context, username: str, role: str) -> None:
 @handle_errors
 def users_disable(ctx: Context, username: str) -> None:
     """Stop an account from signing in; its sessions end and its tokens stop working."""
-    accounts.set_disabled(ctx.app, username, True)
+    accounts.set_disabled(ctx.app, accounts.owner_account(ctx.app), username, True)
     click.echo(f"{username} is disabled")
 
 
@@ -82,7 +82,7 @@ def users_disable(ctx: Context, username: str) -> None:
 @pass_ctx
 @handle_errors
 def users_enable(ctx: Context, username: str) -> None:
-    accounts.set_disabled(ctx.app, username, False)
+    accounts.set_disabled(ctx.app, accounts.owner_account(ctx.app), username, False)
     click.echo(f"{username} is enabled")
 
 

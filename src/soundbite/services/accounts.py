@@ -144,7 +144,7 @@ def complete_setup(app: Context, setup_token: str, password: str) -> Account:
         return account_of(user)
 
 
-# users, as an admin manages them
+# users, as an admin manages them (the CLI acts as the first admin)
 
 
 def check_username(username: str) -> None:
@@ -179,7 +179,8 @@ def insert_user(s: Session, username: str, password_hash: str, role: Role) -> Us
     return user
 
 
-def list_users(app: Context) -> list[UserSummary]:
+def list_users(app: Context, admin: Account) -> list[UserSummary]:
+    require_admin(admin)
     with app.db.read() as s:
         rows = s.scalars(select(User).order_by(User.id))
         return [
@@ -188,7 +189,8 @@ def list_users(app: Context) -> list[UserSummary]:
         ]
 
 
-def set_role(app: Context, username: str, role: Role) -> None:
+def set_role(app: Context, admin: Account, username: str, role: Role) -> None:
+    require_admin(admin)
     with app.db.write() as s:
         user = user_named(s, username)
         if user.role == Role.ADMIN.value and role is not Role.ADMIN:
@@ -196,8 +198,9 @@ def set_role(app: Context, username: str, role: Role) -> None:
         user.role = role.value
 
 
-def set_disabled(app: Context, username: str, disabled: bool) -> None:
+def set_disabled(app: Context, admin: Account, username: str, disabled: bool) -> None:
     """Disable (or enable) an account. Disabling signs it out everywhere at once."""
+    require_admin(admin)
     with app.db.write() as s:
         user = user_named(s, username)
         if not disabled:

@@ -35,6 +35,21 @@ class UserPublic(Public):
     is_owner: bool = Field(description="True for an admin (the name older clients read).")
 
 
+class AccountPublic(Public):
+    """An account as an admin sees it in the user list."""
+
+    id: int
+    username: str
+    role: Role
+    disabled: bool
+    created_at: Timestamp
+
+
+class AccountUpdate(BaseModel):
+    role: Role | None = None
+    disabled: bool | None = Field(None, description="true: signs the account out everywhere.")
+
+
 class SessionPublic(BaseModel):
     user: UserPublic
     csrf_token: str | None = Field(

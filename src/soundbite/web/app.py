@@ -38,6 +38,7 @@ from soundbite.web.api.routes import (
     search,
     transcripts,
     uploads,
+    users,
 )
 from soundbite.web.pages import account, account_settings, clip_media, share
 from soundbite.web.pages import app as app_pages
@@ -80,6 +81,7 @@ def create_app(sb: Soundbite) -> FastAPI:
     ):
         api.include_router(module.router)
     api.include_router(clips.router)
+    api.include_router(users.router)
     app.include_router(api)
     app.include_router(media.router)
     app.include_router(account.router)
