@@ -103,7 +103,9 @@ def owner_id(app: Soundbite) -> int:
     from soundbite.store.models import User
 
     with app.db.read() as s:
-        return s.scalars(sa.select(User.id).where(User.is_owner)).one()
+        return s.scalars(
+            sa.select(User.id).where(User.role == "admin").order_by(User.id).limit(1)
+        ).one()
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def clip(client: TestClient, episode_id: int, start: int, end: int, **fields: ob
 def other_user(app: Soundbite, name: str = "guest") -> TestClient:
     """A second, non-owner account, signed in by API token."""
     with app.db.write() as s:
-        user = User(username=name, is_owner=False)
+        user = User(username=name, role="listener")
         s.add(user)
         s.flush()
         user_id = user.id
@@ -82,7 +82,9 @@ def test_the_configured_public_url_is_used(tmp_path: Path, database_url: str) ->
     try:
         ensure_owner(sb)
         with sb.db.read() as s:
-            me = s.scalars(select(User.id).where(User.is_owner)).one()
+            me = s.scalars(
+                select(User.id).where(User.role == "admin").order_by(User.id).limit(1)
+            ).one()
         c = make_client(sb)  # session cookies are Secure behind https: sign in by token
         c.headers["Authorization"] = f"Bearer {create_api_token(sb, me, 'test')}"
         body = clip(c, add_sonnet(sb, me), 3000, 9000)
@@ -117,7 +119,9 @@ def test_too_long_unknown_and_malformed(tmp_path: Path, database_url: str) -> No
         c = make_client(sb)
         sign_in(c)
         with sb.db.read() as s:
-            me = s.scalars(select(User.id).where(User.is_owner)).one()
+            me = s.scalars(
+                select(User.id).where(User.role == "admin").order_by(User.id).limit(1)
+            ).one()
         episode_id = add_sonnet(sb, me)
         post = lambda **kw: c.post("/api/clips", json={"episode_id": episode_id, **kw})  # noqa: E731
         r = post(start_ms=1000, end_ms=12_000)

@@ -16,6 +16,7 @@ from soundbite.clips.page_cache import PageCache
 from soundbite.clips.renders import RenderCache
 from soundbite.context import Context, Dispatcher
 from soundbite.jobs.dispatch import LocalDispatcher
+from soundbite.services.abuse import AbuseLimits
 from soundbite.settings import Settings
 from soundbite.store.blobs import BlobStorage, LocalStorage
 from soundbite.store.db import Database, PoolOptions
@@ -27,11 +28,12 @@ log = logging.getLogger("soundbite")
 
 @dataclass
 class Soundbite(Context):
-    """A context plus what one process keeps for it: the clip render cache and the share
-    page cache."""
+    """A context plus what one process keeps for it: the clip render cache, the share
+    page cache and the abuse-limit counters (in memory, or a client of the shared Redis)."""
 
     renders: RenderCache = field(init=False, repr=False)
     pages: PageCache = field(init=False, repr=False)
+    limits: AbuseLimits = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -39,6 +41,7 @@ class Soundbite(Context):
             self, workers=s.clip_render_workers, lease_s=s.clip_render_timeout_seconds
         )
         self.pages = PageCache()
+        self.limits = AbuseLimits(s)
         # renders that cannot go to a worker (the embedded mode, a broker outage) run here
         self.dispatcher.local_renderer = self.renders.start
 

@@ -18,6 +18,7 @@ re-worded on the way out.
     ├── StorageMisconfigured    500  the blob store refused us (credentials, bucket)
     ├── AuthRequired            401
     ├── Forbidden               403
+    ├── TooManyRequests         429  an abuse limit: try again after `retry_after_s`
     └── ModelError              500  the speech model is missing or corrupt
 """
 
@@ -83,6 +84,17 @@ class AuthRequired(SoundbiteError):
 class Forbidden(SoundbiteError):
     status_code = 403
     exit_code = 6
+
+
+class TooManyRequests(SoundbiteError):
+    """An abuse limit was reached; the web layer sends `retry_after_s` as Retry-After."""
+
+    status_code = 429
+    exit_code = 9
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
 
 
 class ModelError(SoundbiteError):

@@ -14,6 +14,7 @@ Every field carries a description, and ``docs/settings.md`` is generated from th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,47 @@ class Settings(BaseSettings):
         None,
         description="Password for the owner account on first run. Without it the console "
         "prints a one-time setup link instead.",
+    )
+    signup_mode: Literal["closed", "invite", "open"] = Field(
+        "closed",
+        description="Who may make an account: `closed` (only an admin, with `soundbite users "
+        "add`), `invite` (anyone holding an invite link an admin made) or `open` (anyone).",
+    )
+    invite_days: int = Field(
+        7, ge=1, description="How long a new invite link stays valid, in days."
+    )
+    rate_limit_storage_url: str | None = Field(
+        None,
+        description="Where abuse-limit counters live: `memory://` (this process only) or "
+        "`redis://host:6379/0` (shared by every web process). Unset: the broker's Redis when "
+        "`broker_url` is a Redis URL, else memory.",
+    )
+    signin_limit_per_client: str = Field(
+        "5/minute;10/15 minutes;20/hour",
+        description="Wrong passwords allowed for one user name from one IP address; each "
+        "further limit is a longer back-off (`limits` notation, `;`-separated).",
+    )
+    signin_limit_per_ip: str = Field(
+        "30/minute;300/day",
+        description="Wrong passwords allowed from one IP address, whatever the user name.",
+    )
+    signin_limit_per_account: str = Field(
+        "50/hour",
+        description="Wrong passwords allowed for one user name from all addresses together: "
+        "above the per-client limit, so one attacker cannot lock the real user out.",
+    )
+    signup_limit_per_ip: str = Field("5/hour", description="Sign-ups allowed from one IP address.")
+    clip_limit_per_account: str = Field(
+        "20/minute;500/day", description="Clips one account may create (admins: no limit)."
+    )
+    clip_limit_per_ip: str = Field(
+        "40/minute;1000/day", description="Clips that may be created from one IP address."
+    )
+    renders_in_flight_per_user: int = Field(
+        3,
+        ge=1,
+        description="Clip renders one account (or, signed out, one IP address) may have "
+        "running at once; more answer 429 until one finishes. Admins: no cap.",
     )
     whisper_model: str = Field(
         "base",
@@ -217,8 +259,9 @@ class Settings(BaseSettings):
     )
     broker_queue_prefix: str = Field(
         "",
-        description="Prefix of the stage queue names (`<prefix>transcribe`, ...), so several "
-        "Soundbite instances can share one broker without taking each other's jobs.",
+        description="Prefix of the stage queue names (`<prefix>transcribe`, ...) and of the "
+        "abuse-limit counters, so several Soundbite instances can share one broker (and "
+        "Redis) without taking each other's jobs or counts.",
     )
     reconcile_seconds: float = Field(
         10.0,

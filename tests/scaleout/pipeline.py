@@ -29,7 +29,11 @@ def owner(sb: Soundbite) -> int:
     """The owner account's id (made on first use, as `soundbite serve` does)."""
     ensure_owner(sb)
     with sb.db.read() as s:
-        return int(s.scalars(sa.select(User.id).where(User.is_owner)).one())
+        return int(
+            s.scalars(
+                sa.select(User.id).where(User.role == "admin").order_by(User.id).limit(1)
+            ).one()
+        )
 
 
 def transcripts_of(sb: Soundbite, episode_id: int) -> list[tuple[int, int]]:

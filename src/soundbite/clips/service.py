@@ -154,7 +154,7 @@ def create_clip(
         if found is None:
             raise NotFound(f"no episode {episode_id}")
         episode, podcast_owner = found
-        if source == "creator" and not (owner.is_owner or owner.id == podcast_owner):
+        if source == "creator" and not (owner.is_admin or owner.id == podcast_owner):
             raise Forbidden("only the podcast's owner can make creator clips")
         snapped, transcribed = place(s, episode, start_ms, end_ms, snap, max_ms=max_ms)
         clip = Clip(
@@ -234,7 +234,7 @@ def fill_clip_texts(app: Context, episode_id: int) -> int:
 def can_edit(user: Account, view: ClipView) -> bool:
     if view.visibility == "private":
         return user.id == view.owner_id
-    return user.id == view.owner_id or user.is_owner
+    return user.id == view.owner_id or user.is_admin
 
 
 def update_clip(app: Context, share_id: str, user: Account, changes: dict[str, object]) -> ClipView:

@@ -1,16 +1,50 @@
-"""Who is asking, as every layer sees it (the rows behind it live in store/models.py)."""
+"""Who is asking, as every layer sees it (the rows behind it live in store/models.py).
+
+Roles are instance-wide today: ``admin`` (everything) and ``listener`` (listen, clip). The
+creator role is per podcast, so it will not be a value of ``Role``: it will come as a set of
+podcast ids on the account (``creator_of``), filled from a podcast-creators table, and
+``may_edit`` will learn to consult it. Nothing here needs to change shape for that.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    LISTENER = "listener"
+
+
+class TokenScope(StrEnum):
+    """What an API token may do: ``read`` answers only safe requests (GET, HEAD)."""
+
+    READ = "read"
+    WRITE = "write"
+
+    def allows(self, *, write: bool) -> bool:
+        return self is TokenScope.WRITE or not write
+
+
+class SignupMode(StrEnum):
+    """Who may make an account on this server (the admin's choice, `signup_mode`)."""
+
+    CLOSED = "closed"  # only an admin adds accounts (`soundbite users add`)
+    INVITE = "invite"  # anyone holding a valid invite link
+    OPEN = "open"  # anyone
 
 
 @dataclass(frozen=True, slots=True)
 class Account:
     id: int
     username: str
-    is_owner: bool
+    role: Role = Role.LISTENER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
 
     def may_edit(self, owner_id: int) -> bool:
-        """Rows belong to whoever added them; the instance owner may act on all of them."""
-        return self.is_owner or self.id == owner_id
+        """Rows belong to whoever added them; an admin may act on all of them."""
+        return self.is_admin or self.id == owner_id

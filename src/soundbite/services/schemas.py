@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from soundbite.domain.accounts import Role, TokenScope
 from soundbite.domain.pipeline import EpisodeStatus
 from soundbite.store.base import as_utc
 
@@ -44,7 +45,23 @@ class LoginRequest(BaseModel):
 class UserPublic(Public):
     id: int
     username: str
-    is_owner: bool
+    role: Role
+    is_owner: bool = Field(description="True for an admin (the name older clients read).")
+
+
+class AccountPublic(Public):
+    """An account as an admin sees it in the user list."""
+
+    id: int
+    username: str
+    role: Role
+    disabled: bool
+    created_at: Timestamp
+
+
+class AccountUpdate(BaseModel):
+    role: Role | None = None
+    disabled: bool | None = Field(None, description="true: signs the account out everywhere.")
 
 
 class SessionPublic(BaseModel):
@@ -54,19 +71,64 @@ class SessionPublic(BaseModel):
     )
 
 
+class SignupRequest(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+    invite: str | None = Field(None, max_length=200, description="The invite link's token.")
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class PasswordConfirm(BaseModel):
+    password: str = Field(max_length=1024, description="Your password, to confirm.")
+
+
+class WebSessionPublic(Public):
+    id: int
+    user_agent: str | None
+    created_at: Timestamp
+    expires_at: Timestamp
+    current: bool = Field(description="The session this request was made with.")
+
+
 class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
+    scope: TokenScope = Field(
+        TokenScope.WRITE, description="`read`: safe requests only (GET, HEAD); `write`: all."
+    )
 
 
 class TokenPublic(Public):
     id: int
     name: str
+    scope: TokenScope
     created_at: Timestamp
     last_used_at: Timestamp | None
 
 
 class TokenCreated(TokenPublic):
     token: str = Field(description="Shown once: only a hash is kept.")
+
+
+class InviteCreate(BaseModel):
+    max_uses: int = Field(1, ge=1, le=10_000, description="How many sign-ups the link allows.")
+    days: int | None = Field(None, ge=1, le=365, description="Lifetime (default: invite_days).")
+
+
+class InvitePublic(Public):
+    id: int
+    max_uses: int
+    uses: int
+    expires_at: Timestamp
+    created_at: Timestamp
+
+
+class InviteCreated(InvitePublic):
+    token: str = Field(description="Shown once: only a hash is kept.")
+    url: str = Field(description="The sign-up page with this invite filled in.")
 
 
 class FeedProblemPublic(BaseModel):

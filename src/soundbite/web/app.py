@@ -21,9 +21,12 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from soundbite.bootstrap import Soundbite
-from soundbite.errors import AuthRequired, SoundbiteError
+from soundbite.errors import AuthRequired, SoundbiteError, TooManyRequests
 from soundbite.store.db import DATABASE_UNAVAILABLE
 from soundbite.web import api_docs, media
+from soundbite.web.api.routes import (
+    account as account_api,
+)
 from soundbite.web.api.routes import (
     auth,
     clips,
@@ -35,8 +38,9 @@ from soundbite.web.api.routes import (
     search,
     transcripts,
     uploads,
+    users,
 )
-from soundbite.web.pages import account, clip_media, share
+from soundbite.web.pages import account, account_settings, clip_media, share
 from soundbite.web.pages import app as app_pages
 from soundbite.web.uploads import sweep_stale
 
@@ -63,12 +67,25 @@ def create_app(sb: Soundbite) -> FastAPI:
     app.state.soundbite = sb
 
     api = APIRouter(prefix="/api")
-    for module in (auth, podcasts, episodes, uploads, transcripts, peaks, jobs, insight, search):
+    for module in (
+        auth,
+        account_api,
+        podcasts,
+        episodes,
+        uploads,
+        transcripts,
+        peaks,
+        jobs,
+        insight,
+        search,
+    ):
         api.include_router(module.router)
     api.include_router(clips.router)
+    api.include_router(users.router)
     app.include_router(api)
     app.include_router(media.router)
     app.include_router(account.router)
+    app.include_router(account_settings.router)
     app.include_router(api_docs.router)
     app.include_router(app_pages.router)
     app.include_router(share.router)
@@ -89,6 +106,8 @@ async def _soundbite_error(request: Request, exc: SoundbiteError) -> JSONRespons
         headers["WWW-Authenticate"] = 'Bearer realm="soundbite"'
     if exc.status_code == 503:
         headers["Retry-After"] = str(RETRY_AFTER_S)
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after_s)
     if exc.status_code >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)

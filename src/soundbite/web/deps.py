@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from soundbite.bootstrap import Soundbite
+from soundbite.domain.accounts import TokenScope
 from soundbite.errors import AuthRequired, Forbidden
 from soundbite.services.accounts import Account, account_for_api_token, account_for_session
 from soundbite.settings import Settings
@@ -35,6 +36,8 @@ class Auth:
     account: Account
     # the session token when signed in by cookie; None for an API token
     session_token: str | None
+    # what an API token may do; None for a browser session (which may do anything)
+    scope: TokenScope | None = None
 
 
 def get_soundbite(request: Request) -> Soundbite:
@@ -43,6 +46,12 @@ def get_soundbite(request: Request) -> Soundbite:
 
 
 SoundbiteDep = Annotated[Soundbite, Depends(get_soundbite)]
+
+
+def client_ip(request: Request) -> str:
+    """The address abuse limits count by. Behind a reverse proxy, run uvicorn with
+    `--forwarded-allow-ips` so this is the visitor's address, not the proxy's."""
+    return request.client.host if request.client else ""
 
 
 def public_base(request: Request, settings: Settings) -> str:
@@ -62,10 +71,10 @@ def authenticate(
     if request.headers.get("authorization"):
         if bearer is None:
             raise AuthRequired("the Authorization header must be `Bearer <API token>`")
-        account = account_for_api_token(sb, bearer.credentials)
-        if account is None:
-            raise AuthRequired("this API token is not valid (revoked or mistyped)")
-        return Auth(account, None)
+        grant = account_for_api_token(sb, bearer.credentials)
+        if grant is None:
+            raise AuthRequired("this API token is not valid (revoked, mistyped or disabled)")
+        return Auth(grant.account, None, grant.scope)
     if session_token:
         account = account_for_session(sb, session_token)
         # an expired cookie is not an error in itself: the visitor is simply signed out
@@ -81,11 +90,14 @@ def require_auth(request: Request, auth: OptionalAuth) -> Auth:
         raise AuthRequired(
             "sign in first: send a session cookie or `Authorization: Bearer <token>`"
         )
+    writing = request.method in UNSAFE_METHODS
+    if auth.scope is not None and not auth.scope.allows(write=writing):
+        raise Forbidden(f"this API token's scope is {auth.scope.value!r}: it may only read")
     # only cookies need CSRF: a page on another site can make a browser send our cookie,
     # but it cannot make it send an Authorization header it does not know
     session = auth.session_token
     given = request.headers.get(CSRF_HEADER)
-    if session and request.method in UNSAFE_METHODS and not csrf_valid(session, given):
+    if session and writing and not csrf_valid(session, given):
         raise Forbidden(
             f"missing or wrong {CSRF_HEADER} header: send the csrf_token from "
             "/api/auth/login or /api/auth/me (also in the sb_csrf cookie)"

@@ -36,9 +36,15 @@ def csrf_valid(session_token: str, given: str | None) -> bool:
     return hmac.compare_digest(csrf_token(session_token).encode(), given.encode())
 
 
-def set_session_cookies(response: Response, settings: Settings, session_token: str) -> str:
-    """Set both cookies on a response; returns the CSRF token for the response body."""
-    secure = settings.base_url.startswith("https://")
+def set_session_cookies(
+    response: Response, settings: Settings, session_token: str, *, over_https: bool = False
+) -> str:
+    """Set both cookies on a response; returns the CSRF token for the response body.
+
+    They are Secure when the public URL is https or the request came over https (directly,
+    or through a proxy that uvicorn trusts with --forwarded-allow-ips).
+    """
+    secure = over_https or settings.base_url.startswith("https://")
     max_age = SESSION_DAYS * 24 * 3600
     token = csrf_token(session_token)
     response.set_cookie(

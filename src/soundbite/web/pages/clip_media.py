@@ -11,6 +11,7 @@ render running in another process are waited for, on the event loop, without hol
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Request, Response
@@ -19,9 +20,11 @@ from fastapi.concurrency import run_in_threadpool
 from soundbite.clips import cards, service, videos
 from soundbite.clips.export import captions_vtt
 from soundbite.clips.links import audio_version, card_version, clip_links, render_job
+from soundbite.clips.renders import Flight
 from soundbite.media.frames import Aspect, VideoStyle, Visual
 from soundbite.media.render import Format
-from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
+from soundbite.services.abuse import RenderSlot
+from soundbite.web.deps import OptionalAuth, SoundbiteDep, client_ip, public_base
 from soundbite.web.headers import cache_control, content_disposition, download_name
 from soundbite.web.ranges import ranged_response
 
@@ -59,7 +62,18 @@ async def clip_audio(
     def stored(start: int, end: int) -> Iterator[bytes]:
         return sb.storage.iter_range(key, start, end)
 
-    flight = await run_in_threadpool(cache.start, job)  # may ask blob storage (S3: a HEAD)
+    slot = None
+    if cache.known_size(job) is None and await run_in_threadpool(cache.stored_size, job) is None:
+        # this request starts (or joins) a render: it counts against the viewer's cap
+        slot = sb.limits.render_slot_for(viewer, client_ip(request))
+    try:
+        flight = await run_in_threadpool(cache.start, job)  # may ask storage (S3: a HEAD)
+    except BaseException:
+        if slot is not None:
+            slot.release()
+        raise
+    if slot is not None:
+        _release_when_done(flight, slot)
     if flight is not None:
         # an MP3 this process is encoding: its size is known before its first byte, and
         # its bytes are those of the stored file to come, so any range can be answered now
@@ -124,6 +138,27 @@ async def clip_video(
         read=lambda start, end: sb.storage.iter_range(job.key, start, end),
         headers=headers,
     )
+
+
+def _release_when_done(flight: Flight | None, slot: RenderSlot) -> None:
+    if flight is None:  # stored meanwhile
+        slot.release()
+        return
+
+    async def release() -> None:
+        try:
+            await flight.wait_async()
+        except Exception:  # a failed render frees its slot too; the request reports it
+            pass
+        finally:
+            slot.release()
+
+    task = asyncio.get_running_loop().create_task(release())
+    _releases.add(task)  # the loop keeps only weak references to tasks
+    task.add_done_callback(_releases.discard)
+
+
+_releases: set[asyncio.Task[None]] = set()
 
 
 @router.get("/c/{share_id}/card.png")

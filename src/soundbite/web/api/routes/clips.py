@@ -39,6 +39,7 @@ from soundbite.web.deps import (
     LibraryReader,
     OptionalAuth,
     SoundbiteDep,
+    client_ip,
     public_base,
 )
 
@@ -70,6 +71,7 @@ def create_clip(
     the background, or on a worker's `render` queue in the scale-out mode): this call never
     waits for it.
     """
+    sb.limits.create_clip(user, client_ip(request))
     view = service.create_clip(sb, user, **body.model_dump())
     if sb.settings.clip_prerender and view.media_sha256:
         sb.dispatcher.prerender(render_job(view, sb.settings, "mp3"))
