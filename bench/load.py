@@ -187,7 +187,9 @@ def run_pipeline(settings: Settings, episodes: list[Path], args: argparse.Namesp
     sb = Soundbite.from_settings(settings)
     ensure_owner(sb)
     with sb.db.read() as s:
-        uid = s.scalars(sa.select(User.id).where(User.is_owner)).one()
+        uid = s.scalars(
+            sa.select(User.id).where(User.role == "admin").order_by(User.id).limit(1)
+        ).one()
     transcript = parse_transcript(VTT, content_type="text/vtt", filename="t.vtt")
     pool = WorkerPool(sb, 2) if workers == 0 else None
     started = time.monotonic()

@@ -149,7 +149,9 @@ class Baseline:
 def owner_id(app: Soundbite) -> int:
     ensure_owner(app)
     with app.db.read() as s:
-        return int(s.scalars(select(User.id).where(User.is_owner)).one())
+        return int(
+            s.scalars(select(User.id).where(User.role == "admin").order_by(User.id).limit(1)).one()
+        )
 
 
 def quality() -> None:
