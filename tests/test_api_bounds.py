@@ -16,17 +16,10 @@ from fastapi.testclient import TestClient
 
 from soundbite.bootstrap import Soundbite
 from tests.test_clip_support import add_sonnet
-from tests.test_web_support import SPEECH, make_client, sign_in
+from tests.test_web_support import SPEECH
 
 TOO_WIDE = 2**64  # past what SQLite and PostgreSQL can bind as an integer at all
 WIDEST_ID = 2**31 - 1  # ids are INTEGER columns, 32 bits on PostgreSQL
-
-
-@pytest.fixture
-def client(app: Soundbite) -> TestClient:
-    client = make_client(app)
-    sign_in(client)
-    return client
 
 
 def refusal(r: Any, *loc: str) -> str:
