@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from soundbite.analytics.sink import EventSink
 from soundbite.clips.page_cache import PageCache
 from soundbite.clips.renders import RenderCache
 from soundbite.context import Context, Dispatcher
@@ -27,11 +28,12 @@ log = logging.getLogger("soundbite")
 
 @dataclass
 class Soundbite(Context):
-    """A context plus what one process keeps for it: the clip render cache and the share
-    page cache."""
+    """A context plus what one process keeps for it: the clip render cache, the share
+    page cache and the analytics events not yet written."""
 
     renders: RenderCache = field(init=False, repr=False)
     pages: PageCache = field(init=False, repr=False)
+    analytics: EventSink = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -39,6 +41,7 @@ class Soundbite(Context):
             self, workers=s.clip_render_workers, lease_s=s.clip_render_timeout_seconds
         )
         self.pages = PageCache()
+        self.analytics = EventSink(self, flush_s=s.analytics_flush_seconds, enabled=s.analytics)
         # renders that cannot go to a worker (the embedded mode, a broker outage) run here
         self.dispatcher.local_renderer = self.renders.start
 
@@ -69,6 +72,7 @@ class Soundbite(Context):
         )
 
     def close(self) -> None:
+        self.analytics.close()
         self.renders.close()
         super().close()
 

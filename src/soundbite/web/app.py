@@ -25,6 +25,7 @@ from soundbite.errors import AuthRequired, SoundbiteError
 from soundbite.store.db import DATABASE_UNAVAILABLE
 from soundbite.web import api_docs, media
 from soundbite.web.api.routes import (
+    analytics,
     auth,
     clips,
     episodes,
@@ -36,7 +37,7 @@ from soundbite.web.api.routes import (
     transcripts,
     uploads,
 )
-from soundbite.web.pages import account, clip_media, share
+from soundbite.web.pages import account, clip_media, share, what_we_count
 from soundbite.web.pages import app as app_pages
 from soundbite.web.uploads import sweep_stale
 
@@ -66,12 +67,14 @@ def create_app(sb: Soundbite) -> FastAPI:
     for module in (auth, podcasts, episodes, uploads, transcripts, peaks, jobs, insight, search):
         api.include_router(module.router)
     api.include_router(clips.router)
+    api.include_router(analytics.router)
     app.include_router(api)
     app.include_router(media.router)
     app.include_router(account.router)
     app.include_router(api_docs.router)
     app.include_router(app_pages.router)
     app.include_router(share.router)
+    app.include_router(what_we_count.router)
     app.include_router(clip_media.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
