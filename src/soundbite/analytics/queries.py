@@ -59,11 +59,13 @@ class Scope:
 
     def where(self) -> list[ColumnElement[bool]]:
         r = AnalyticsRollup
+        if self.clip_id and self.episode_id:  # the clip's episode lets the index be used whole
+            return [r.clip_id == self.clip_id, r.episode_id == self.episode_id]
         if self.clip_id:
             return [r.clip_id == self.clip_id]
         if self.episode_id:
-            return [r.episode_id == self.episode_id, r.clip_id == 0]
-        return [r.podcast_id == self.podcast_id, r.episode_id == 0, r.clip_id == 0]
+            return [r.clip_id == 0, r.episode_id == self.episode_id]
+        return [r.podcast_id == self.podcast_id, r.clip_id == 0, r.episode_id == 0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,31 +104,25 @@ class Summary:
     average_daily_listeners: float
 
 
-def _rows(
-    ctx: Context, scope: Scope, days: DayRange, period: str, metrics: tuple[str, ...]
-) -> list[tuple[str, datetime, str, str, int]]:
+def summary(ctx: Context, scope: Scope, days: DayRange) -> Summary:
     r = AnalyticsRollup
     first, end = days.bounds()
     with ctx.db.read() as s:
-        return [
-            (metric, as_utc(start), dimension, value, count)
-            for metric, start, dimension, value, count in s.execute(
-                select(r.metric, r.start, r.dimension, r.value, r.count).where(
-                    r.period == period,
-                    r.metric.in_(metrics),
-                    r.start >= first,
-                    r.start < end,
-                    *scope.where(),
-                )
+        sums = s.execute(
+            select(r.metric, func.sum(r.count))
+            .where(
+                *scope.where(),
+                r.period == "day",
+                r.metric.in_(METRICS),
+                r.dimension == "",
+                r.start >= first,
+                r.start < end,
             )
-        ]
-
-
-def summary(ctx: Context, scope: Scope, days: DayRange) -> Summary:
+            .group_by(r.metric)
+        ).all()
     totals = dict.fromkeys(METRICS, 0)
-    for metric, _start, dimension, _value, count in _rows(ctx, scope, days, "day", METRICS):
-        if dimension == "":
-            totals[metric] += count
+    for metric, count in sums:
+        totals[metric] = int(count)
     listener_days = totals.pop("listeners")
     return Summary(days, totals, round(listener_days / days.days, 2))
 
@@ -139,11 +135,22 @@ def series(
         raise InvalidInput(f"unknown metric {metric!r}: one of {', '.join(METRICS)}")
     if period not in ("day", "hour"):
         raise InvalidInput("period is `day` or `hour`")
-    counts: dict[datetime, int] = defaultdict(int)
-    for _metric, start, dimension, _value, count in _rows(ctx, scope, days, period, (metric,)):
-        if dimension == "":
-            counts[start] += count
+    r = AnalyticsRollup
     first, end = days.bounds()
+    with ctx.db.read() as s:
+        rows = s.execute(
+            select(r.start, r.count).where(
+                *scope.where(),
+                r.period == period,
+                r.metric == metric,
+                r.dimension == "",
+                r.start >= first,
+                r.start < end,
+            )
+        ).all()
+    counts: dict[datetime, int] = defaultdict(int)
+    for start, count in rows:
+        counts[as_utc(start)] += count
     step = timedelta(days=1) if period == "day" else timedelta(hours=1)
     points, t = [], first
     while t < end:
@@ -165,12 +172,12 @@ def breakdown(
         rows = s.execute(
             select(r.value, func.sum(r.count))
             .where(
+                *scope.where(),
                 r.period == "day",
                 r.metric == metric,
                 r.dimension == dimension,
                 r.start >= first,
                 r.start < end,
-                *scope.where(),
             )
             .group_by(r.value)
         ).all()

@@ -11,10 +11,11 @@ day's raw events, applies counting.count_day, and replaces every aggregate row o
   is rolled up once more after it ends (``GRACE`` later, for batches still in flight), which
   makes it final.
 
-Aggregates are kept at four levels so that a dashboard reads one row per bucket: the clip
-(podcast, episode, clip), the episode (clip 0), the podcast (episode 0, clip 0) and the whole
-instance (all 0). Listeners are distinct hashes at each level, so they are computed per level
-and period rather than summed.
+Hour rows hold totals only; the breakdowns (app, device, OS, channel, referrer, embed host)
+are kept per day. Aggregates are kept at four levels so that a dashboard reads one row per
+bucket: the clip (podcast, episode, clip), the episode (clip 0), the podcast (episode 0,
+clip 0) and the whole instance (all 0). Listeners are distinct hashes at each level, so they
+are computed per level and period rather than summed.
 
 On PostgreSQL concurrent rollups (several web processes) take a transaction-level advisory
 lock; on SQLite the write transaction already serialises them.
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 from soundbite.analytics import counting
 from soundbite.context import Context
 from soundbite.store.analytics_models import AnalyticsEvent, AnalyticsRollup, AnalyticsRollupRun
-from soundbite.store.base import as_utc, utcnow
+from soundbite.store.base import Base, as_utc, utcnow
 
 GRACE = timedelta(minutes=10)
 ROLLUP_LOCK = 0x50D_B17E  # pg_advisory_xact_lock key
@@ -90,6 +91,8 @@ def aggregate(day: date, counted: Iterable[counting.Counted]) -> dict[_Key, int]
             for podcast, episode, clip in _levels(c):
                 base = (period, c.metric, start, podcast, episode, clip)
                 rows[(*base, "", "")] += 1
+                if period == "hour":
+                    continue  # breakdowns by app, channel, ... are kept per day only
                 for dimension, value in c.dimensions:
                     rows[(*base, dimension, value[:255])] += 1
                 if c.metric == "downloads":
@@ -119,8 +122,8 @@ def rollup_day(ctx: Context, day: date, *, now: datetime | None = None) -> Rollu
             )
         )
         if rows:
-            s.execute(
-                insert(AnalyticsRollup),
+            s.execute(  # Core executemany: the ORM's bulk path costs more than the database
+                insert(Base.metadata.tables[AnalyticsRollup.__tablename__]),
                 [
                     {
                         "period": period,

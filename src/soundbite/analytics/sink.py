@@ -27,6 +27,7 @@ from soundbite.analytics.agents import classify
 from soundbite.clips.events import address_hash, listener_hash, salt_for_day
 from soundbite.context import Context
 from soundbite.store.analytics_models import AnalyticsEvent
+from soundbite.store.base import Base
 from soundbite.store.models import Episode, MediaBlob
 
 log = logging.getLogger("soundbite.analytics")
@@ -121,7 +122,7 @@ class EventSink:
             rows = [r for r in map(self._row, batch) if r is not None]
             if rows:
                 with self.ctx.db.write() as s:
-                    s.execute(insert(AnalyticsEvent), rows)
+                    s.execute(insert(Base.metadata.tables[AnalyticsEvent.__tablename__]), rows)
             return len(rows)
 
     def close(self) -> None:

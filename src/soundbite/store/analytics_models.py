@@ -59,8 +59,29 @@ class AnalyticsEvent(Base):
 class AnalyticsRollup(Base):
     __tablename__ = "analytics_rollups"
     __table_args__ = (
-        Index("ix_analytics_rollups_read", "metric", "period", "start"),
-        Index("ix_analytics_rollups_period", "period", "start"),
+        # every dashboard read names its level (clip, episode, podcast or all: zeros below it),
+        # the period, metric and dimension, and a range of starts. One index for clips and
+        # episodes (an episode's podcast and a clip's episode go unnamed), one for podcasts
+        # and the whole instance. The rollup's deletions by (period, start) use the primary key.
+        Index(
+            "ix_analytics_rollups_read",
+            "clip_id",
+            "episode_id",
+            "period",
+            "metric",
+            "dimension",
+            "start",
+        ),
+        Index(
+            "ix_analytics_rollups_podcast",
+            "podcast_id",
+            "clip_id",
+            "episode_id",
+            "period",
+            "metric",
+            "dimension",
+            "start",
+        ),
     )
 
     period: Mapped[str] = mapped_column(String(4), primary_key=True)  # hour, day

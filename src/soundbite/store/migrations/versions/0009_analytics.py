@@ -58,8 +58,16 @@ def upgrade() -> None:
             "period", "start", "metric", "podcast_id", "episode_id", "clip_id", "dimension", "value"
         ),
     )
-    op.create_index("ix_analytics_rollups_read", "analytics_rollups", ["metric", "period", "start"])
-    op.create_index("ix_analytics_rollups_period", "analytics_rollups", ["period", "start"])
+    op.create_index(
+        "ix_analytics_rollups_read",
+        "analytics_rollups",
+        ["clip_id", "episode_id", "period", "metric", "dimension", "start"],
+    )
+    op.create_index(
+        "ix_analytics_rollups_podcast",
+        "analytics_rollups",
+        ["podcast_id", "clip_id", "episode_id", "period", "metric", "dimension", "start"],
+    )
     op.create_table(
         "analytics_rollup_runs",
         sa.Column("period", sa.String(length=4), nullable=False),

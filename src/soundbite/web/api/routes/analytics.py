@@ -124,7 +124,8 @@ def _scope(
     if not user.is_owner:
         raise Forbidden("analytics are for the instance owner")
     if clip:
-        return Scope(clip_id=service.get_clip(sb, clip, user).id)
+        view = service.get_clip(sb, clip, user)
+        return Scope(podcast_id=view.podcast_id, episode_id=view.episode_id, clip_id=view.id)
     return Scope(podcast_id=podcast_id or 0, episode_id=episode_id or 0)
 
 
