@@ -15,7 +15,23 @@
    the byte-range and bot rules, so the raw side is a lower bound on its real cost).
 
 Targets (issue 14): p99 added <= 2 ms; dashboard p95 <= 150 ms. Ratios are ours / raw.
-Measured on 2 shared cores (see the bottom of this docstring after a run).
+
+Measured on 2 cores shared with other people's test runs (so the request timings are noisy),
+1,000,000 events (the issue asks for 10 million; a tenth kept the run under 15 minutes here):
+
+                         SQLite                       PostgreSQL
+    media request p99    11.18 -> 11.31 ms (+0.13)    47.16 -> 49.11 ms (+1.95)
+    count_media p99      18.5 us                      62.1 us
+    sink write rate      17,860 events/s              6,015 events/s
+    insert 1M raw        66 s                         277 s
+    rollup, 90 days      176 s                        84 s
+    query p95 (ms)       ours    raw    ratio         ours    raw    ratio
+      summary            43.7   4308    0.010         18.7   1045    0.018
+      series              9.2   2398    0.004         17.5    782    0.022
+      breakdown          22.3   6071    0.004         22.5   1411    0.016
+      funnel             10.4   2913    0.004         31.7    543    0.058
+
+Both targets are met at this size; the raw-event queries miss the 150 ms target by 4-40x.
 """
 
 from __future__ import annotations
