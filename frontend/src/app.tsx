@@ -6,6 +6,7 @@ import { session, signInUrl, signOut } from "./api/client";
 import { created } from "./clip/editor";
 import { ShareDialog } from "./clip/share";
 import { HelpOverlay } from "./help";
+import { AnalyticsPage } from "./pages/analytics";
 import { ClipsPage } from "./pages/clips";
 import { EpisodePage } from "./pages/episode";
 import { LibraryPage } from "./pages/library";
@@ -25,10 +26,13 @@ function Page(): JSX.Element {
   if ((m = match("/episodes/:id", path))) return <EpisodePage key={m.id} id={Number(m.id)} />;
   if (match("/clips", path)) return <ClipsPage />;
   if (match("/search", path)) return <SearchPage />;
+  if (match("/analytics", path)) return <AnalyticsPage />;
   return <div class="page"><h1>Not found</h1><p>There is nothing at this address. <a href="/">Back to the library</a></p></div>;
 }
 
-const TITLES: [RegExp, string][] = [[/^\/clips/, "Your clips"], [/^\/search/, "Search"], [/^\/$/, "Library"]];
+const TITLES: [RegExp, string][] = [
+  [/^\/clips/, "Your clips"], [/^\/search/, "Search"], [/^\/analytics/, "Analytics"], [/^\/$/, "Library"],
+];
 
 function SearchBox(): JSX.Element {
   const [q, setQ] = useState(route.value.query.get("q") ?? "");
@@ -61,6 +65,7 @@ export function App(): JSX.Element {
         <nav aria-label="Main">
           <a href="/" aria-current={path === "/" ? "page" : undefined}>Library</a>
           <a href="/clips" aria-current={path === "/clips" ? "page" : undefined}>Your clips</a>
+          {user?.is_owner && <a href="/analytics" aria-current={path === "/analytics" ? "page" : undefined}>Analytics</a>}
         </nav>
         <SearchBox />
         <div class="account">

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from soundbite.analytics.sink import EventSink
 from soundbite.clips.page_cache import PageCache
 from soundbite.clips.renders import RenderCache
 from soundbite.context import Context, Dispatcher
@@ -29,11 +30,13 @@ log = logging.getLogger("soundbite")
 @dataclass
 class Soundbite(Context):
     """A context plus what one process keeps for it: the clip render cache, the share
-    page cache and the abuse-limit counters (in memory, or a client of the shared Redis)."""
+    page cache, the abuse-limit counters (in memory, or a client of the shared Redis) and the
+    analytics events not yet written."""
 
     renders: RenderCache = field(init=False, repr=False)
     pages: PageCache = field(init=False, repr=False)
     limits: AbuseLimits = field(init=False, repr=False)
+    analytics: EventSink = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -42,6 +45,7 @@ class Soundbite(Context):
         )
         self.pages = PageCache()
         self.limits = AbuseLimits(s)
+        self.analytics = EventSink(self, flush_s=s.analytics_flush_seconds, enabled=s.analytics)
         # renders that cannot go to a worker (the embedded mode, a broker outage) run here
         self.dispatcher.local_renderer = self.renders.start
 
@@ -72,6 +76,7 @@ class Soundbite(Context):
         )
 
     def close(self) -> None:
+        self.analytics.close()
         self.renders.close()
         super().close()
 

@@ -192,6 +192,35 @@ class Settings(BaseSettings):
         description="A clip render claimed by a process that has not finished it after this "
         "long is taken over by another process (the first one is presumed dead).",
     )
+    analytics: bool = Field(
+        True,
+        description="Count episode downloads, listeners, clip plays and the clip funnel "
+        "(docs/analytics.md). No IP address or User-Agent is ever stored.",
+    )
+    analytics_retention_days: int = Field(
+        30,
+        ge=2,
+        description="Raw analytics events (hashed listeners, no addresses) older than this "
+        "many days are deleted once their day is rolled up; the aggregates are kept.",
+    )
+    analytics_anomaly_downloads: int = Field(
+        10,
+        ge=1,
+        description="More downloads than this of one episode from one IP address in one hour "
+        "are reported as anomalous, apart from the downloads.",
+    )
+    analytics_flush_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How often each web process writes its batch of analytics events; requests "
+        "never wait for it.",
+    )
+    analytics_rollup_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="How often `soundbite serve` rolls raw events up into the hourly and daily "
+        "aggregates the dashboards read, and prunes events past the retention.",
+    )
     log_level: str = Field("info", description="Logging level: debug, info, warning, error.")
     # --- scale-out (docs/deploy.md): each of these is off until set ---
     db_pool_size: int = Field(

@@ -1,6 +1,7 @@
 """The `soundbite` command line: the group lives in base.py, commands in one module per topic."""
 
 from soundbite.cli import (  # noqa: F401  (registers the commands)
+    analytics,
     clips,
     jobs,
     library,

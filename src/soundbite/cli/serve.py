@@ -7,6 +7,7 @@ import threading
 
 import click
 
+from soundbite.analytics.schedule import RollupLoop
 from soundbite.cli.base import Context, cli, handle_errors, pass_ctx
 from soundbite.clips.creator import materialise_soundbites
 from soundbite.jobs.dispatch import LocalDispatcher
@@ -48,11 +49,17 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     else:
         # scale-out: the pipeline runs on `soundbite worker` (Celery); this process dispatches
         click.echo("pipeline jobs go to Celery workers (SOUNDBITE_BROKER_URL)", err=True)
+    rollups: RollupLoop | None = None
+    if settings.analytics:
+        rollups = RollupLoop(app, settings.analytics_rollup_seconds)
+        rollups.start()
     web = create_app(app)
     click.echo(f"Soundbite on {settings.base_url}  (data: {settings.data_dir.resolve()})")
     try:
         uvicorn.run(web, host=settings.host, port=settings.port, log_level=settings.log_level)
     finally:
+        if rollups is not None:
+            rollups.stop()
         if pool is not None:
             pool.stop()
 

@@ -3,9 +3,12 @@
 Counting follows the IAB podcast measurement idea of a *unique listener per day*: a play is
 counted once per listener, clip and UTC day, however often the page is reloaded or the audio
 re-buffered. A listener is a hash of their IP address and user agent with a random salt that
-belongs to that day only (``clip_event_salts``; the previous days' salts are deleted as soon
-as a new day starts). Nothing that identifies a person is stored: no address, and once the day
-is over not even we can test a guessed address against the hashes.
+belongs to that day only (``clip_event_salts``; a salt is deleted once it is 48 hours old, which
+leaves a day for events still in flight at midnight and for the analytics rollup of the day to
+finish). IPv6 addresses are cut to their /64 first, since one household or phone moves through
+a whole /64. Nothing that identifies a person is stored: no address, and once the salt is gone
+not even we can test a guessed address against the hashes. Analytics (soundbite/analytics)
+uses the same salts and hashes.
 
 Where plays come from matters more than how they are counted. An embedded player with
 ``preload="none"`` loads no audio until pressed, but link unfurlers (Slack, X, Facebook)
@@ -18,6 +21,7 @@ browser running our page and a person pressing play. Known crawlers are ignored 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import secrets
 from collections import defaultdict
@@ -72,17 +76,39 @@ def _insert_ignoring_duplicates(s: Session, model: Any, values: dict[str, Any]) 
     return s.connection().execute(returning).first() is not None
 
 
-def _salt(s: Session, day: date) -> str:
+def salt_for_day(s: Session, day: date) -> str:
+    """The day's salt, made on first use; salts of days before yesterday are deleted then."""
     salt = s.scalar(select(ClipEventSalt.salt).where(ClipEventSalt.day == day))
     if salt is None:
         _insert_ignoring_duplicates(s, ClipEventSalt, {"day": day, "salt": secrets.token_hex(32)})
-        s.execute(delete(ClipEventSalt).where(ClipEventSalt.day != day))
+        s.execute(delete(ClipEventSalt).where(ClipEventSalt.day < day - timedelta(days=1)))
         salt = s.scalars(select(ClipEventSalt.salt).where(ClipEventSalt.day == day)).one()
     return salt
 
 
+def listener_address(address: str) -> str:
+    """The part of an address that names a listener: all of IPv4, the /64 of IPv6."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
 def listener_hash(salt: str, address: str, user_agent: str) -> str:
+    address = listener_address(address)
     return hashlib.sha256(f"{salt}\n{address}\n{user_agent}".encode()).hexdigest()[:32]
+
+
+def address_hash(salt: str, address: str) -> str:
+    """The address alone (for "too many downloads from one IP"), never linkable to a listener
+    hash: a different input shape under the same salt."""
+    address = listener_address(address)
+    return hashlib.sha256(f"{salt}\naddress\n{address}".encode()).hexdigest()[:32]
 
 
 def record(
@@ -105,7 +131,7 @@ def record(
         return False
     today = utcnow().date()
     with app.db.write() as s:
-        listener = listener_hash(_salt(s, today), address, user_agent)
+        listener = listener_hash(salt_for_day(s, today), address, user_agent)
         values = {
             "clip_id": clip_id,
             "kind": kind,

@@ -28,6 +28,7 @@ from soundbite.web.api.routes import (
     account as account_api,
 )
 from soundbite.web.api.routes import (
+    analytics,
     auth,
     clips,
     episodes,
@@ -40,7 +41,7 @@ from soundbite.web.api.routes import (
     uploads,
     users,
 )
-from soundbite.web.pages import account, account_settings, clip_media, share
+from soundbite.web.pages import account, account_settings, clip_media, share, what_we_count
 from soundbite.web.pages import app as app_pages
 from soundbite.web.uploads import sweep_stale
 
@@ -82,6 +83,7 @@ def create_app(sb: Soundbite) -> FastAPI:
         api.include_router(module.router)
     api.include_router(clips.router)
     api.include_router(users.router)
+    api.include_router(analytics.router)
     app.include_router(api)
     app.include_router(media.router)
     app.include_router(account.router)
@@ -89,6 +91,7 @@ def create_app(sb: Soundbite) -> FastAPI:
     app.include_router(api_docs.router)
     app.include_router(app_pages.router)
     app.include_router(share.router)
+    app.include_router(what_we_count.router)
     app.include_router(clip_media.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse
 
 from soundbite.services import episodes
 from soundbite.store.blobs import media_key
+from soundbite.web.counting import count_media
 from soundbite.web.deps import LibraryReader, SoundbiteDep
 from soundbite.web.headers import cache_control
 from soundbite.web.ranges import ranged_response
@@ -54,7 +55,15 @@ def get_media(
     _reader: LibraryReader,
     sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
 ) -> Response:
-    """Episode audio by content hash; supports Range, If-Range and If-None-Match."""
+    """Episode audio by content hash; supports Range, If-Range and If-None-Match.
+
+    Each answer is handed to analytics (docs/analytics.md) without waiting for it."""
+    response = _media_response(request, sb, sha256)
+    count_media(sb, request, sha256, response)
+    return response
+
+
+def _media_response(request: Request, sb: SoundbiteDep, sha256: str) -> Response:
     content_type = episodes.media_type_of(sb, sha256)
     key = media_key(sha256)
     lifetime = sb.settings.presigned_url_seconds

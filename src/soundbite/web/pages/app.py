@@ -76,5 +76,13 @@ def app_shell(request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Respons
 
 
 # the app's own pages; anything else is the server's (API, media, share pages) or a 404
-for path in ("/", "/podcasts/{podcast_id}", "/episodes/{episode_id}", "/clips", "/search"):
+APP_PATHS = (
+    "/",
+    "/podcasts/{podcast_id}",
+    "/episodes/{episode_id}",
+    "/clips",
+    "/search",
+    "/analytics",
+)
+for path in APP_PATHS:
     router.add_api_route(path, app_shell, methods=["GET"], response_class=HTMLResponse)

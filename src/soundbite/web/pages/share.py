@@ -28,6 +28,7 @@ from soundbite.domain.clips import clock
 from soundbite.errors import NotFound
 from soundbite.services import episodes
 from soundbite.services.accounts import Account
+from soundbite.web.counting import count_clip
 from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
 from soundbite.web.pages.rendering import PAGE_HEADERS, TEMPLATES
 
@@ -72,7 +73,7 @@ def _context(request: Request, sb: Soundbite, view: service.ClipView) -> dict[st
     links = clip_links(public_base(request, sb.settings), view, sb.settings)
     text = view.text or ""
     description = text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"
-    title, url = quote(view.title, safe=""), quote(links.share, safe="")
+    title = quote(view.title, safe="")
     video = videos.stored_video(sb, sb.renders, view, links.share)
     return {
         "video": video,
@@ -84,12 +85,19 @@ def _context(request: Request, sb: Soundbite, view: service.ClipView) -> dict[st
         "description": description or f"A clip from {view.episode_title} ({view.podcast_title})",
         "secure": links.share.startswith("https://"),
         "targets": [
-            (key, label, tpl.format(title=title, url=url)) for key, label, tpl in SHARE_TARGETS
+            (key, label, tpl.format(title=title, url=quote(tagged(links.share, key), safe="")))
+            for key, label, tpl in SHARE_TARGETS
         ],
         "embed_width": EMBED_WIDTH,
         "embed_height": EMBED_HEIGHT,
         "embed_code": _iframe(links.embed, view.title, EMBED_WIDTH, EMBED_HEIGHT),
     }
+
+
+def tagged(url: str, channel: str) -> str:
+    """A share link that says which channel it was shared by (``?ch=x``), so that arrivals
+    are attributed to X, WhatsApp, ... (docs/analytics.md)."""
+    return f"{url}{'&' if '?' in url else '?'}ch={channel}"
 
 
 def _iframe(src: str, title: str, width: int | str, height: int) -> str:
@@ -180,6 +188,14 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         "clickthrough",
         address=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", ""),
+    )
+    count_clip(
+        sb,
+        request,
+        "clickthrough",
+        clip_id=view.id,
+        episode_id=view.episode_id,
+        podcast_id=view.podcast_id,
     )
     if auth is not None or sb.settings.public_library:
         # whoever can read the library gets the app's episode page, playing from that second

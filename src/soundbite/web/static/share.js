@@ -57,6 +57,42 @@
     audio.addEventListener("play", function () { send("played"); }, { once: true });
   });
 
+  // Analytics (docs/analytics.md): the page view with the channel tag of the link it was
+  // opened by, then how far the player got, at 3 s or half the clip (whichever comes first)
+  // and at the end. The server decides what counts; this only reports.
+  const beaconUrl = root && root.dataset.beacon;
+  function beacon(data) {
+    if (!beaconUrl) return;
+    const body = JSON.stringify(data);
+    const blob = new Blob([body], { type: "application/json" });
+    if (!(navigator.sendBeacon && navigator.sendBeacon(beaconUrl, blob))) {
+      fetch(beaconUrl, { method: "POST", body: body, keepalive: true,
+                         headers: { "Content-Type": "application/json" } }).catch(() => {});
+    }
+  }
+  if (beaconUrl) {
+    const channel = new URLSearchParams(location.search).get("ch");
+    beacon({ kind: root.dataset.page || "view", channel: channel || null,
+             referrer: document.referrer || null });
+  }
+  document.querySelectorAll("[data-beacon] audio").forEach(function (audio) {
+    let reported = 0;  // 1: the play threshold was reported, 2: the end too
+    audio.addEventListener("timeupdate", function () {
+      const duration = audio.duration;
+      if (!isFinite(duration) || duration <= 0) return;
+      let played = 0;  // seconds actually heard (a seek ahead skips, it does not play)
+      for (let i = 0; i < audio.played.length; i++) played += audio.played.end(i) - audio.played.start(i);
+      if (reported < 1 && played >= Math.min(3, duration / 2)) {
+        reported = 1;
+        beacon({ kind: "play", played_ms: Math.round(played * 1000) });
+      }
+      if (reported < 2 && played >= duration * 0.95) {
+        reported = 2;
+        beacon({ kind: "play", played_ms: Math.round(played * 1000) });
+      }
+    });
+  });
+
   // The episode page: browsers honour #t= in the source URL; this covers those that do not.
   document.querySelectorAll("audio[data-start]").forEach(function (audio) {
     const start = parseFloat(audio.dataset.start);

@@ -34,6 +34,7 @@ from soundbite.web.api.clip_schemas import (
     clip_public,
 )
 from soundbite.web.api.params import Offset, RowIdQuery, links_to
+from soundbite.web.counting import count_clip
 from soundbite.web.deps import (
     CurrentUser,
     LibraryReader,
@@ -199,4 +200,14 @@ def record_event(
         user_agent=request.headers.get("user-agent", ""),
         channel=body.channel or "",
     )
+    if body.kind == "shared":  # plays and click-throughs reach analytics by their own paths
+        count_clip(
+            sb,
+            request,
+            "share",
+            clip_id=view.id,
+            episode_id=view.episode_id,
+            podcast_id=view.podcast_id,
+            channel=body.channel or "",
+        )
     return ClipEventCounted(counted=counted)

@@ -1,0 +1,419 @@
+"""Benchmark: analytics ingest cost, rollup time and dashboard query latency.
+
+    .venv/bin/python bench/analytics.py [--db sqlite|postgresql|both] [--events 1000000]
+
+1. Ingest. The real web app answers 64 KiB range requests for episode audio in process
+   (httpx over ASGI), alternating counting on and off request by request so that drift hits
+   both alike; the sink's flush thread runs as in production. Added latency = p99(on) -
+   p99(off); also the p99 of the added call itself (web/counting.py count_media). Then the
+   sink's sustained write rate: events added, hashed, classified and inserted per second.
+2. Scale. N synthetic raw events over 90 days (a realistic mix: podcast apps, browsers and
+   10 % bots, whole-file and ranged requests, share-page and player events), inserted as the
+   sink would store them; then every day is rolled up (time), and each dashboard query is run
+   20 times over the whole 90 days: p95 on the aggregates against p95 of the same question
+   asked of the raw events (the cheapest SQL that answers it: distinct listener-days, without
+   the byte-range and bot rules, so the raw side is a lower bound on its real cost).
+
+Targets (issue 14): p99 added <= 2 ms; dashboard p95 <= 150 ms. Ratios are ours / raw.
+
+Measured on 2 cores shared with other people's test runs (so the request timings are noisy),
+1,000,000 events (the issue asks for 10 million; a tenth kept the run under 15 minutes here):
+
+                         SQLite                       PostgreSQL
+    media request p99    11.18 -> 11.31 ms (+0.13)    47.16 -> 49.11 ms (+1.95)
+    count_media p99      18.5 us                      62.1 us
+    sink write rate      17,860 events/s              6,015 events/s
+    insert 1M raw        66 s                         277 s
+    rollup, 90 days      176 s                        84 s
+    query p95 (ms)       ours    raw    ratio         ours    raw    ratio
+      summary            43.7   4308    0.010         18.7   1045    0.018
+      series              9.2   2398    0.004         17.5    782    0.022
+      breakdown          22.3   6071    0.004         22.5   1411    0.016
+      funnel             10.4   2913    0.004         31.7    543    0.058
+
+Both targets are met at this size; the raw-event queries miss the 150 ms target by 4-40x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+
+from soundbite.analytics import queries  # noqa: E402
+from soundbite.analytics.agents import classify  # noqa: E402
+from soundbite.analytics.queries import DayRange, Scope  # noqa: E402
+from soundbite.analytics.rollup import rollup_day  # noqa: E402
+from soundbite.analytics.sink import RawEvent  # noqa: E402
+from soundbite.bootstrap import Soundbite  # noqa: E402
+from soundbite.services.accounts import ensure_owner  # noqa: E402
+from soundbite.settings import Settings  # noqa: E402
+from soundbite.store.analytics_models import AnalyticsEvent  # noqa: E402
+from soundbite.store.blobs import media_key  # noqa: E402
+from soundbite.store.models import Episode, MediaBlob, Podcast, User  # noqa: E402
+from soundbite.web.app import create_app  # noqa: E402
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+AGENTS = [  # (User-Agent, weight): roughly a podcast host's mix, bots included
+    ("Podcasts/1555.2.1 CFNetwork/1485 Darwin/23.1.0", 30),
+    ("AppleCoreMedia/1.0.0.21E236 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)", 8),
+    ("Spotify/8.9.10 Android/34 (SM-S911B)", 15),
+    ("Spotify/8.9.10 iOS/17.4 (iPhone15,2)", 6),
+    ("Overcast/3.0 (+http://overcast.fm/; iOS podcast app)", 6),
+    ("PocketCasts/1.0 (Pocket Casts Feed Parser; +http://pocketcasts.com/)", 4),
+    ("AntennaPod/3.2.0", 4),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/122.0 Safari/537.36", 8),
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0", 3),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1", 6),
+    ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 4),
+    ("curl/8.4.0", 2),
+    ("python-requests/2.31.0", 2),
+    ("facebookexternalhit/1.1", 2),
+]
+EPISODES, PODCASTS, CLIPS, LISTENERS = 200, 5, 500, 6000
+EP_SIZE, EP_MS = 30_720_000, 32 * 60_000
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def make_app(db: str, data: Path) -> tuple[Soundbite, Callable[[], None]]:
+    cleanup: Callable[[], None] = lambda: None  # noqa: E731
+    url = f"sqlite:///{data / 'bench.db'}"
+    if db == "postgresql":
+        schema = f"bench_{secrets.token_hex(4)}"
+        admin = sa.create_engine(PG)
+        with admin.begin() as c:
+            c.execute(sa.text(f"create schema {schema}"))
+        url = f"{PG}?options=-csearch_path%3D{schema}"
+
+        def cleanup() -> None:
+            with admin.begin() as c:
+                c.execute(sa.text(f"drop schema {schema} cascade"))
+            admin.dispose()
+
+    settings = Settings(
+        data_dir=data, database_url=url, workers=0, public_library=True, owner_password="x" * 12
+    )
+    sb = Soundbite.from_settings(settings)
+    ensure_owner(sb)
+    return sb, cleanup
+
+
+def library(sb: Soundbite) -> tuple[str, list[tuple[int, int]]]:
+    """One real stored file (for the web requests) and EPISODES episode rows."""
+    blob = secrets.token_bytes(2 * 1024 * 1024)
+    sha = "ab" * 32
+    sb.storage.put_bytes(media_key(sha), blob)
+    episodes = []
+    with sb.db.write() as s:
+        owner = s.scalars(sa.select(User.id)).first()
+        s.add(MediaBlob(sha256=sha, size=len(blob), content_type="audio/mpeg"))
+        pods = [
+            Podcast(owner_id=owner, feed_url=f"https://e.org/{i}", title=f"P{i}")
+            for i in range(PODCASTS)
+        ]
+        s.add_all(pods)
+        s.flush()
+        for i in range(EPISODES):
+            e = Episode(
+                owner_id=owner,
+                podcast_id=pods[i % PODCASTS].id,
+                guid=f"g{i}",
+                title=f"E{i}",
+                duration_ms=EP_MS if i else 120_000,
+                media_sha256=sha if i == 0 else None,
+            )
+            s.add(e)
+            s.flush()
+            episodes.append((e.podcast_id, e.id))
+    return sha, episodes
+
+
+def bench_ingest(sb: Soundbite, sha: str, requests: int = 3000) -> dict[str, float]:
+    app = create_app(sb)
+    timings: dict[bool, list[float]] = {True: [], False: []}
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            headers = {"User-Agent": AGENTS[0][0]}
+            for i in range(requests * 2 + 200):
+                on = i % 2 == 0
+                sb.analytics.enabled = on
+                start = random.randrange(0, 2 * 1024 * 1024 - 65536)
+                headers["Range"] = f"bytes={start}-{start + 65535}"
+                t = time.perf_counter()
+                r = await client.get(f"/media/{sha}", headers=headers)
+                await r.aread()
+                if i >= 200:  # warm-up
+                    timings[on].append((time.perf_counter() - t) * 1000)
+
+    asyncio.run(run())
+    sb.analytics.enabled = True
+    sb.analytics.flush()
+    # the added call on its own
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from soundbite.web.counting import count_media
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "headers": [(b"user-agent", AGENTS[2][0].encode()), (b"range", b"bytes=0-65535")],
+        "client": ("198.51.100.8", 1),
+        "path": "/",
+        "query_string": b"",
+    }
+    response = Response(status_code=206, headers={"content-range": "bytes 0-65535/2097152"})
+    calls = []
+    for _ in range(20000):
+        t = time.perf_counter()
+        count_media(sb, Request(scope), sha, response)
+        calls.append((time.perf_counter() - t) * 1000)
+    sb.analytics.flush()
+    # sustained write rate of the sink: 50,000 events, 300 distinct User-Agents
+    n = 50_000
+    now = datetime.now(UTC)
+    t = time.perf_counter()
+    for i in range(n):
+        sb.analytics.add(
+            RawEvent(
+                at=now,
+                kind="media",
+                address=f"10.{i % 250}.{i // 250 % 250}.1",
+                user_agent=f"{AGENTS[i % len(AGENTS)][0]} v{i % 300 // len(AGENTS)}",
+                sha256=sha,
+                range_start=0,
+                range_end=65535,
+                file_size=2 * 1024 * 1024,
+            )
+        )
+    sb.analytics.flush()
+    rate = n / (time.perf_counter() - t)
+    return {
+        "p50_off": p(timings[False], 0.5),
+        "p50_on": p(timings[True], 0.5),
+        "p99_off": p(timings[False], 0.99),
+        "p99_on": p(timings[True], 0.99),
+        "call_p99": p(calls, 0.99),
+        "events_per_s": rate,
+    }
+
+
+def synthetic(sb: Soundbite, episodes: list[tuple[int, int]], n: int, days: int = 90) -> date:
+    rng = random.Random(14)
+    agents = [(ua, classify(ua)) for ua, _ in AGENTS]
+    weights = [w for _, w in AGENTS]
+    listeners = [
+        (secrets.token_hex(16), secrets.token_hex(16), rng.choices(agents, weights)[0])
+        for _ in range(LISTENERS)
+    ]
+    clips = [(i + 1, episodes[i % len(episodes)]) for i in range(CLIPS)]
+    first = date.today() - timedelta(days=days)
+    minute = EP_SIZE * 60_000 // EP_MS
+    rows = []
+
+    def flush() -> None:
+        with sb.db.write() as s:
+            s.execute(sa.insert(AnalyticsEvent), rows)
+        rows.clear()
+
+    for i in range(n):
+        day = first + timedelta(days=i * days // n)
+        at = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
+            seconds=rng.randrange(86400)
+        )
+        listener, address, (_ua, agent) = listeners[int(rng.paretovariate(1.2) * 50) % LISTENERS]
+        row = {
+            "at": at,
+            "listener": listener,
+            "address": address,
+            "tracked": rng.random() > 0.1,
+            "bot": agent.bot,
+            "app": agent.app,
+            "device": agent.device,
+            "os": agent.os,
+            "method": "GET",
+            "range_start": None,
+            "range_end": None,
+            "file_size": None,
+            "minute_bytes": None,
+            "played_ms": None,
+            "clip_ms": None,
+            "channel": "",
+            "referrer": "",
+            "clip_id": 0,
+        }
+        if rng.random() < 0.75:
+            podcast_id, episode_id = episodes[int(rng.paretovariate(1.1) * 3) % len(episodes)]
+            row.update(
+                kind="media",
+                podcast_id=podcast_id,
+                episode_id=episode_id,
+                file_size=EP_SIZE,
+                minute_bytes=minute,
+            )
+            if rng.random() < 0.5:
+                start = rng.randrange(0, EP_SIZE - 1_048_576)
+                row.update(range_start=start, range_end=start + 1_048_575)
+        else:
+            clip_id, (podcast_id, episode_id) = clips[int(rng.paretovariate(1.1) * 5) % CLIPS]
+            kind = rng.choices(
+                ["view", "play", "share", "clickthrough", "embed"], [40, 35, 5, 10, 10]
+            )[0]
+            row.update(
+                kind=kind,
+                podcast_id=podcast_id,
+                episode_id=episode_id,
+                clip_id=clip_id,
+                clip_ms=30_000,
+                played_ms=rng.choice([1000, 5000, 29_000]) if kind == "play" else None,
+                channel=rng.choice(["x", "whatsapp", "copy", "embed", ""]),
+                referrer=rng.choice(["t.co", "", "www.google.com", "blog.example.org"]),
+            )
+        rows.append(row)
+        if len(rows) >= 20_000:
+            flush()
+    if rows:
+        flush()
+    return first
+
+
+def raw_queries(
+    sb: Soundbite, podcast: int, episode: int, clip: int, first: date, last: date
+) -> dict[str, Callable[[], object]]:
+    e = AnalyticsEvent
+    lo = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    hi = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    day = sa.func.date(e.at)
+    media = [e.kind == "media", e.bot.is_(False), e.at >= lo, e.at < hi]
+
+    def run(statement: sa.Select) -> object:  # type: ignore[type-arg]
+        with sb.db.read() as s:
+            return s.execute(statement).all()
+
+    downloads = (
+        sa.select(e.listener, e.episode_id, day.label("d"))
+        .where(*media, e.podcast_id == podcast)
+        .distinct()
+        .subquery()
+    )
+    series = (
+        sa.select(day, sa.func.count(sa.distinct(e.listener)))
+        .where(*media, e.episode_id == episode)
+        .group_by(day)
+    )
+    apps_sub = (
+        sa.select(e.app, e.listener, e.episode_id, day.label("d"))
+        .where(*media, e.podcast_id == podcast)
+        .distinct()
+        .subquery()
+    )
+    funnel_sub = (
+        sa.select(e.kind, e.listener, day.label("d"))
+        .where(e.clip_id == clip, e.bot.is_(False), e.at >= lo, e.at < hi)
+        .distinct()
+        .subquery()
+    )
+    return {
+        "summary": lambda: run(sa.select(sa.func.count()).select_from(downloads)),
+        "series": lambda: run(series),
+        "breakdown": lambda: run(
+            sa.select(apps_sub.c.app, sa.func.count()).group_by(apps_sub.c.app)
+        ),
+        "funnel": lambda: run(
+            sa.select(funnel_sub.c.kind, sa.func.count()).group_by(funnel_sub.c.kind)
+        ),
+    }
+
+
+def bench_scale(sb: Soundbite, episodes: list[tuple[int, int]], n: int) -> dict[str, object]:
+    t = time.perf_counter()
+    first = synthetic(sb, episodes, n)
+    insert_s = time.perf_counter() - t
+    last = date.today() - timedelta(days=1)
+    t = time.perf_counter()
+    day = first
+    while day <= last:
+        rollup_day(sb, day)
+        day += timedelta(days=1)
+    rollup_s = time.perf_counter() - t
+    podcast, episode = episodes[3]  # a popular one (the mix is Pareto)
+    days = DayRange(first, last)
+    ours = {
+        "summary": lambda: queries.summary(sb, Scope(podcast_id=podcast), days),
+        "series": lambda: queries.series(sb, Scope(episode_id=episode), "downloads", days),
+        "breakdown": lambda: queries.breakdown(sb, Scope(podcast_id=podcast), "app", days),
+        "funnel": lambda: queries.funnel(sb, Scope(clip_id=2, episode_id=episodes[1][1]), days),
+    }
+    raw = raw_queries(sb, podcast, episode, 2, first, last)
+    figures: dict[str, object] = {"insert_s": insert_s, "rollup_s": rollup_s}
+    for name in ours:
+        a, b = [], []
+        for _ in range(20):
+            t = time.perf_counter()
+            ours[name]()
+            a.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            raw[name]()
+            b.append((time.perf_counter() - t) * 1000)
+        figures[name] = (p(a, 0.95), p(b, 0.95))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=3000)
+    args = parser.parse_args()
+    for db in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+        with tempfile.TemporaryDirectory() as tmp:
+            sb, cleanup = make_app(db, Path(tmp))
+            try:
+                sha, episodes = library(sb)
+                ingest = bench_ingest(sb, sha, args.requests)
+                print(
+                    f"[{db}] ingest: media request p50 {ingest['p50_off']:.2f} -> "
+                    f"{ingest['p50_on']:.2f} ms, "
+                    f"p99 {ingest['p99_off']:.2f} -> {ingest['p99_on']:.2f} ms "
+                    f"(added {ingest['p99_on'] - ingest['p99_off']:+.3f} ms; target <= 2); "
+                    f"count_media call p99 {ingest['call_p99'] * 1000:.1f} us; "
+                    f"sink {ingest['events_per_s']:,.0f} events/s",
+                    flush=True,
+                )
+                scale = bench_scale(sb, episodes, args.events)
+                print(
+                    f"[{db}] {args.events:,} events over 90 days: "
+                    f"insert {scale['insert_s']:.1f} s, "
+                    f"rollup of all days {scale['rollup_s']:.1f} s",
+                    flush=True,
+                )
+                print(f"[{db}]   query      ours p95   raw p95   ratio   (target <= 150 ms)")
+                for name in ("summary", "series", "breakdown", "funnel"):
+                    a, b = scale[name]  # type: ignore[misc]
+                    print(f"[{db}]   {name:<10} {a:8.2f}  {b:8.2f}   {a / b:6.3f}", flush=True)
+            finally:
+                sb.close()
+                cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""``/api/analytics/...``: the beacon players send, and every dashboard figure as JSON or CSV.
+
+Figures are read from the hourly and daily aggregates only (analytics/queries.py), for the
+whole instance, a podcast, an episode or a clip (by share id), over a range of UTC days with
+the period of the same length before it for comparison. For now the instance owner sees
+everything; creators will see their podcasts once accounts have roles (issue 12).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from soundbite.analytics import queries
+from soundbite.analytics.queries import DayRange, Scope
+from soundbite.clips import service
+from soundbite.clips.events import SHARE_CHANNELS
+from soundbite.errors import Forbidden
+from soundbite.services.accounts import Account
+from soundbite.web.api.params import RowIdQuery
+from soundbite.web.counting import count_clip
+from soundbite.web.deps import CurrentUser, OptionalAuth, SoundbiteDep
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+DEFAULT_DAYS = 30
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+Format = Literal["json", "csv"]
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with `format=csv`"}
+}
+Day = Annotated[date | None, Query(ge=EARLIEST, le=LATEST, description="UTC day, inclusive")]
+ShareIdQuery = Annotated[str | None, Query(max_length=32, description="A clip's share id")]
+
+
+class BeaconCreate(BaseModel):
+    kind: Literal["view", "embed", "play"] = Field(
+        description="`view`: the share page was opened; `embed`: the embed player was; "
+        "`play`: how far the player got (`played_ms`, sent at 3 s or half the clip, and at "
+        "the end)."
+    )
+    played_ms: int | None = Field(None, ge=0, le=24 * 3600 * 1000)
+    channel: str | None = Field(
+        None, max_length=16, description="The `ch` tag of the link the page was opened by."
+    )
+    referrer: str | None = Field(
+        None, max_length=2048, description="`document.referrer`; only its host is kept."
+    )
+
+
+class BeaconAccepted(BaseModel):
+    accepted: bool = True
+
+
+class RangePublic(BaseModel):
+    start: date
+    end: date
+
+
+class SummaryPublic(BaseModel):
+    range: RangePublic
+    totals: dict[str, int] = Field(description="Downloads, plays, ... over the range.")
+    average_daily_listeners: float
+    previous: dict[str, int] = Field(description="The same figures for the period before.")
+    previous_average_daily_listeners: float
+
+
+class PointPublic(BaseModel):
+    start: datetime
+    count: int
+
+
+class SeriesPublic(BaseModel):
+    metric: str
+    period: str
+    points: list[PointPublic]
+
+
+class CountPublic(BaseModel):
+    name: str
+    count: int
+
+
+class CountsPublic(BaseModel):
+    items: list[CountPublic]
+
+
+@router.post("/clips/{share_id}/beacon", response_model=BeaconAccepted, status_code=202)
+def beacon(
+    share_id: str, body: BeaconCreate, request: Request, sb: SoundbiteDep, auth: OptionalAuth
+) -> BeaconAccepted:
+    """From the share and embed pages: a view, an embed view, or play progress. Anyone may
+    send it; what counts is decided later by the counting rules (docs/analytics.md)."""
+    view = service.get_clip(sb, share_id, auth.account if auth else None)
+    channel = body.channel if body.channel in SHARE_CHANNELS else ""
+    count_clip(
+        sb,
+        request,
+        body.kind,
+        clip_id=view.id,
+        episode_id=view.episode_id,
+        podcast_id=view.podcast_id,
+        clip_ms=view.duration_ms,
+        played_ms=body.played_ms,
+        channel=channel,
+        referrer=body.referrer or "",
+    )
+    return BeaconAccepted()
+
+
+def _scope(
+    sb: SoundbiteDep,
+    user: Account,
+    podcast_id: int | None,
+    episode_id: int | None,
+    clip: str | None,
+) -> Scope:
+    if not user.is_admin:  # until creators have roles per podcast (the Community issue)
+        raise Forbidden("analytics are for admins")
+    if clip:
+        view = service.get_clip(sb, clip, user)
+        return Scope(podcast_id=view.podcast_id, episode_id=view.episode_id, clip_id=view.id)
+    return Scope(podcast_id=podcast_id or 0, episode_id=episode_id or 0)
+
+
+def _days(start: date | None, end: date | None) -> DayRange:
+    last = end or datetime.now(UTC).date()
+    return DayRange(start or max(EARLIEST, last - timedelta(days=DEFAULT_DAYS - 1)), last)
+
+
+def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/summary", response_model=SummaryPublic, responses=CSV)
+def summary(
+    sb: SoundbiteDep,
+    user: CurrentUser,
+    podcast_id: RowIdQuery = None,
+    episode_id: RowIdQuery = None,
+    clip: ShareIdQuery = None,
+    start: Day = None,
+    end: Day = None,
+    format: Format = "json",
+) -> SummaryPublic | Response:
+    """Totals over the range (downloads, listeners, plays, the funnel, bots and anomalies
+    apart) and over the period of the same length before it."""
+    scope = _scope(sb, user, podcast_id, episode_id, clip)
+    days = _days(start, end)
+    now = queries.summary(sb, scope, days)
+    before = queries.summary(sb, scope, days.previous())
+    if format == "csv":
+        rows = [(m, now.totals[m], before.totals[m]) for m in now.totals]
+        rows.append(
+            (
+                "average_daily_listeners",
+                now.average_daily_listeners,  # type: ignore[arg-type]
+                before.average_daily_listeners,  # type: ignore[arg-type]
+            )
+        )
+        return _csv("summary", ("metric", "count", "previous_period"), rows)
+    return SummaryPublic(
+        range=RangePublic(start=days.first, end=days.last),
+        totals=now.totals,
+        average_daily_listeners=now.average_daily_listeners,
+        previous=before.totals,
+        previous_average_daily_listeners=before.average_daily_listeners,
+    )
+
+
+@router.get("/series", response_model=SeriesPublic, responses=CSV)
+def series(
+    sb: SoundbiteDep,
+    user: CurrentUser,
+    metric: Annotated[Literal[queries.METRICS], Query()] = "downloads",  # type: ignore[valid-type]
+    period: Literal["day", "hour"] = "day",
+    podcast_id: RowIdQuery = None,
+    episode_id: RowIdQuery = None,
+    clip: ShareIdQuery = None,
+    start: Day = None,
+    end: Day = None,
+    format: Format = "json",
+) -> SeriesPublic | Response:
+    """One figure per day or hour of the range, zeros included, for charts."""
+    scope = _scope(sb, user, podcast_id, episode_id, clip)
+    points = queries.series(sb, scope, metric, _days(start, end), period=period)
+    if format == "csv":
+        return _csv(metric, ("start", metric), ((p.start.isoformat(), p.count) for p in points))
+    return SeriesPublic(
+        metric=metric,
+        period=period,
+        points=[PointPublic(start=p.start, count=p.count) for p in points],
+    )
+
+
+@router.get("/breakdown", response_model=CountsPublic, responses=CSV)
+def breakdown(
+    sb: SoundbiteDep,
+    user: CurrentUser,
+    dimension: Literal["app", "device", "os", "channel", "referrer", "embed"],
+    metric: Annotated[Literal[queries.METRICS] | None, Query()] = None,  # type: ignore[valid-type]
+    podcast_id: RowIdQuery = None,
+    episode_id: RowIdQuery = None,
+    clip: ShareIdQuery = None,
+    start: Day = None,
+    end: Day = None,
+    format: Format = "json",
+) -> CountsPublic | Response:
+    """Downloads by app, device or OS; share-page arrivals by channel tag (or, with
+    `metric=shares`, shares by channel) and by referrer host; embeds by host page."""
+    scope = _scope(sb, user, podcast_id, episode_id, clip)
+    rows = queries.breakdown(sb, scope, dimension, _days(start, end), metric=metric)
+    if format == "csv":
+        return _csv(dimension, (dimension, "count"), rows)
+    return CountsPublic(items=[CountPublic(name=n, count=c) for n, c in rows])
+
+
+@router.get("/funnel", response_model=CountsPublic, responses=CSV)
+def funnel(
+    sb: SoundbiteDep,
+    user: CurrentUser,
+    podcast_id: RowIdQuery = None,
+    episode_id: RowIdQuery = None,
+    clip: ShareIdQuery = None,
+    start: Day = None,
+    end: Day = None,
+    format: Format = "json",
+) -> CountsPublic | Response:
+    """The clip funnel: share-page views, plays, completed plays, click-throughs to the full
+    episode, and episode listens that followed the same day."""
+    scope = _scope(sb, user, podcast_id, episode_id, clip)
+    rows = queries.funnel(sb, scope, _days(start, end))
+    if format == "csv":
+        return _csv("funnel", ("stage", "count"), rows)
+    return CountsPublic(items=[CountPublic(name=n, count=c) for n, c in rows])
