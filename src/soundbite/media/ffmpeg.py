@@ -18,6 +18,7 @@ ffconcat list could make a render read another file on the server. So every inpu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -141,3 +142,14 @@ def _output_arg(arg: str | Path) -> str:
         # absolute, so a relative name like "a:b.m4a" cannot be read as protocol "a"
         return str(arg.resolve())
     return arg
+
+
+def close_pipes(encoder: subprocess.Popen[bytes]) -> None:
+    """Our ends of an encoder's pipes, once it has exited and nothing reads them any more
+    (left to the garbage collector, each render leaked its file objects)."""
+    for pipe in (encoder.stdout, encoder.stderr):
+        if pipe is not None:
+            pipe.close()
+    if encoder.stdin is not None:
+        with contextlib.suppress(BrokenPipeError):  # an encoder that died left input unread
+            encoder.stdin.close()

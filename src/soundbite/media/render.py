@@ -57,7 +57,7 @@ import numpy as np
 
 from soundbite.domain.media import MediaSource
 from soundbite.errors import MediaError
-from soundbite.media.ffmpeg import ffmpeg_command, last_error_line
+from soundbite.media.ffmpeg import close_pipes, ffmpeg_command, last_error_line
 from soundbite.media.frames import VideoStyle
 from soundbite.media.loudness import StreamNormaliser, Target, integrated_loudness, normalise
 from soundbite.media.mp3_info import MP3_RATES, Mp3Layout, lame_kbps
@@ -185,7 +185,7 @@ def render_clip(
             copier.join(report=False)  # the error being raised says more
         raise
     finally:
-        _close_pipes(encoder)
+        close_pipes(encoder)
     if layout is not None and out.stat().st_size != layout.size:
         raise MediaError(
             f"the encoder wrote a {out.stat().st_size}-byte MP3 where {layout.size} bytes "
@@ -366,17 +366,6 @@ def _finish(encoder: subprocess.Popen[bytes], copier: _Copier | None) -> None:
     if code != 0:
         reason = last_error_line(stderr.decode("utf-8", "replace")) or f"exit status {code}"
         raise MediaError(f"encoding the clip failed: {reason}")
-
-
-def _close_pipes(encoder: subprocess.Popen[bytes]) -> None:
-    """Our ends of the encoder's pipes, once it has exited and the copier is done with stdout
-    (left to the garbage collector, each render leaked two file objects)."""
-    for pipe in (encoder.stdout, encoder.stderr):
-        if pipe is not None:
-            pipe.close()
-    if encoder.stdin is not None:
-        with contextlib.suppress(BrokenPipeError):  # an encoder that died left input unread
-            encoder.stdin.close()
 
 
 def decode_span(

@@ -65,11 +65,12 @@ def covered(path: Path) -> frozenset[int]:
     """The code points `path`'s cmap maps to a glyph."""
     from fontTools.ttLib import TTCollection, TTFont
 
+    # closed at once: a lazy font keeps its file open until the garbage collector finds it
     if path.suffix == ".ttc":
-        font = TTCollection(str(path), lazy=True).fonts[0]
-    else:
-        font = TTFont(str(path), lazy=True)
-    return frozenset(font.getBestCmap() or {})
+        with TTCollection(str(path), lazy=True) as collection:
+            return frozenset(collection.fonts[0].getBestCmap() or {})
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
 
 
 @functools.cache

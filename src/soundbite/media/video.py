@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw
 from soundbite.domain.media import MediaSource
 from soundbite.errors import MediaError
 from soundbite.media.card import load_artwork
-from soundbite.media.ffmpeg import ffmpeg_command, last_error_line
+from soundbite.media.ffmpeg import close_pipes, ffmpeg_command, last_error_line
 from soundbite.media.frames import (
     ACCENT,
     BACKGROUND,
@@ -318,6 +318,8 @@ def _encode(
         encoder.kill()
         encoder.wait()
         raise
+    finally:
+        close_pipes(encoder)
     if code != 0:
         reason = last_error_line(stderr.decode("utf-8", "replace")) or f"exit status {code}"
         raise MediaError(f"encoding the clip's video failed: {reason}")
