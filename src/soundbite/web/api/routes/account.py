@@ -23,6 +23,7 @@ from soundbite.services.schemas import (
     PasswordConfirm,
     WebSessionPublic,
 )
+from soundbite.web.api.params import RowIdPath
 from soundbite.web.deps import CurrentUser, RequiredAuth, SoundbiteDep, client_ip, public_base
 from soundbite.web.sessions import clear_session_cookies
 
@@ -42,7 +43,7 @@ def list_sessions(sb: SoundbiteDep, auth: RequiredAuth) -> list[WebSessionPublic
 
 
 @router.delete("/account/sessions/{session_id}", status_code=204)
-def revoke_session(session_id: int, sb: SoundbiteDep, user: CurrentUser) -> None:
+def revoke_session(session_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) -> None:
     """Sign out one device."""
     accounts.revoke_session(sb, user.id, session_id)
 
@@ -92,5 +93,5 @@ def list_invites(sb: SoundbiteDep, user: CurrentUser) -> list[InvitePublic]:
 
 
 @router.delete("/invites/{invite_id}", status_code=204)
-def revoke_invite(invite_id: int, sb: SoundbiteDep, user: CurrentUser) -> None:
+def revoke_invite(invite_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) -> None:
     signup.revoke_invite(sb, user, invite_id)
