@@ -112,10 +112,9 @@ def test_the_share_page_carries_every_tag_with_absolute_urls(
             channel
         )
     assert targets["x"].startswith("https://x.com/intent/post?")
-    assert (
-        targets["facebook"]
-        == f"https://www.facebook.com/sharer/sharer.php?u={quote(share, safe='')}"
-    )
+    # each target's link says which channel it was shared by (?ch=, docs/analytics.md)
+    tagged = quote(f"{share}?ch=facebook", safe="")
+    assert targets["facebook"] == f"https://www.facebook.com/sharer/sharer.php?u={tagged}"
     assert targets["email"].startswith("mailto:?subject=")
     labels = [a for tag, a in head.tags if tag in ("button", "audio", "input", "textarea")]
     assert all(a.get("aria-label") or a.get("id") or a.get("type") == "button" for a in labels)

@@ -26,7 +26,7 @@ from tests.test_web_support import make_client, sign_in
 # before a session exists there is no token to bind to: these refuse cross-site Origins
 PRE_SESSION = {"/api/auth/login", "/api/auth/signup", "/login", "/signup", "/setup"}
 # play/share/click-through counts: anonymous by design, so a forged one is no different
-ANONYMOUS = {"/api/clips/{share_id}/events"}
+ANONYMOUS = {"/api/clips/{share_id}/events", "/api/analytics/clips/{share_id}/beacon"}
 LISTENER_PASSWORD = "listener's own sturdy passphrase"
 # every field any page form asks for (the CSRF field left out)
 FORM = {
@@ -38,12 +38,18 @@ FORM = {
 
 def _api_routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
     for route in routes:
-        # FastAPI ≥ 0.160 keeps included routers nested instead of copying their routes
+        # FastAPI ≥ 0.160 keeps included routers nested instead of copying their routes; a
+        # router's own routes carry its prefix already, the routers included in it do not
         inner = getattr(route, "original_router", None)
-        if inner is not None:
-            yield from _api_routes(inner.routes, prefix + inner.prefix)
-        elif isinstance(route, APIRoute):
-            yield prefix + route.path, route
+        if inner is None:
+            if isinstance(route, APIRoute):
+                yield prefix + route.path, route
+            continue
+        for sub in inner.routes:
+            if getattr(sub, "original_router", None) is not None:
+                yield from _api_routes([sub], prefix + inner.prefix)
+            elif isinstance(sub, APIRoute):
+                yield prefix + sub.path, sub
 
 
 def write_routes(app: Soundbite) -> list[tuple[str, str]]:

@@ -90,6 +90,16 @@ def require_auth(request: Request, auth: OptionalAuth) -> Auth:
         raise AuthRequired(
             "sign in first: send a session cookie or `Authorization: Bearer <token>`"
         )
+    return _checked(request, auth)
+
+
+def optional_writer(request: Request, auth: OptionalAuth) -> Auth | None:
+    """For writes anyone may make (a public clip's video): signed out is fine, but a signed-in
+    caller is held to the same scope and CSRF rules as on any other write."""
+    return _checked(request, auth) if auth is not None else None
+
+
+def _checked(request: Request, auth: Auth) -> Auth:
     writing = request.method in UNSAFE_METHODS
     if auth.scope is not None and not auth.scope.allows(write=writing):
         raise Forbidden(f"this API token's scope is {auth.scope.value!r}: it may only read")
@@ -106,6 +116,7 @@ def require_auth(request: Request, auth: OptionalAuth) -> Auth:
 
 
 RequiredAuth = Annotated[Auth, Depends(require_auth)]
+OptionalWriter = Annotated[Auth | None, Depends(optional_writer)]
 
 
 def current_user(auth: RequiredAuth) -> Account:

@@ -39,6 +39,7 @@ from soundbite.web.deps import (
     CurrentUser,
     LibraryReader,
     OptionalAuth,
+    OptionalWriter,
     SoundbiteDep,
     client_ip,
     public_base,
@@ -154,7 +155,7 @@ def delete_clip(share_id: str, sb: SoundbiteDep, user: CurrentUser) -> Response:
 
 @router.post("/clips/{share_id}/videos", response_model=VideoPublic)
 def clip_video(
-    share_id: str, body: VideoRequest, request: Request, sb: SoundbiteDep, auth: OptionalAuth
+    share_id: str, body: VideoRequest, request: Request, sb: SoundbiteDep, auth: OptionalWriter
 ) -> VideoPublic:
     """Start rendering the clip as a video (if it is not rendered yet) and say how far it is:
     call again to follow its progress; the same style is rendered once."""
