@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from soundbite.analytics import queries
@@ -134,6 +135,32 @@ def _days(start: date | None, end: date | None) -> DayRange:
     return DayRange(start or max(EARLIEST, last - timedelta(days=DEFAULT_DAYS - 1)), last)
 
 
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What every figure is asked for: whose (the instance, a podcast, an episode or a clip),
+    over which days, and in which format."""
+
+    scope: Scope
+    days: DayRange
+    format: Format
+
+
+def question(
+    sb: SoundbiteDep,
+    user: CurrentUser,
+    podcast_id: RowIdQuery = None,
+    episode_id: RowIdQuery = None,
+    clip: ShareIdQuery = None,
+    start: Day = None,
+    end: Day = None,
+    format: Format = "json",
+) -> Question:
+    return Question(_scope(sb, user, podcast_id, episode_id, clip), _days(start, end), format)
+
+
+Asked = Annotated[Question, Depends(question)]
+
+
 def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -147,23 +174,13 @@ def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> 
 
 
 @router.get("/summary", response_model=SummaryPublic, responses=CSV)
-def summary(
-    sb: SoundbiteDep,
-    user: CurrentUser,
-    podcast_id: RowIdQuery = None,
-    episode_id: RowIdQuery = None,
-    clip: ShareIdQuery = None,
-    start: Day = None,
-    end: Day = None,
-    format: Format = "json",
-) -> SummaryPublic | Response:
+def summary(sb: SoundbiteDep, asked: Asked) -> SummaryPublic | Response:
     """Totals over the range (downloads, listeners, plays, the funnel, bots and anomalies
     apart) and over the period of the same length before it."""
-    scope = _scope(sb, user, podcast_id, episode_id, clip)
-    days = _days(start, end)
+    scope, days = asked.scope, asked.days
     now = queries.summary(sb, scope, days)
     before = queries.summary(sb, scope, days.previous())
-    if format == "csv":
+    if asked.format == "csv":
         rows = [(m, now.totals[m], before.totals[m]) for m in now.totals]
         rows.append(
             (
@@ -185,20 +202,14 @@ def summary(
 @router.get("/series", response_model=SeriesPublic, responses=CSV)
 def series(
     sb: SoundbiteDep,
-    user: CurrentUser,
+    asked: Asked,
     metric: Annotated[Literal[queries.METRICS], Query()] = "downloads",  # type: ignore[valid-type]
     period: Literal["day", "hour"] = "day",
-    podcast_id: RowIdQuery = None,
-    episode_id: RowIdQuery = None,
-    clip: ShareIdQuery = None,
-    start: Day = None,
-    end: Day = None,
-    format: Format = "json",
 ) -> SeriesPublic | Response:
     """One figure per day or hour of the range, zeros included, for charts."""
-    scope = _scope(sb, user, podcast_id, episode_id, clip)
-    points = queries.series(sb, scope, metric, _days(start, end), period=period)
-    if format == "csv":
+    scope = asked.scope
+    points = queries.series(sb, scope, metric, asked.days, period=period)
+    if asked.format == "csv":
         return _csv(metric, ("start", metric), ((p.start.isoformat(), p.count) for p in points))
     return SeriesPublic(
         metric=metric,
@@ -210,40 +221,25 @@ def series(
 @router.get("/breakdown", response_model=CountsPublic, responses=CSV)
 def breakdown(
     sb: SoundbiteDep,
-    user: CurrentUser,
+    asked: Asked,
     dimension: Literal["app", "device", "os", "channel", "referrer", "embed"],
     metric: Annotated[Literal[queries.METRICS] | None, Query()] = None,  # type: ignore[valid-type]
-    podcast_id: RowIdQuery = None,
-    episode_id: RowIdQuery = None,
-    clip: ShareIdQuery = None,
-    start: Day = None,
-    end: Day = None,
-    format: Format = "json",
 ) -> CountsPublic | Response:
     """Downloads by app, device or OS; share-page arrivals by channel tag (or, with
     `metric=shares`, shares by channel) and by referrer host; embeds by host page."""
-    scope = _scope(sb, user, podcast_id, episode_id, clip)
-    rows = queries.breakdown(sb, scope, dimension, _days(start, end), metric=metric)
-    if format == "csv":
+    scope = asked.scope
+    rows = queries.breakdown(sb, scope, dimension, asked.days, metric=metric)
+    if asked.format == "csv":
         return _csv(dimension, (dimension, "count"), rows)
     return CountsPublic(items=[CountPublic(name=n, count=c) for n, c in rows])
 
 
 @router.get("/funnel", response_model=CountsPublic, responses=CSV)
-def funnel(
-    sb: SoundbiteDep,
-    user: CurrentUser,
-    podcast_id: RowIdQuery = None,
-    episode_id: RowIdQuery = None,
-    clip: ShareIdQuery = None,
-    start: Day = None,
-    end: Day = None,
-    format: Format = "json",
-) -> CountsPublic | Response:
+def funnel(sb: SoundbiteDep, asked: Asked) -> CountsPublic | Response:
     """The clip funnel: share-page views, plays, completed plays, click-throughs to the full
     episode, and episode listens that followed the same day."""
-    scope = _scope(sb, user, podcast_id, episode_id, clip)
-    rows = queries.funnel(sb, scope, _days(start, end))
-    if format == "csv":
+    scope = asked.scope
+    rows = queries.funnel(sb, scope, asked.days)
+    if asked.format == "csv":
         return _csv("funnel", ("stage", "count"), rows)
     return CountsPublic(items=[CountPublic(name=n, count=c) for n, c in rows])
