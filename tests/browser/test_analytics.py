@@ -89,10 +89,16 @@ def test_share_open_play_click_through_then_the_dashboard_and_csv_agree(
     time.sleep(0.5)  # the play beacon
     page.click("a.button")  # play the full episode from the clip's start
     expect(page).to_have_url(f"{server.base}/episodes/{sonnet['id']}?t=2")
+    # the listener listens: a paused player may stop buffering short of the whole file, and
+    # a download counts once the whole file (this one is under a minute) has been fetched
+    page.wait_for_function("() => !!document.getElementById('sb-audio')")
+    page.evaluate(
+        "() => { const a = document.getElementById('sb-audio'); a.muted = true; a.play(); }"
+    )
     page.wait_for_function(
         "() => { const a = document.getElementById('sb-audio');"
         " return a && a.buffered.length && a.buffered.end(0) >= a.duration - 0.5; }",
-        timeout=30_000,
+        timeout=60_000,
     )
     assert not errors, errors
 
