@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +37,7 @@ from schemathesis.engine import Status, events
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.conftest import OWNER_PASSWORD
+from tests.scaleout.processes import wait_until_serving
 from tests.scaleout.services import free_port
 from tests.test_web_support import SPEECH, VTT
 
@@ -108,19 +108,6 @@ def feed_url() -> Iterator[str]:
     httpd.server_close()
 
 
-def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/api/auth/me", timeout=2).status_code == 401:
-                return
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"soundbite serve did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-
-
 def _arrange(base: str) -> tuple[str, int]:
     """Sign in, make the API token the fuzzer uses, and add an episode with a transcript and
     a clip, so that reads of real rows are fuzzed too."""
@@ -169,7 +156,7 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, feed_url: str) -> Iter
         proc = subprocess.Popen([str(cli), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, proc, log)
+        wait_until_serving(base, proc, log)
         token, token_id = _arrange(base)
         yield FuzzServer(base, token, token_id, feed_url)
     finally:

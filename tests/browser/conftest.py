@@ -28,6 +28,7 @@ from playwright import sync_api as playwright_api
 from soundbite.media.ffmpeg import run_ffmpeg
 from soundbite.ops.cluster import free_port
 from tests.conftest import DATA, MODEL_DIR, OWNER_PASSWORD
+from tests.scaleout.processes import wait_until_serving
 
 CHROMIUM = Path(os.environ.get("SOUNDBITE_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -81,16 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     proc = subprocess.Popen([str(cli), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/api/auth/me", timeout=2).status_code == 401:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"soundbite serve did not start:\n{(data / 'serve.log').read_text()}")
-            time.sleep(0.2)
+        wait_until_serving(base, proc, data / "serve.log")
         yield Server(base, data)
     finally:
         proc.terminate()

@@ -9,10 +9,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from soundbite.ops.cluster import free_port
@@ -125,3 +127,18 @@ def drop_schema(admin: sa.Engine, name: str) -> None:
         c.execute(sa.text("set local lock_timeout = '30s'"))
         c.execute(sa.text(f"drop schema {name} cascade"))
     admin.dispose()
+
+
+def wait_until_serving(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Until `soundbite serve` at `base` answers (a 401 from /api/auth/me); fail with its log
+    if it exits or takes over a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/api/auth/me", timeout=2).status_code == 401:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"soundbite serve did not start:\n{log.read_text()}")
+        time.sleep(0.2)

@@ -260,8 +260,8 @@ def episode_ref(ctx: Context, episode_id: int) -> EpisodeRef:
 
 def transcript_of(ctx: Context, episode_id: int) -> TranscriptText:
     """The episode's transcript (the part done so far while it is being transcribed)."""
-    episode_row(ctx, episode_id)
     with ctx.db.read() as s:
+        get_or_not_found(s, Episode, episode_id, "episode")
         transcript = load_transcript(s, episode_id)
     if transcript is None:
         raise NotFound(
