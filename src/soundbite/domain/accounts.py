@@ -1,9 +1,8 @@
 """Who is asking, as every layer sees it (the rows behind it live in store/models.py).
 
-Roles are instance-wide today: ``admin`` (everything) and ``listener`` (listen, clip). The
-creator role is per podcast, so it will not be a value of ``Role``: it will come as a set of
-podcast ids on the account (``creator_of``), filled from a podcast-creators table, and
-``may_edit`` will learn to consult it. Nothing here needs to change shape for that.
+Instance-wide roles are ``admin`` (everything) and ``listener`` (listen, clip, subscribe). The
+creator role is per podcast, so it is not a value of ``Role``: it is the set of podcast ids on
+the account (``creator_of``), filled from the ``podcast_creators`` table.
 """
 
 from __future__ import annotations
@@ -35,11 +34,23 @@ class SignupMode(StrEnum):
     OPEN = "open"  # anyone
 
 
+class Visibility(StrEnum):
+    """Who may read a podcast, its episodes and their transcripts (an admin's choice)."""
+
+    PUBLIC = "public"  # anyone, and the public site lists it (sitemap, index)
+    UNLISTED = "unlisted"  # anyone holding the link; never listed
+    PRIVATE = "private"  # signed-in members only
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     id: int
     username: str
     role: Role = Role.LISTENER
+    creator_of: frozenset[int] = frozenset()
+
+    def creates_for(self, podcast_id: int) -> bool:
+        return podcast_id in self.creator_of
 
     @property
     def is_admin(self) -> bool:

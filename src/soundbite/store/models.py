@@ -111,9 +111,25 @@ class Podcast(Base):
     feed_problems: Mapped[list[dict[str, Any]]] = mapped_column(
         JSON, default=list, server_default=text("'[]'")
     )
+    # domain.accounts.Visibility: who may read it and whether the public site lists it
+    visibility: Mapped[str] = mapped_column(String(16), default="private", server_default="private")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     episodes: Mapped[list[Episode]] = relationship(back_populates="podcast")
+
+
+class PodcastCreator(Base):
+    """An account that creates for one podcast: edits it and its episodes, sees its analytics."""
+
+    __tablename__ = "podcast_creators"
+
+    podcast_id: Mapped[int] = mapped_column(
+        ForeignKey("podcasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Episode(Base):
