@@ -186,13 +186,18 @@ def transcript(ctx: Context, episode_id: int, fmt: str, as_json: bool) -> None:
 @pass_ctx
 @handle_errors
 def demo(ctx: Context) -> None:
-    """Add the bundled demo episode (public-domain LibriVox recording) and process it."""
-    from soundbite.services.library import add_media_file
+    """Add the bundled demo episode (public-domain LibriVox recording) and process it.
+
+    It goes into a public podcast, "Soundbite demo", shown on the public site (/podcasts)."""
+    from soundbite.services.library import add_media_file, demo_podcast
     from soundbite.store.blobs import sha256_file
 
     app = ctx.app
     sha = sha256_file(DEMO_FILE)
     existing = episodes_service.episode_with_media(app, sha)
-    episode_id = existing or add_media_file(app, DEMO_FILE, owner_account(app).id, title=DEMO_TITLE)
+    owner_id = owner_account(app).id
+    episode_id = existing or add_media_file(
+        app, DEMO_FILE, owner_id, title=DEMO_TITLE, podcast_id=demo_podcast(app, owner_id)
+    )
     outcomes = wait_for_episodes(app, [episode_id], threads=1, show=sys.stderr.isatty())
     _report([{"target": "demo", "episode_ids": [episode_id]}], outcomes, as_json=False)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from soundbite.clips.creator import materialise_soundbites
 from soundbite.context import Context
+from soundbite.domain.accounts import Visibility
 from soundbite.domain.pipeline import stages_for
 from soundbite.domain.transcript import Transcript
 from soundbite.errors import Conflict, TooLarge
@@ -32,6 +33,11 @@ from soundbite.store.models import Episode, FeedSoundbite, MediaBlob, Podcast
 from soundbite.store.transcripts import save_transcript
 
 UPLOADS_TITLE = "Uploads"
+DEMO_PODCAST_TITLE = "Soundbite demo"
+DEMO_PODCAST_DESCRIPTION = (
+    "Public-domain recordings from LibriVox, added by `soundbite demo` to show what "
+    "Soundbite does: transcripts, chapters, clips, and this public page."
+)
 
 
 @dataclass(frozen=True)
@@ -175,10 +181,12 @@ def add_media_file(
     title: str | None = None,
     content_type: str | None = None,
     transcript: Transcript | None = None,
+    podcast_id: int | None = None,
 ) -> int:
     """Probe, store and queue an audio or video file. Returns the new episode's id.
 
-    The file is probed before anything is written; video keeps only its audio track.
+    The file is probed before anything is written; video keeps only its audio track. It goes
+    into the owner's "Uploads" podcast unless ``podcast_id`` names another.
     """
     if path.stat().st_size > app.settings.max_upload_bytes:
         raise TooLarge(
@@ -200,7 +208,7 @@ def add_media_file(
                     sha256=sha, size=size, content_type=content_type or _guess_type(info.container)
                 )
             )
-        podcast = _uploads_podcast(s, owner_id)
+        podcast = s.get_one(Podcast, podcast_id) if podcast_id else _uploads_podcast(s, owner_id)
         episode = Episode(
             owner_id=owner_id,
             podcast_id=podcast.id,
@@ -223,8 +231,15 @@ def add_media_file(
 
 
 def _uploads_podcast(s: Session, owner_id: int) -> Podcast:
+    # by title too: the demo podcast is also one without a feed
     podcast = s.scalars(
-        select(Podcast).where(Podcast.owner_id == owner_id, Podcast.feed_url.is_(None))
+        select(Podcast)
+        .where(
+            Podcast.owner_id == owner_id,
+            Podcast.feed_url.is_(None),
+            Podcast.title == UPLOADS_TITLE,
+        )
+        .order_by(Podcast.id)
     ).first()
     if podcast is None:
         podcast = Podcast(
@@ -236,6 +251,32 @@ def _uploads_podcast(s: Session, owner_id: int) -> Podcast:
         s.add(podcast)
         s.flush()
     return podcast
+
+
+def demo_podcast(app: Context, owner_id: int) -> int:
+    """The podcast that holds `soundbite demo`'s episode, public so that a fresh install
+    shows the public site (docs/public-site.md)."""
+    with app.db.write() as s:
+        podcast = s.scalars(
+            select(Podcast).where(
+                Podcast.owner_id == owner_id,
+                Podcast.feed_url.is_(None),
+                Podcast.title == DEMO_PODCAST_TITLE,
+            )
+        ).first()
+        if podcast is None:
+            podcast = Podcast(
+                owner_id=owner_id,
+                feed_url=None,
+                title=DEMO_PODCAST_TITLE,
+                description=DEMO_PODCAST_DESCRIPTION,
+                author="LibriVox",
+                language="en",
+                visibility=Visibility.PUBLIC.value,
+            )
+            s.add(podcast)
+            s.flush()
+        return podcast.id
 
 
 CONTAINER_TYPES = {

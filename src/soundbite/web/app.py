@@ -41,7 +41,15 @@ from soundbite.web.api.routes import (
     uploads,
     users,
 )
-from soundbite.web.pages import account, account_settings, clip_media, share, what_we_count
+from soundbite.web.pages import (
+    account,
+    account_settings,
+    clip_media,
+    crawlers,
+    public_site,
+    share,
+    what_we_count,
+)
 from soundbite.web.pages import app as app_pages
 from soundbite.web.uploads import sweep_stale
 
@@ -89,6 +97,9 @@ def create_app(sb: Soundbite) -> FastAPI:
     app.include_router(account.router)
     app.include_router(account_settings.router)
     app.include_router(api_docs.router)
+    # before the app's pages: /podcasts/7-a-show is the public page, /podcasts/7 the app's
+    app.include_router(public_site.router)
+    app.include_router(crawlers.router)
     app.include_router(app_pages.router)
     app.include_router(share.router)
     app.include_router(what_we_count.router)

@@ -58,12 +58,13 @@ def get_media(
     """Episode audio by content hash; supports Range, If-Range and If-None-Match.
 
     Each answer is handed to analytics (docs/analytics.md) without waiting for it."""
-    response = _media_response(request, sb, sha256)
+    response = media_response(request, sb, sha256, public=sb.settings.public_library)
     count_media(sb, request, sha256, response)
     return response
 
 
-def _media_response(request: Request, sb: SoundbiteDep, sha256: str) -> Response:
+def media_response(request: Request, sb: SoundbiteDep, sha256: str, *, public: bool) -> Response:
+    """The stored file (or a redirect to it); ``public``: whether shared caches may keep it."""
     content_type = episodes.media_type_of(sb, sha256)
     key = media_key(sha256)
     lifetime = sb.settings.presigned_url_seconds
@@ -73,7 +74,7 @@ def _media_response(request: Request, sb: SoundbiteDep, sha256: str) -> Response
         else None
     )
     if url is not None:  # the store can hand out its own links (S3): bytes skip this process
-        scope = "public" if sb.settings.public_library else "private"
+        scope = "public" if public else "private"
         return RedirectResponse(
             url, status_code=307, headers={"Cache-Control": f"{scope}, max-age={lifetime // 2}"}
         )
@@ -85,7 +86,7 @@ def _media_response(request: Request, sb: SoundbiteDep, sha256: str) -> Response
         media_type=safe_media_type(content_type),
         read=lambda start, end: sb.storage.iter_range(key, start, end),
         headers={
-            "Cache-Control": cache_control(public=sb.settings.public_library, immutable=True),
+            "Cache-Control": cache_control(public=public, immutable=True),
             "X-Content-Type-Options": "nosniff",
         },
     )

@@ -7,9 +7,11 @@ stored. Every URL in a meta tag is absolute (``public_base``), since crawlers re
 Text from feeds and transcripts goes through Jinja2's autoescaping, in attributes too.
 
 "Play the full episode" sends whoever can read the library (signed in, or a public library) to
-the app's episode page at that second (``/episodes/{id}?t=``). Anyone else gets a minimal page
-that plays the feed's own enclosure (public anyway) from that second, or, for an upload, says
-the episode is not public and links to the episode's web page if the feed gave one.
+the app's episode page at that second (``/episodes/{id}?t=``), and anyone else to the public
+site's episode page at that second when the podcast is public or unlisted. For a private
+podcast a visitor gets a minimal page that plays the feed's own enclosure (public anyway) from
+that second and links to the episode's page on the publisher's site; an upload, which has
+neither, offers the publisher's page if known and signing in, never a dead end.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from soundbite.clips import events, service, videos
 from soundbite.clips.links import clip_links
 from soundbite.domain.clips import clock
 from soundbite.errors import NotFound
-from soundbite.services import episodes
+from soundbite.services import episodes, public_site
 from soundbite.services.accounts import Account
 from soundbite.web.counting import count_clip
 from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
@@ -202,6 +204,10 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         return RedirectResponse(
             f"/episodes/{view.episode_id}?t={view.start_ms / 1000:g}", status_code=303
         )
+    start = f"{view.start_ms / 1000:g}"
+    public_page = public_site.public_episode_path(sb, view.episode_id)
+    if public_page is not None:  # a public or unlisted podcast: its page on the public site
+        return RedirectResponse(f"{public_page}?t={start}", status_code=303)
     episode = episodes.episode_ref(sb, view.episode_id)
     audio = episode.enclosure_url if _is_web_url(episode.enclosure_url) else None
     headers = dict(PAGE_HEADERS)
@@ -216,6 +222,7 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         "audio": f"{audio}#t={view.start_ms / 1000:.3f}" if audio else None,
         "episode_link": episode.link if _is_web_url(episode.link) else None,
         "start_s": view.start_ms / 1000,
+        "sign_in": f"/login?next={quote(f'/episodes/{view.episode_id}?t={start}', safe='/')}",
     }
     return TEMPLATES.TemplateResponse(request, "clip_episode.html", context, headers=headers)
 

@@ -100,4 +100,18 @@
       if (Math.abs(audio.currentTime - start) > 1) audio.currentTime = start;
     }, { once: true });
   });
+
+  // The public episode page: chapter and transcript times are links to ?t= (they work
+  // without this script, by loading the page again); here they seek the player in place.
+  const player = document.querySelector("audio.player");
+  document.querySelectorAll("a[data-seek]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      const seconds = parseFloat(link.dataset.seek);
+      if (!player || !isFinite(seconds)) return;
+      event.preventDefault();
+      player.currentTime = seconds;
+      player.play().catch(function () {});
+      history.replaceState(null, "", seconds > 0 ? "?t=" + seconds : location.pathname);
+    });
+  });
 })();
