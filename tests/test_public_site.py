@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -18,14 +21,18 @@ from sqlalchemy import update
 
 from soundbite.bootstrap import Soundbite
 from soundbite.domain.public_pages import parse_start, slugify
-from soundbite.services.accounts import owner_account
+from soundbite.services.accounts import ensure_owner, owner_account
 from soundbite.services.library import add_feed_document
 from soundbite.store.models import Episode, Podcast
-from tests.test_clip_support import SONNET_MS, add_sonnet, word
+from soundbite.web.pages.feed_html import plain_text, safe_html
+from tests.conftest import make_settings
+from tests.test_clip_support import SONNET_MS, add_sonnet, serve, word
 from tests.test_web_support import make_client
 
 HOSTILE = '</script><script>alert("x")</script><!-- & "friends"'
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
@@ -429,3 +436,113 @@ def test_the_demo_episode_is_on_the_public_site(app: Soundbite) -> None:
     assert podcast_of(app, upload) != podcast_id  # uploads keep their own, private podcast
     index = make_client(app).get("/podcasts").text
     assert "Soundbite demo" in index and "Uploads" not in index
+
+
+# Run in its own interpreter: Playwright's sync API refuses to start inside another one's
+# event loop, which the browser tests (tests/browser) keep open for the whole session.
+BROWSE = """
+import json, sys, time
+from pathlib import Path
+from playwright.sync_api import sync_playwright
+base, episode, podcast, chromium, shots = sys.argv[1:6]
+seen = {}
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(
+        executable_path=chromium, args=["--autoplay-policy=no-user-gesture-required"]
+    )
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(base + episode + "?t=30")
+    page.wait_for_function("document.querySelector('audio').readyState >= 1", timeout=15000)
+    seen["start"] = page.evaluate("document.querySelector('audio').currentTime")
+    page.evaluate("document.querySelector('audio').play()")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        now = page.evaluate("document.querySelector('audio').currentTime")
+        if now > seen["start"] + 0.5:
+            break
+    seen["playing"] = now
+    seen["paused"] = page.evaluate("document.querySelector('audio').paused")
+    # a transcript time seeks in place, without loading the page again
+    page.evaluate("window.marker = 1")
+    page.click(".transcript a.time >> nth=0")
+    page.wait_for_timeout(300)
+    seen["after_seek"] = page.evaluate("document.querySelector('audio').currentTime")
+    seen["same_page"] = page.evaluate("window.marker === 1")
+    browser.close()
+
+    browser = pw.chromium.launch(executable_path=chromium)
+    for width in (1280, 375):
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, java_script_enabled=False
+        )
+        page = context.new_page()
+        for name, path in (
+            ("index", "/podcasts"), ("podcast", podcast), ("episode", episode + "?t=30"),
+            ("missing", "/podcasts/999999-nothing"),
+        ):
+            page.goto(base + path)
+            page.screenshot(path=str(Path(shots) / f"public-{name}-{width}.png"), full_page=True)
+            seen[f"overflow-{name}-{width}"] = page.evaluate(
+                "document.documentElement.scrollWidth > window.innerWidth"
+            )
+        page.goto(base + episode + "?t=30")
+        seen["nojs_text"] = page.inner_text("main")
+        seen["nojs_audio_src"] = page.get_attribute("audio", "src")
+        context.close()
+    browser.close()
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_a_browser_starts_the_episode_at_t_with_and_without_javascript(tmp_path: Path) -> None:
+    """Once, on SQLite: the browser tests the page, not the database."""
+    app = Soundbite.from_settings(make_settings(tmp_path / "browser"))
+    try:
+        ensure_owner(app)
+        episode_id = add_sonnet(app, owner_account(app).id, title="Sonnet 1")
+        podcast_id = podcast_of(app, episode_id)
+        make_visible(app, podcast_id, "public")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        with serve(app) as base:
+            args = [
+                base,
+                f"/podcasts/{podcast_id}/episodes/{episode_id}-sonnet-1",
+                f"/podcasts/{podcast_id}-uploads",
+                str(CHROMIUM),
+                str(SHOTS),
+            ]
+            done = subprocess.run(
+                [sys.executable, "-c", BROWSE, *args], capture_output=True, text=True, timeout=180
+            )
+    finally:
+        app.close()
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert abs(seen["start"] - 30) < 0.5  # the player starts at ?t=30
+    assert seen["playing"] > seen["start"] + 0.4 and not seen["paused"]  # and plays from there
+    assert seen["after_seek"] < 2 and seen["same_page"]  # the first paragraph starts at 0:00
+    # without JavaScript: the transcript, the player, at that second by its media fragment
+    assert "From fairest creatures we desire increase" in seen["nojs_text"]
+    assert "Starting at 0:30" in seen["nojs_text"]
+    assert seen["nojs_audio_src"].endswith("#t=30")
+    assert not any(v for k, v in seen.items() if k.startswith("overflow-")), seen
+
+
+def test_show_notes_keep_text_and_links_and_lose_everything_else() -> None:
+    notes = str(
+        safe_html(
+            '<p onclick="x()">Hi <a href="javascript:alert(1)">bad</a> '
+            '<a href="https://pod.example.org/notes">notes</a></p>'
+            '<img src="https://t.example/px"><iframe src="https://e.example"></iframe>'
+            "<style>body{}</style><script>alert(2)</script>"
+        )
+    )
+    assert "javascript:" not in notes and "onclick" not in notes and "alert" not in notes
+    assert "<img" not in notes and "<iframe" not in notes and "<style" not in notes
+    assert '<a href="https://pod.example.org/notes"' in notes and "nofollow" in notes
+    # plain text: escaped, blank lines are paragraphs
+    assert str(safe_html("a <3 b\n\nc")) == "<p>a &lt;3 b</p><p>c</p>"
+    assert plain_text("<p>One.</p><p>Two &amp; three</p>", 100) == "One. Two & three"
+    assert plain_text("word " * 100, 20) == ("word " * 4).strip() + "…"

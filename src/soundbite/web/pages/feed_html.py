@@ -19,6 +19,8 @@ ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 _TAG = re.compile(r"<[a-zA-Z/!]")
 _BLANK_LINES = re.compile(r"\n\s*\n")
+# where a block ends, words must not run together once the tags are gone
+_BLOCK_EDGE = re.compile(r"<(?:br|/?(?:p|li|div|h[1-6]|blockquote|tr|td))\b[^>]*>", re.IGNORECASE)
 
 
 def safe_html(text: str) -> Markup:
@@ -40,5 +42,6 @@ def safe_html(text: str) -> Markup:
 
 def plain_text(text: str, limit: int) -> str:
     """The words of a description, for meta tags and JSON-LD (which are text, not markup)."""
-    words = " ".join(html.unescape(nh3.clean(text, tags=set())).split())
+    spaced = _BLOCK_EDGE.sub(" ", text)
+    words = " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
