@@ -190,6 +190,7 @@ def demo(ctx: Context) -> None:
 
     It goes into a public podcast, "Soundbite demo", shown on the public site (/podcasts)."""
     from soundbite.services.library import add_media_file, demo_podcast
+    from soundbite.services.public_site import public_episode_path
     from soundbite.store.blobs import sha256_file
 
     app = ctx.app
@@ -201,3 +202,6 @@ def demo(ctx: Context) -> None:
     )
     outcomes = wait_for_episodes(app, [episode_id], threads=1, show=sys.stderr.isatty())
     _report([{"target": "demo", "episode_ids": [episode_id]}], outcomes, as_json=False)
+    public_page = public_episode_path(app, episode_id)
+    if public_page:  # None for a demo added before it had its own public podcast
+        click.echo(f"demo: on the public site at {public_page}")

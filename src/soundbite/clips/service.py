@@ -319,3 +319,17 @@ def list_clips(
             .offset(offset)
         ).all()
         return ClipPage([_view(r) for r in rows], total)
+
+
+def episode_clips(app: Context, episode_id: int, *, limit: int) -> list[ClipView]:
+    """The first public clips of an episode, in the order they occur in it, for its public
+    page. Read along the (episode, start) index and never counted, so a page costs the same
+    whether the episode has ten clips or a hundred thousand."""
+    with app.db.read() as s:
+        rows = s.execute(
+            _query()
+            .where(Clip.episode_id == episode_id, Clip.visibility == "public")
+            .order_by(Clip.start_ms, Clip.id)
+            .limit(limit)
+        ).all()
+        return [_view(r) for r in rows]

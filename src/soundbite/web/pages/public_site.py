@@ -185,7 +185,7 @@ def _episode_context(
     start_ms: int | None,
 ) -> dict[str, Any]:
     chapters = insight.chapters(sb, episode.id, "auto").chapters
-    clip_page = clips.list_clips(sb, None, episode_id=episode.id, limit=CLIPS_SHOWN)
+    episode_clips = clips.episode_clips(sb, episode.id, limit=CLIPS_SHOWN)
     description = plain_text(episode.description, DESCRIPTION_CHARS)
     start_s = f"{start_ms / 1000:g}" if start_ms else None
     absolute_audio = audio if audio is None or audio.startswith("http") else base + audio
@@ -209,7 +209,7 @@ def _episode_context(
             (p, f"{p.start_ms / 1000:g}", clock(p.start_ms))
             for p in public_site.transcript_paragraphs(sb, episode.id)
         ],
-        "clips": [(c, clock(c.start_ms), clock(c.end_ms - c.start_ms)) for c in clip_page.items],
+        "clips": [(c, clock(c.start_ms), clock(c.end_ms - c.start_ms)) for c in episode_clips],
         "json_ld": script_block(
             episode_ld(podcast, episode, base, base + path, description, absolute_audio)
         ),
