@@ -5,10 +5,15 @@ past the end) get the answers a listener would expect."""
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from soundbite.bootstrap import Soundbite
+from soundbite.errors import Conflict
 from soundbite.services.accounts import add_user
+from soundbite.store.listener_models import ListenerSettings, Listening, Subscription
 from tests.test_clip_support import SONNET_MS, add_sonnet
 from tests.test_web_support import make_client
 
@@ -17,12 +22,10 @@ PASSWORD = "listener's own sturdy passphrase"
 
 def listener(app: Soundbite, username: str) -> TestClient:
     """A browser of `username` (made on first use), signed in by cookie with its CSRF header."""
-
+    with contextlib.suppress(Conflict):
+        add_user(app, username, PASSWORD)
     client = make_client(app)
     r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    if r.status_code == 401:
-        add_user(app, username, PASSWORD)
-        r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
     client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
     return client
@@ -178,10 +181,6 @@ def test_export_carries_listening_and_deletion_removes_it(app: Soundbite, owner_
     r = ann.request("DELETE", "/api/account", json={"password": PASSWORD})
     assert r.status_code == 204
     with app.db.read() as s:
-        from sqlalchemy import func, select
-
-        from soundbite.store.listener_models import ListenerSettings, Listening, Subscription
-
         for table in (Subscription, Listening, ListenerSettings):
             assert s.scalar(select(func.count()).select_from(table)) == 0, table
     # the owner's own view of the library is untouched
