@@ -5,6 +5,7 @@
 // carries the CSRF header (navigator.sendBeacon cannot send headers).
 import { csrfHeader, get, session } from "../api/client";
 import type { Progress } from "../api/types";
+import { clip } from "../clip/state";
 import { audio, episode, leaving, playing } from "./state";
 
 const REPORT_S = 15;
@@ -25,10 +26,12 @@ function send(episodeId: number, seconds: number, ended = false): void {
   });
 }
 
-/** Report where the player is now (only an episode that was actually played). */
+/** Report where the player is now (only an episode that was actually played). While the clip
+ * tool is open the playhead auditions a span (previews, a draft's start): not where the
+ * listener is in the episode, so it is not reported. */
 export function reportProgress(ended = false): void {
   const ep = episode.value;
-  if (!ep || (!ended && audio.currentTime < 1 && last.id !== ep.id)) return;
+  if (!ep || clip.value || (!ended && audio.currentTime < 1 && last.id !== ep.id)) return;
   send(ep.id, audio.currentTime, ended);
 }
 
