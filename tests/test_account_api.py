@@ -127,7 +127,7 @@ def test_sessions_tokens_password_export_and_deletion(sb: Soundbite) -> None:
     data = export.json()
     assert data["account"]["username"] == "ann" and data["clips"] == []
     assert [t["scope"] for t in data["api_tokens"]] == ["read"]
-    assert "does not record listening history" in data["note"]
+    assert data["history"] == [] and data["subscriptions"] == [] and data["drafts"] == []
 
     wrong = laptop.put(
         "/api/account/password", json={"current_password": "nope nope", "new_password": "x"}

@@ -9,6 +9,7 @@ import { HelpOverlay } from "./help";
 import { AnalyticsPage } from "./pages/analytics";
 import { ClipsPage } from "./pages/clips";
 import { EpisodePage } from "./pages/episode";
+import { HistoryPage } from "./pages/history";
 import { LibraryPage } from "./pages/library";
 import { SearchPage } from "./pages/search";
 import { PlayerBar } from "./player/bar";
@@ -25,13 +26,14 @@ function Page(): JSX.Element {
   if ((m = match("/podcasts/:id", path))) return <LibraryPage key={m.id} podcastId={Number(m.id)} />;
   if ((m = match("/episodes/:id", path))) return <EpisodePage key={m.id} id={Number(m.id)} />;
   if (match("/clips", path)) return <ClipsPage />;
+  if (match("/history", path)) return <HistoryPage />;
   if (match("/search", path)) return <SearchPage />;
   if (match("/analytics", path)) return <AnalyticsPage />;
   return <div class="page"><h1>Not found</h1><p>There is nothing at this address. <a href="/">Back to the library</a></p></div>;
 }
 
 const TITLES: [RegExp, string][] = [
-  [/^\/clips/, "Your clips"], [/^\/search/, "Search"], [/^\/analytics/, "Analytics"], [/^\/$/, "Library"],
+  [/^\/clips/, "Your clips"], [/^\/history/, "History"], [/^\/search/, "Search"], [/^\/analytics/, "Analytics"], [/^\/$/, "Library"],
 ];
 
 function SearchBox(): JSX.Element {
@@ -65,6 +67,7 @@ export function App(): JSX.Element {
         <nav aria-label="Main">
           <a href="/" aria-current={path === "/" ? "page" : undefined}>Library</a>
           <a href="/clips" aria-current={path === "/clips" ? "page" : undefined}>Your clips</a>
+          {user && <a href="/history" aria-current={path === "/history" ? "page" : undefined}>History</a>}
           {user?.is_owner && <a href="/analytics" aria-current={path === "/analytics" ? "page" : undefined}>Analytics</a>}
         </nav>
         <SearchBox />

@@ -1,7 +1,9 @@
 import { render } from "preact";
 import { loadSession } from "./api/client";
 import { App } from "./app";
+import { installMark } from "./player/mark";
 import { audio } from "./player/state";
+import { installProgressSync } from "./player/sync";
 import { installLinkInterception } from "./router";
 import { installShortcuts } from "./shortcuts";
 import "./styles/app.css";
@@ -10,6 +12,8 @@ async function boot(): Promise<void> {
   document.body.append(audio);
   installLinkInterception();
   installShortcuts();
+  installProgressSync();
+  installMark();
   try {
     await loadSession();
   } catch {

@@ -6,6 +6,7 @@ import {
   clip, endAtPlayhead, enterClipMode, exitClipMode, loop, nudge, startAtPlayhead, togglePreview,
 } from "./clip/state";
 import { waveform } from "./clip/waveform";
+import { mark } from "./player/mark";
 import { BACK_S, episode, FORWARD_S, skip, toggle } from "./player/state";
 
 export const showHelp = signal(false);
@@ -18,6 +19,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ["ArrowRight"], label: "Forward 5 s", run: () => skip(5) },
   { keys: ["j"], label: `Back ${BACK_S} s`, run: () => skip(-BACK_S) },
   { keys: ["l"], label: `Forward ${FORWARD_S} s`, run: () => skip(FORWARD_S) },
+  { keys: ["m"], label: "Mark: save the last seconds as a draft clip (also a headset's or lock screen's “next”)", run: () => void mark() },
   { keys: ["c"], label: "Scissors: clip from here", run: () => {
     const ep = episode.value;
     if (ep && !clip.value) void enterClipMode(ep);

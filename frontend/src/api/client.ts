@@ -95,6 +95,7 @@ export const get = <T>(url: string, init?: RequestInit) => request<T>("GET", url
 export const post = <T>(url: string, body?: unknown) => request<T>("POST", url, body ?? {});
 export const patch = <T>(url: string, body: unknown) => request<T>("PATCH", url, body);
 export const del = (url: string) => request<void>("DELETE", url);
+export const put = <T>(url: string, body?: unknown) => request<T>("PUT", url, body ?? {});
 
 export async function loadSession(): Promise<void> {
   try {

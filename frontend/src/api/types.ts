@@ -55,7 +55,13 @@ export interface Clip {
   id: string; episode_id: number; episode_title: string; podcast_title: string;
   start_ms: number; end_ms: number; duration_ms: number; title: string; note: string | null;
   text: string | null; visibility: Visibility; source: string; owner: string;
+  /** a Mark waiting in Drafts: private until shared */
+  draft: boolean;
   created_at: string; share_url: string; audio_url: string; links: ClipLinks;
+}
+export interface ClipUpdate {
+  start_ms?: number; end_ms?: number; snap?: "word" | "sentence" | "none";
+  title?: string | null; note?: string | null; visibility?: Visibility; draft?: false;
 }
 export interface ClipPage { items: Clip[]; total: number; limit: number; offset: number }
 export interface ClipCreate {
@@ -82,3 +88,20 @@ export interface AppConfig {
 export interface FeedAdded {
   podcast: Podcast; new_episode_ids: number[]; queued_episode_ids: number[]; not_modified: boolean;
 }
+
+// Per listener (routes/listening.py): where they are in an episode, on any of their browsers.
+export interface Progress {
+  episode_id: number; position_ms: number; done: boolean; duration_ms: number | null;
+  updated_at: string | null;
+}
+export interface HistoryItem {
+  episode_id: number; episode_title: string; podcast_id: number; podcast_title: string;
+  artwork_url: string | null; duration_ms: number | null; position_ms: number; done: boolean;
+  first_played_at: string; last_played_at: string;
+}
+export interface HistoryPage { items: HistoryItem[]; total: number; limit: number; offset: number }
+export interface Subscription {
+  podcast_id: number; title: string; author: string | null; artwork_url: string | null;
+  episode_count: number; subscribed_at: string;
+}
+export interface ListenerSettings { mark_seconds: number }

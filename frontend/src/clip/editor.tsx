@@ -1,47 +1,68 @@
 // Clip mode: what the scissors open. Waveform with the span, both edges with fine adjustment,
-// the span's words and length (with the limit in view before it is hit), preview, create.
+// the span's words and length (with the limit in view before it is hit), preview, a title and
+// a note, create. Opened on a draft (a Mark, from Drafts) it refines that clip instead: save it
+// as a draft again, or share it.
 import { signal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { post } from "../api/client";
-import type { Clip, ClipCreate, EpisodeDetail, Visibility } from "../api/types";
+import { patch, post } from "../api/client";
+import type { Clip, ClipCreate, ClipUpdate, EpisodeDetail, Visibility } from "../api/types";
 import { clock, length } from "../lib/time";
 import { episodeDuration, playing } from "../player/state";
 import { showHelp } from "../shortcuts";
 import { Icon } from "../ui/icons";
-import { reportError } from "../ui/toast";
+import { notify, reportError } from "../ui/toast";
+import { draftsChanged } from "../player/mark";
 import { Edge } from "./edge";
 import {
-  clip, clipText, endAtPlayhead, exitClipMode, limitHit, loop, MAX_S, previewing, startAtPlayhead,
-  togglePreview,
+  clip, clipText, editing, endAtPlayhead, exitClipMode, limitHit, loop, MAX_S, previewing,
+  showPlayerAndClipTool, startAtPlayhead, togglePreview,
 } from "./state";
 import { Waveform } from "./waveform";
 
 const NEAR_LIMIT = 0.85;
 export const created = signal<Clip | null>(null);
 export const createRequest = signal(0);
+export const NOTE_MAX = 2000;
 
 export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
   const c = clip.value;
-  const [title, setTitle] = useState("");
+  const draft = editing.value?.episode_id === ep.id ? editing.value : null;
+  const [title, setTitle] = useState(draft?.title ?? "");
+  const [note, setNote] = useState(draft?.note ?? "");
   const [visibility, setVisibility] = useState<Visibility>("public");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const section = useRef<HTMLElement>(null);
   useEffect(() => {
-    section.current?.scrollIntoView({ block: "nearest" });
+    showPlayerAndClipTool();
     section.current?.focus({ preventScroll: true });
   }, []);
-  const create = async () => {
+  const save = async (share: boolean) => {
     const span = clip.value;
     if (!span || busy) return;
     setBusy(true);
     setError(null);
-    const body: ClipCreate = {
-      episode_id: ep.id, start_ms: Math.round(span.start * 1000), end_ms: Math.round(span.end * 1000),
-      snap: "word", title: title.trim() || null, visibility,
-    };
+    const edges = { start_ms: Math.round(span.start * 1000), end_ms: Math.round(span.end * 1000), snap: "word" as const };
     try {
+      if (draft) {
+        const changes: ClipUpdate = { ...edges, title: title.trim() || draft.title, note: note.trim() || null };
+        if (share) Object.assign(changes, { visibility, draft: false });
+        const saved = await patch<Clip>(`/api/clips/${draft.id}`, changes);
+        draftsChanged.value++;
+        if (share) {
+          exitClipMode();
+          if (saved.visibility === "private") notify("Saved to your clips (private).");
+          else created.value = saved;
+        } else {
+          editing.value = saved;
+          notify("Draft saved.");
+        }
+        return;
+      }
+      const body: ClipCreate = {
+        episode_id: ep.id, ...edges, title: title.trim() || null, note: note.trim() || null, visibility,
+      };
       created.value = await post<Clip>("/api/clips", body);
     } catch (err) {
       setError((err as Error).message);
@@ -55,7 +76,7 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
   useEffect(() => {
     if (createRequest.value !== lastRequest.current) {
       lastRequest.current = createRequest.value;
-      void create();
+      void save(true);
     }
   }, [createRequest.value]);
   if (!c || c.episodeId !== ep.id) return null;
@@ -68,7 +89,7 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
   return (
     <section class="clip-editor" ref={section} tabIndex={-1} aria-labelledby="clip-h" data-testid="clip-editor">
       <header class="clip-head">
-        <h2 id="clip-h"><Icon name="scissors" size={20} /> New clip</h2>
+        <h2 id="clip-h"><Icon name="scissors" size={20} /> {draft ? "Refine draft" : "New clip"}</h2>
         <div class="row">
           <button class="icon-button" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" onClick={() => (showHelp.value = true)}>
             <Icon name="keyboard" />
@@ -126,9 +147,18 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
             <option value="private">Private (only me)</option>
           </select>
         </div>
-        <button class="create" onClick={create} disabled={busy} aria-keyshortcuts="Control+Enter">
-          <Icon name="scissors" size={18} /> {busy ? "Creating…" : "Create clip"}
+        {draft && (
+          <button class="secondary" onClick={() => void save(false)} disabled={busy}>Save draft</button>
+        )}
+        <button class="create" onClick={() => void save(true)} disabled={busy} aria-keyshortcuts="Control+Enter">
+          <Icon name={draft ? "share" : "scissors"} size={18} />{" "}
+          {busy ? "Saving…" : draft ? (visibility === "private" ? "Save to your clips" : "Share clip") : "Create clip"}
         </button>
+      </div>
+      <div class="field">
+        <label for="clip-note">Note <span class="muted">(optional: why this moment; shown with the clip)</span></label>
+        <textarea id="clip-note" rows={2} maxLength={NOTE_MAX} value={note} placeholder="What you want to remember or say about it"
+          onInput={(e) => setNote(e.currentTarget.value)} data-testid="clip-note" />
       </div>
       {error && <p class="error" role="alert">{error}</p>}
     </section>

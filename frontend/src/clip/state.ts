@@ -2,13 +2,15 @@
 // waveform, the transcript, the buttons and the keyboard all edit the same thing.
 import { computed, signal } from "@preact/signals";
 import { config } from "../api/client";
-import type { EpisodeDetail } from "../api/types";
+import type { Clip, EpisodeDetail } from "../api/types";
 import { loadTranscript, sentenceAt, type Transcript, wordsIn } from "../transcript/model";
 import { audio, episode, episodeDuration, load, pause, play, playing, seek, time } from "../player/state";
 
 export interface Span { start: number; end: number }
 
 export const clip = signal<(Span & { episodeId: number }) | null>(null);
+/** The draft being refined in clip mode (opened from Drafts); null when making a new clip. */
+export const editing = signal<Clip | null>(null);
 export const loop = signal(false);
 export const previewing = signal(false);
 /** Set when the last edit ran into the length limit, so the UI can say so. */
@@ -29,7 +31,8 @@ export const clipText = computed(() => {
 const round = (s: number) => Math.round(s * 1000) / 1000;
 
 /** Enter clip mode at the playhead: the sentence being heard, else 30 s from here. */
-export async function enterClipMode(ep: EpisodeDetail, span?: Span): Promise<void> {
+export async function enterClipMode(ep: EpisodeDetail, span?: Span, draft: Clip | null = null): Promise<void> {
+  editing.value = draft;
   if (episode.value?.id !== ep.id) load(ep, { at: span?.start });
   const transcript = await loadTranscript(ep.id).catch(() => null);
   transcriptFor.value = { episodeId: ep.id, transcript };
@@ -47,6 +50,19 @@ export async function enterClipMode(ep: EpisodeDetail, span?: Span): Promise<voi
 export function exitClipMode(): void {
   stopPreview();
   clip.value = null;
+  editing.value = null;
+}
+
+/** Bring the player's controls into full view below the sticky header (wide screens), with
+ * the clip tool under them: scrolling the tool into view alone left the top row of the
+ * player hidden under the header. */
+export function showPlayerAndClipTool(): void {
+  const player = document.querySelector<HTMLElement>(".now-playing");
+  if (!player) return;
+  const header = document.querySelector<HTMLElement>("header.top");
+  const covered = header && getComputedStyle(header).position === "sticky" ? header.getBoundingClientRect().height : 0;
+  const top = player.getBoundingClientRect().top + window.scrollY - covered - 8;
+  window.scrollTo({ top: Math.max(0, top), behavior: "instant" as ScrollBehavior });
 }
 
 /** Clamp a span into the episode and the length rules; `keep` names the edge the user moved

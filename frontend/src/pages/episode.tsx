@@ -1,15 +1,19 @@
 // The episode page, which is also its Now Playing view: controls, the scissors, the clip
 // editor, the transcript following playback, suggested clips, chapters and the description.
-// `?t=SECONDS` (the share page's "play the full episode from mm:ss") opens it at that second.
+// `?t=SECONDS` (the share page's "play the full episode from mm:ss") opens it at that second;
+// `?draft=ID` (from Drafts) opens that draft in the clip tool. A signed-in listener who stopped
+// somewhere in it, on any browser, is offered "Resume at 12:34".
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { get, post } from "../api/client";
-import type { Chapters, Clip, EpisodeDetail, Highlights } from "../api/types";
+import type { Chapters, Clip, EpisodeDetail, Highlights, Progress as Position } from "../api/types";
 import { ClipEditor, created } from "../clip/editor";
-import { clip, enterClipMode } from "../clip/state";
+import { clip, editing, enterClipMode } from "../clip/state";
 import { clock, date, length } from "../lib/time";
 import { ForwardButton, PlayButton, Scrubber, SkipButtons, SpeedSelect } from "../player/controls";
-import { episode as playerEpisode, load, play, playerError, seek } from "../player/state";
+import { mark, marking } from "../player/mark";
+import { episode as playerEpisode, load, play, playerError, seek, time } from "../player/state";
+import { fetchProgress } from "../player/sync";
 import { route } from "../router";
 import { loadTranscript, type Transcript } from "../transcript/model";
 import { TranscriptView } from "../transcript/view";
@@ -35,6 +39,15 @@ export function EpisodePage({ id }: { id: number }): JSX.Element {
     if (ep?.audio_url && hasStart) load(ep, { at: startAt });
   }, [ep?.id, ep?.audio_url, hasStart && startAt]);
 
+  // opened from Drafts: that draft, in the clip tool
+  const draftId = route.value.query.get("draft");
+  useEffect(() => {
+    if (!ep?.audio_url || !draftId || editing.value?.id === draftId) return;
+    get<Clip>(`/api/clips/${encodeURIComponent(draftId)}`)
+      .then((d) => enterClipMode(ep, { start: d.start_ms / 1000, end: d.end_ms / 1000 }, d))
+      .catch(reportError);
+  }, [ep?.id, ep?.audio_url, draftId]);
+
   if (detail.error && !ep) return <div class="page"><p class="error" role="alert">{detail.error}</p></div>;
   if (!ep) return <div class="page"><p class="muted">Loading…</p></div>;
   const inPlayer = playerEpisode.value?.id === ep.id;
@@ -53,7 +66,7 @@ export function EpisodePage({ id }: { id: number }): JSX.Element {
         </div>
       </header>
       <NowPlaying ep={ep} inPlayer={inPlayer} />
-      {inPlayer && clip.value?.episodeId === ep.id && <ClipEditor ep={ep} />}
+      {inPlayer && clip.value?.episodeId === ep.id && <ClipEditor key={editing.value?.id ?? "new"} ep={ep} />}
       <div class="ep-columns">
         <TranscriptSection ep={ep} />
         <aside class="ep-side">
@@ -75,8 +88,26 @@ function useChapters(ep: EpisodeDetail) {
   return useLoad((signal) => get<Chapters>(`/api/episodes/${ep.id}/chapters`, { signal }), [ep.id, ep.status]);
 }
 
+/** "Resume at 12:34": where this listener stopped, on this or another browser. */
+function ResumeOffer({ ep, progress }: { ep: EpisodeDetail; progress: Position | null }): JSX.Element | null {
+  const at = (progress?.position_ms ?? 0) / 1000;
+  if (!progress || progress.done || at < 5) return null;
+  // once this browser is past the start, its own playhead is the truth
+  if (playerEpisode.value?.id === ep.id && time.value >= 1) return null;
+  return (
+    <button class="secondary resume" data-testid="resume" onClick={() => {
+      load(ep, { at });
+      seek(at);
+      void play();
+    }}>
+      <Icon name="play" size={18} /> Resume at {clock(at)}
+    </button>
+  );
+}
+
 function NowPlaying({ ep, inPlayer }: { ep: EpisodeDetail; inPlayer: boolean }): JSX.Element {
   const chapters = useChapters(ep).data?.chapters ?? [];
+  const progress = useLoad((signal) => fetchProgress(ep.id, signal), [ep.id]).data;
   if (!ep.audio_url) {
     return <section class="now-playing"><p class="muted">The audio appears here once it is downloaded.</p></section>;
   }
@@ -86,7 +117,8 @@ function NowPlaying({ ep, inPlayer }: { ep: EpisodeDetail; inPlayer: boolean }):
         <button class="play-button big" aria-label={`Play ${ep.title}`} onClick={() => load(ep, { play: true })}>
           <Icon name="play" size={34} />
         </button>
-        <span class="muted">Play this episode</span>
+        <span class="muted">{progress?.done ? "Played to the end. Play it again" : "Play this episode"}</span>
+        <ResumeOffer ep={ep} progress={progress} />
       </section>
     );
   }
@@ -103,6 +135,11 @@ function NowPlaying({ ep, inPlayer }: { ep: EpisodeDetail; inPlayer: boolean }):
           onClick={() => (inClip ? undefined : void enterClipMode(ep).catch(reportError))}>
           <Icon name="scissors" /> <span class="scissors-label">Clip</span>
         </button>
+        <button class="mark" aria-label="Mark: save the last seconds as a draft" aria-keyshortcuts="M"
+          data-testid="mark" disabled={marking.value} onClick={() => void mark()}>
+          <Icon name="bookmark" /> <span class="scissors-label">Mark</span>
+        </button>
+        <ResumeOffer ep={ep} progress={progress} />
       </div>
       <Scrubber chapters={chapters} />
       {playerError.value && <p class="error" role="alert">{playerError.value}</p>}

@@ -1,8 +1,9 @@
 // The library: podcasts with artwork, episodes newest first with live processing progress,
-// and adding a feed or a file. Polls the API only while something is being processed.
+// and adding a feed or a file. Polls the API only while something is being processed. A
+// signed-in listener subscribes to a podcast on its page; their subscriptions head the library.
 import type { JSX } from "preact";
-import { get, post, session } from "../api/client";
-import type { EpisodePage, EpisodeSummary, Podcast } from "../api/types";
+import { del, get, post, put, session } from "../api/client";
+import type { EpisodePage, EpisodeSummary, Podcast, Subscription } from "../api/types";
 import { clock, date } from "../lib/time";
 import { Artwork } from "../ui/artwork";
 import { attempt, useLoad } from "../ui/hooks";
@@ -25,12 +26,16 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
   const podcast = podcastId ? podcasts.data?.find((p) => p.id === podcastId) : undefined;
   return (
     <div class="page library">
-      <h1>{podcast ? podcast.title : "Library"}</h1>
+      <div class="row page-head">
+        <h1>{podcast ? podcast.title : "Library"}</h1>
+        {podcastId && session.value && <SubscribeButton podcastId={podcastId} title={podcast?.title ?? "this podcast"} />}
+      </div>
       {podcast?.description && <p class="muted clamp-3">{podcast.description}</p>}
       {podcast && podcast.feed_problems.length > 0 && <FeedProblems podcast={podcast} />}
       {session.value && !podcastId && episodes.data && (
         <AddPanel onAdded={refresh} open={episodes.data.total === 0} />
       )}
+      {!podcastId && session.value && <Subscriptions />}
       {!podcastId && (
         <section aria-labelledby="podcasts-h">
           <h2 id="podcasts-h">Podcasts</h2>
@@ -109,5 +114,44 @@ function EpisodeRow({ episode: e, podcast, onChange }: {
         )}
       </div>
     </li>
+  );
+}
+
+function SubscribeButton({ podcastId, title }: { podcastId: number; title: string }): JSX.Element {
+  const state = useLoad(
+    (signal) => get<{ subscribed: boolean }>(`/api/podcasts/${podcastId}/subscription`, { signal }), [podcastId],
+  );
+  const on = state.data?.subscribed ?? false;
+  const url = `/api/podcasts/${podcastId}/subscription`;
+  return (
+    <button class={on ? "secondary" : ""} aria-pressed={on} disabled={!state.data} data-testid="subscribe"
+      aria-label={on ? `Subscribed to ${title}: unsubscribe` : `Subscribe to ${title}`}
+      onClick={() => attempt(async () => {
+        await (on ? del(url) : put(url));
+        state.reload();
+      })}>
+      {on ? "✓ Subscribed" : "Subscribe"}
+    </button>
+  );
+}
+
+function Subscriptions(): JSX.Element | null {
+  const subs = useLoad((signal) => get<Subscription[]>("/api/subscriptions", { signal }), []);
+  if (!subs.data?.length) return null;
+  return (
+    <section aria-labelledby="subs-h">
+      <h2 id="subs-h">Your subscriptions</h2>
+      <ul class="podcast-grid" data-testid="subscriptions">
+        {subs.data.map((p) => (
+          <li key={p.podcast_id}>
+            <a class="podcast-card" href={`/podcasts/${p.podcast_id}`}>
+              <Artwork url={p.artwork_url} title={p.title} size="m" />
+              <span class="podcast-title">{p.title}</span>
+              <span class="muted">{p.episode_count} episode{p.episode_count === 1 ? "" : "s"}</span>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

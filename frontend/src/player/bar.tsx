@@ -8,6 +8,7 @@ import { navigate, route } from "../router";
 import { Artwork } from "../ui/artwork";
 import { Icon } from "../ui/icons";
 import { ForwardButton, PlayButton, SkipButtons } from "./controls";
+import { mark, marking } from "./mark";
 import { episode, episodeDuration, playerError, time } from "./state";
 
 export function PlayerBar(): JSX.Element | null {
@@ -29,6 +30,8 @@ export function PlayerBar(): JSX.Element | null {
         <span class="hide-narrow"><SkipButtons /></span>
         <PlayButton />
         <span class="hide-narrow"><ForwardButton /></span>
+        <button class="icon-button" aria-label="Mark: save the last seconds as a draft" aria-keyshortcuts="M"
+          disabled={marking.value} onClick={() => void mark()}><Icon name="bookmark" /></button>
         <button class="icon-button" aria-label="Clip from here (scissors)" onClick={() => {
           navigate(`/episodes/${ep.id}`);
           void enterClipMode(ep);

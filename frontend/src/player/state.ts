@@ -63,16 +63,24 @@ function mediaErrorText(e: MediaError | null): string {
   }
 }
 
+/** Told which episode is being left, and where, when another one is loaded (sync.ts). */
+export const leaving: ((ep: EpisodeDetail, seconds: number) => void)[] = [];
+
 /** Put an episode in the player (keeping it if it is already there) and optionally seek. */
 export function load(ep: EpisodeDetail, opts: { at?: number; play?: boolean } = {}): void {
-  const same = episode.value?.id === ep.id;
+  const previous = episode.value;
+  const same = previous?.id === ep.id;
+  if (previous && !same) {
+    // before the switch: afterwards episode and currentTime describe the new one
+    savePosition();
+    for (const fn of leaving) fn(previous, audio.currentTime);
+  }
   episode.value = ep;
   if (!ep.audio_url) {
     playerError.value = "This episode's audio is not downloaded yet.";
     return;
   }
   if (!same) {
-    savePosition();
     playerError.value = null;
     audio.src = ep.audio_url;
     duration.value = (ep.duration_ms ?? 0) / 1000;

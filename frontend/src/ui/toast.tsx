@@ -4,13 +4,17 @@ import { signal } from "@preact/signals";
 import type { JSX } from "preact";
 import { Icon } from "./icons";
 
-interface Toast { id: number; kind: "error" | "info"; text: string }
+/** A button in the message, e.g. "Undo" after a Mark. */
+export interface ToastAction { label: string; run: () => void }
+interface Toast { id: number; kind: "error" | "info"; text: string; action?: ToastAction }
 export const toasts = signal<Toast[]>([]);
 let next = 1;
 
-export function notify(text: string, kind: Toast["kind"] = "info", ms = kind === "error" ? 9000 : 3500): void {
+export function notify(
+  text: string, kind: Toast["kind"] = "info", ms = kind === "error" ? 9000 : 3500, action?: ToastAction,
+): void {
   const id = next++;
-  toasts.value = [...toasts.value, { id, kind, text }];
+  toasts.value = [...toasts.value, { id, kind, text, action }];
   setTimeout(() => dismiss(id), ms);
 }
 
@@ -28,6 +32,9 @@ export function Toasts(): JSX.Element {
       {toasts.value.map((t) => (
         <div key={t.id} class={`toast toast-${t.kind}`} role={t.kind === "error" ? "alert" : undefined}>
           <span>{t.text}</span>
+          {t.action && (
+            <button class="small secondary" onClick={() => { dismiss(t.id); t.action?.run(); }}>{t.action.label}</button>
+          )}
           <button class="icon-button" aria-label="Dismiss message" onClick={() => dismiss(t.id)}>
             <Icon name="close" size={18} />
           </button>

@@ -14,6 +14,10 @@ Who sees what:
 
 Public and unlisted clips can be changed by their owner and, for moderation, by the instance
 owner; private ones only by their owner.
+
+A *draft* (what Mark saves, ``services/drafts.py``) is a private clip with ``draft`` set: it
+waits in its owner's Drafts, never in "your clips" or any list, until it is shared (given a
+visibility other than private, or ``draft: false``).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class ClipView:
     visibility: str
     source: str
     snap: str
+    draft: bool
     text: str | None
     created_at: datetime
     updated_at: datetime
@@ -86,6 +91,7 @@ _CLIP_FIELDS = (
     "visibility",
     "source",
     "snap",
+    "draft",
     "text",
     "created_at",
     "updated_at",
@@ -142,6 +148,7 @@ def create_clip(
     note: str | None = None,
     visibility: rules.Visibility = "public",
     source: rules.Source = "listener",
+    draft: bool = False,
 ) -> ClipView:
     """Insert a clip and return it complete; nothing is rendered here."""
     max_ms = app.settings.clip_max_seconds * 1000
@@ -168,6 +175,7 @@ def create_clip(
             visibility=visibility,
             source=source,
             snap=snap,
+            draft=draft,
             text=snapped.text if transcribed else None,
         )
         share_id = add_clip(s, clip).share_id
@@ -264,6 +272,12 @@ def update_clip(app: Context, share_id: str, user: Account, changes: dict[str, o
             clip.note = str(changes["note"]) if changes["note"] else None
         if "visibility" in changes:
             clip.visibility = str(changes["visibility"])
+            if clip.visibility != "private":
+                clip.draft = False  # giving a draft an audience is sharing it
+        if changes.get("draft") is False:
+            clip.draft = False
+        elif changes.get("draft") is True and not clip.draft:
+            raise InvalidInput("a shared clip cannot become a draft again")
         clip.updated_at = utcnow()
     return get_clip(app, share_id, user)
 
@@ -287,12 +301,16 @@ def list_clips(
     mine: bool = False,
     visibility: str | None = None,
     source: str | None = None,
+    drafts: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> ClipPage:
     """Newest first. Without `mine` only public clips are listed; unlisted and private ones
-    appear only in their owner's own list."""
-    where = []
+    appear only in their owner's own list. Drafts are listed only with `mine` and `drafts`
+    (and then only drafts)."""
+    if drafts and not mine:
+        raise InvalidInput("drafts are only ever listed to their owner: add mine=true")
+    where = [Clip.draft == drafts]
     if mine:
         if viewer is None:
             raise InvalidInput("sign in to list your own clips")

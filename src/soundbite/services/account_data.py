@@ -1,8 +1,9 @@
 """One's own data: a JSON export of it, and deleting the account with it.
 
-What is personal goes with the account: clips (and their counted events), sessions, API
-tokens. What is shared does not: podcasts and episodes a user added are part of the library
-everyone listens to, so deleting the account hands them to the first admin rather than taking
+What is personal goes with the account: clips and drafts (and their counted events),
+subscriptions, listening progress and history, listener settings, sessions, API tokens.
+What is shared does not: podcasts and episodes a user added are part of the library everyone
+listens to, so deleting the account hands them to the first admin rather than taking
 them from every listener.
 """
 
@@ -21,15 +22,14 @@ from soundbite.services.accounts import (
     list_api_tokens,
     list_sessions,
 )
+from soundbite.services.listening import MARK_SECONDS_DEFAULT
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.clip_models import Clip
+from soundbite.store.listener_models import ListenerSettings, Listening, Subscription
 from soundbite.store.models import Episode, Podcast, User, WebSession
 
-EXPORT_FORMAT = 1
-NOT_RECORDED = (
-    "Soundbite does not record listening history or subscriptions yet, so there are none to "
-    "export; they will appear here once it does."
-)
+# 2: subscriptions, progress, history, drafts and listener settings are recorded
+EXPORT_FORMAT = 2
 
 
 def export_account(app: Context, user_id: int) -> dict[str, Any]:
@@ -42,6 +42,19 @@ def export_account(app: Context, user_id: int) -> dict[str, Any]:
             .where(Clip.owner_id == user_id)
             .order_by(Clip.created_at, Clip.id)
         ).all()
+        subscriptions = s.execute(
+            select(Subscription.created_at, Podcast.id, Podcast.title)
+            .join(Podcast, Podcast.id == Subscription.podcast_id)
+            .where(Subscription.user_id == user_id)
+            .order_by(Subscription.created_at, Podcast.id)
+        ).all()
+        listened = s.execute(
+            select(Listening, Episode.title)
+            .join(Episode, Episode.id == Listening.episode_id)
+            .where(Listening.user_id == user_id)
+            .order_by(Listening.last_played_at.desc(), Listening.episode_id)
+        ).all()
+        prefs = s.get(ListenerSettings, user_id)
         account = {
             "id": user.id,
             "username": user.username,
@@ -53,12 +66,34 @@ def export_account(app: Context, user_id: int) -> dict[str, Any]:
         "format": EXPORT_FORMAT,
         "exported_at": _time(utcnow()),
         "account": account,
-        "clips": [_clip(clip, episode_title) for clip, episode_title in clips],
+        "clips": [_clip(c, title) for c, title in clips if not c.draft],
+        "drafts": [_clip(c, title) for c, title in clips if c.draft],
         "api_tokens": [_token(t) for t in list_api_tokens(app, user_id)],
         "sessions": [_session(x) for x in list_sessions(app, user_id, None)],
-        "history": [],
-        "subscriptions": [],
-        "note": NOT_RECORDED,
+        "subscriptions": [
+            {"podcast_id": pid, "podcast_title": title, "subscribed_at": _time(at)}
+            for at, pid, title in subscriptions
+        ],
+        # one row per episode is both: where you are in it, and when you played it
+        "progress": [
+            {
+                "episode_id": row.episode_id,
+                "episode_title": title,
+                "position_ms": row.position_ms,
+                "done": row.done,
+            }
+            for row, title in listened
+        ],
+        "history": [
+            {
+                "episode_id": row.episode_id,
+                "episode_title": title,
+                "first_played_at": _time(row.first_played_at),
+                "last_played_at": _time(row.last_played_at),
+            }
+            for row, title in listened
+        ],
+        "settings": {"mark_seconds": prefs.mark_seconds if prefs else MARK_SECONDS_DEFAULT},
     }
 
 
@@ -79,6 +114,8 @@ def delete_account(app: Context, user_id: int) -> None:
         # explicit rather than left to ON DELETE CASCADE, which SQLite honours only with
         # its foreign_keys pragma on
         s.execute(delete(Clip).where(Clip.owner_id == user_id))
+        for mine in (Subscription, Listening, ListenerSettings):
+            s.execute(delete(mine).where(mine.user_id == user_id))
         s.execute(delete(WebSession).where(WebSession.user_id == user_id))
         s.delete(user)
 

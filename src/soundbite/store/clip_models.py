@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -52,6 +53,8 @@ class Clip(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     source: Mapped[str] = mapped_column(String(16), default="listener")
     snap: Mapped[str] = mapped_column(String(16), default="word")
+    # a Mark waiting in the listener's Drafts: private, never listed, until they share it
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str | None] = mapped_column(Text)
     feed_soundbite_id: Mapped[int | None] = mapped_column(
         ForeignKey("feed_soundbites.id", ondelete="SET NULL"), unique=True

@@ -260,4 +260,9 @@ class Job(Base):
 
 
 # importing the other table modules registers their tables with Base's metadata
-from soundbite.store import analytics_models, clip_models, insight_models  # noqa: E402, F401
+from soundbite.store import (  # noqa: E402, F401
+    analytics_models,
+    clip_models,
+    insight_models,
+    listener_models,
+)

@@ -31,9 +31,11 @@ from soundbite.web.api.routes import (
     analytics,
     auth,
     clips,
+    drafts,
     episodes,
     insight,
     jobs,
+    listening,
     peaks,
     podcasts,
     search,
@@ -90,6 +92,8 @@ def create_app(sb: Soundbite) -> FastAPI:
     ):
         api.include_router(module.router)
     api.include_router(clips.router)
+    api.include_router(drafts.router)
+    api.include_router(listening.router)
     api.include_router(users.router)
     api.include_router(analytics.router)
     app.include_router(api)

@@ -74,6 +74,11 @@ class ClipUpdate(BaseModel):
     start_ms: SpanMs = _not_null()
     end_ms: SpanMs = _not_null()
     snap: Snap = _not_null()
+    draft: Literal[False] = Field(
+        False,
+        description="`false` takes a draft out of Drafts as it is (still private); a "
+        "visibility other than `private` shares it too. A shared clip cannot become a draft.",
+    )
 
 
 class ClipLinksPublic(BaseModel):
@@ -101,6 +106,9 @@ class ClipPublic(BaseModel):
     note: str | None
     text: str | None = Field(description="What is said in the clip; null until transcribed.")
     visibility: Visibility
+    draft: bool = Field(
+        description="A Mark waiting in Drafts: private and unlisted until it is shared."
+    )
     source: Source
     owner: str
     created_at: Timestamp
@@ -164,6 +172,7 @@ def clip_public(view: ClipView, base: str, settings: Settings) -> ClipPublic:
         note=view.note,
         text=view.text,
         visibility=view.visibility,  # type: ignore[arg-type]
+        draft=view.draft,
         source=view.source,  # type: ignore[arg-type]
         owner=view.owner_name,
         created_at=view.created_at,

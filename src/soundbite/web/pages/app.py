@@ -81,6 +81,7 @@ APP_PATHS = (
     "/podcasts/{podcast_id}",
     "/episodes/{episode_id}",
     "/clips",
+    "/history",
     "/search",
     "/analytics",
 )
