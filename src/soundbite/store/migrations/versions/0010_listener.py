@@ -1,7 +1,7 @@
 """listener: subscriptions, listening progress and history, listener settings, draft clips
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 
 revision = "0010"
 # built beside 0009 (roles and podcast visibility); re-chained after it when both are merged
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
