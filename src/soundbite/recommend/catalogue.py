@@ -33,9 +33,13 @@ class Catalogue:
             self.index[item.id] = len(self.items)
             self.items.append(item)
         self.shows = [i.show for i in self.items]
+        # shows as small integers, so "items of the shows I subscribe to" is one vector test
+        self.show_code: dict[str, int] = {}
+        codes = [self.show_code.setdefault(s, len(self.show_code)) for s in self.shows]
+        self.show_codes = np.array(codes, dtype=np.int64)
         self.durations = np.array([i.duration_ms for i in self.items], dtype=np.int64)
         self.highlight = np.array([i.highlight for i in self.items], dtype=np.float32)
-        self._published = [i.published_at for i in self.items]
+        self._published = np.array([i.published_at.timestamp() for i in self.items])
 
     def add(self, items: Sequence[Item]) -> None:
         """New items between trainings: comparable by content at once, no popularity yet."""
@@ -43,6 +47,10 @@ class Catalogue:
         self.content.add(items)
         pad = np.zeros(len(items), dtype=np.float32)
         self.popularity = np.concatenate([self.popularity, pad])
+
+    def of_shows(self, shows: Iterable[str]) -> NDArray[np.bool_]:
+        wanted = [self.show_code[s] for s in shows if s in self.show_code]
+        return np.isin(self.show_codes, wanted)
 
     def __len__(self) -> int:
         return len(self.items)

@@ -119,13 +119,15 @@ class Collaborative:
         if not self._fitted or user not in self.user_index:
             return None
         factors = self._als.user_factors[self.user_index[user]]
-        return np.asarray(self._als.item_factors @ factors, dtype=np.float32)
+        # einsum, not BLAS: see content.py on threaded BLAS under load
+        return np.einsum("ij,j->i", self._als.item_factors, factors).astype(np.float32)
 
     def closest_evidence(self, item: int, evidence: Sequence[int]) -> int | None:
         """Which of the listener's items explains ``item`` best (most similar item vector)."""
         if not self._fitted or not evidence:
             return None
         f = self._als.item_factors
-        sims = f[list(evidence)] @ f[item]
-        norms = np.linalg.norm(f[list(evidence)], axis=1) * (np.linalg.norm(f[item]) + 1e-9)
+        mine = f[list(evidence)]
+        sims = np.einsum("ij,j->i", mine, f[item])
+        norms = np.sqrt(np.einsum("ij,ij->i", mine, mine)) * (np.sqrt(f[item] @ f[item]) + 1e-9)
         return int(evidence[int(np.argmax(sims / (norms + 1e-9)))])

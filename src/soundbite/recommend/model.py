@@ -47,7 +47,7 @@ class Options:
     mmr_lambda: float = 0.8
     per_show: int = 2
     row_size: int = 10
-    pool: int = 200  # candidates re-ranked for diversity
+    pool: int = 100  # candidates re-ranked for diversity
 
 
 @dataclass

@@ -8,7 +8,7 @@ personal scores.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import numpy as np
@@ -32,7 +32,11 @@ def popularity(
     return (scaled / top if top > 0 else scaled).astype(np.float32)
 
 
-def recency(published: Sequence[datetime], now: datetime, half_life_days: float) -> Scores:
-    """1 for an item published now, 1/2 one half-life ago; future dates count as now."""
-    ages = np.array([max(0.0, (now - p).total_seconds() / 86400) for p in published])
+def recency(published_s: NDArray[np.float64], now: datetime, half_life_days: float) -> Scores:
+    """1 for an item published now, 1/2 one half-life ago; future dates count as now.
+
+    ``published_s`` are POSIX seconds (one array, so a feed of 10,000 items costs one
+    vector operation rather than 10,000 datetime subtractions).
+    """
+    ages = np.maximum(0.0, (now.timestamp() - published_s) / 86400)
     return (0.5 ** (ages / half_life_days)).astype(np.float32)

@@ -89,7 +89,7 @@ def score(model: Model, evidence: Evidence, ctx: Context) -> Parts:
     recency = w.recency * cat.recency(ctx.now, model.options.recency_half_life_days)
     subscribed = np.zeros(n, dtype=np.float32)
     if evidence.subscriptions:
-        mine = np.array([s in evidence.subscriptions for s in cat.shows])
+        mine = cat.of_shows(evidence.subscriptions)
         subscribed = w.subscribed * mine * (0.5 + 0.5 * cat.highlight)
     total = collab + content + popularity + recency + subscribed + w.highlight * cat.highlight
     total += w.hour * fit.hour_fit(cat.durations, ctx.local_hour, evidence.finished_minutes)
@@ -232,7 +232,7 @@ def feed(model: Model, user: str, ctx: Context) -> Feed:
     )
 
     if evidence.subscriptions:
-        mine = np.array([s in evidence.subscriptions for s in cat.shows])
+        mine = cat.of_shows(evidence.subscriptions)
         fresh = np.where(mine, parts.recency + 0.5 * cat.highlight, -np.inf).astype(np.float32)
         new = _diverse(cat, opts, fresh, set(shown))
         rows.append(
