@@ -211,3 +211,56 @@ def test_bad_input_is_refused_with_a_message(build):
 def test_an_item_listed_twice_is_refused(items):
     with pytest.raises(InvalidInput, match="listed twice"):
         train([], [*items, items[0]], NOW)
+
+
+def test_deleting_history_takes_its_influence_out_of_the_feed(items, history):
+    model = train(history, items, NOW)
+    assert {side_of(i) for i in picks(feed(model, "bruno", CTX), "for_you")} == {"b"}
+    update_listener(model, "bruno", [], NOW)  # he deleted everything
+    after = feed(model, "bruno", CTX)
+    assert picks(after, "for_you") == picks(feed(model, "nobody", CTX), "for_you")
+    assert all(p.reason.signal_kind != "interaction" for r in after.rows for p in r.picks)
+
+
+def test_a_search_shapes_the_feed_and_is_named_as_the_reason(items, history):
+    searched = event("erin", "search", query="penalty referee")
+    model = train([*history, searched], items, NOW)
+    row = next(r for r in feed(model, "erin", CTX).rows if r.key == "for_you")
+    assert {side_of(p.item.id) for p in row.picks} == {"b"}
+    assert {(p.reason.text, p.reason.signal_id) for p in row.picks[:3]} == {
+        ("Because you searched for “penalty referee”", searched.id)
+    }
+
+
+def test_time_of_day_and_budget_fit():
+    import numpy as np
+
+    from soundbite.recommend.context import budget_fit, hour_fit
+    from soundbite.recommend.signals import is_skip
+
+    minutes = np.array([5, 19, 20, 21, 60]) * 60_000
+    assert budget_fit(minutes, 20).tolist() == pytest.approx([0.25, 0.95, 1.0, 0.0, 0.0])
+    usual = {"morning": [10.0, 12.0, 14.0], "evening": [60.0]}
+    morning, evening = hour_fit(minutes, 8, usual), hour_fit(minutes, 21, usual)
+    assert morning.argmax() != evening.argmax() and evening.argmax() == 4
+    assert hour_fit(minutes, 14, usual).tolist() == [0.5] * 5  # no afternoon history: neutral
+    assert is_skip(29_999) and not is_skip(30_000)
+
+
+def test_a_brand_new_listeners_first_clip_shapes_their_feed_without_retraining(items, history):
+    model = train(history, items, NOW)
+    assert not model.collab.has_vector("zed")
+    update_listener(model, "zed", [event("zed", "clip_made", "b-show1-ep1")], NOW)
+    assert model.collab.has_vector("zed")
+    assert {side_of(i) for i in picks(feed(model, "zed", CTX), "for_you")[:8]} == {"b"}
+
+
+def test_hostile_histories_are_ignored_not_trusted(items, history):
+    model = train([*history, event("alice", "clip_made", "no-such-item")], items, NOW)
+    assert picks(feed(model, "alice", CTX), "for_you")  # an unknown item is simply left out
+    # someone else's rows handed in for alice do not become hers
+    bruno = [i for i in history if i.user == "bruno"]
+    update_listener(model, "alice", bruno, NOW)
+    assert picks(feed(model, "alice", CTX), "for_you") == picks(
+        feed(model, "nobody", CTX), "for_you"
+    )
