@@ -258,16 +258,20 @@ def offline(quick: bool) -> None:
         print(f"{label}: train pairs {len(s.train)}, cutoff {s.cutoff}, {len(s.targets)} "
               f"listeners with {n} target pairs, {len(s.items)} artists")  # fmt: skip
 
-    knn_grid = [{"neighbours": k, "weighting": w} for k in (20, 50, 200) for w in ("binary", "log")]
+    # grids wide enough that no chosen value sits on an edge (checked in the printed choices)
+    knn_grid = [
+        {"neighbours": k, "weighting": w} for k in (50, 200, 1000, 2000) for w in ("binary", "log")
+    ]
     knn_best = tune("item-kNN", val, knn_grid[:2] if quick else knn_grid, knn)
     als_grid = [
         {"factors": f, "reg": r, "alpha": a}
-        for f in (32, 64, 128) for r in (0.01, 0.1) for a in (1.0, 4.0)
+        for f in (16, 32, 64) for r in (0.1, 1.0, 10.0) for a in (0.5, 1.0, 4.0)
     ]  # fmt: skip
     als_best = tune("ALS", val, als_grid[:2] if quick else als_grid, run_ours)
     blend_grid = [
         {**als_best, "content": c, "pop": p, "rec": r, "half_life": h}
-        for h in (None, 365.0) for c in (0.0, 0.1, 0.3) for p in (0.0, 0.1, 0.3) for r in (0.0, 0.1)
+        for h in (None, 365.0) for c in (0.0, 0.1, 0.3)
+        for p in (0.0, 0.1, 0.3, 0.6) for r in (0.0, 0.1)
     ]  # fmt: skip
     blend_best = tune("ours", val, blend_grid[:2] if quick else blend_grid, run_ours)
     lam_grid = [{**blend_best, "lam": lam} for lam in (1.0, 0.9)]

@@ -31,9 +31,11 @@ Vector = NDArray[np.float32]
 
 @dataclass(frozen=True, slots=True)
 class CollabOptions:
-    factors: int = 64
-    regularization: float = 0.05
-    alpha: float = 2.0  # confidence = 1 + alpha * weight, in implicit's convention
+    """Defaults are the values bench/recommend.py chose on its validation split (Last.fm)."""
+
+    factors: int = 32
+    regularization: float = 1.0
+    alpha: float = 1.0  # confidence = 1 + alpha * weight, in implicit's convention
     iterations: int = 15
     weighting: Literal["log", "bm25"] = "bm25"
     bm25_k1: float = 1.2
