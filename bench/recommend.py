@@ -258,7 +258,9 @@ def offline(quick: bool) -> None:
         print(f"{label}: train pairs {len(s.train)}, cutoff {s.cutoff}, {len(s.targets)} "
               f"listeners with {n} target pairs, {len(s.items)} artists")  # fmt: skip
 
-    # grids wide enough that no chosen value sits on an edge (checked in the printed choices)
+    # The ALS choice is inside its grid. item-kNN levels off from 1,000 neighbours on and the
+    # mixing weights' best settings lie within 0.5 % NDCG of each other on validation, so
+    # where those choices fall on a grid edge, a wider grid would not change the picture.
     knn_grid = [
         {"neighbours": k, "weighting": w} for k in (50, 200, 1000, 2000) for w in ("binary", "log")
     ]
