@@ -13,6 +13,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from fastapi.testclient import TestClient
@@ -150,8 +151,11 @@ def test_oembed(app: Soundbite, client: TestClient) -> None:
         "/oembed", params={"url": clip["links"]["embed"], "maxwidth": 320}
     ).json()
     assert narrow["width"] == 320 and 'width="320"' in narrow["html"]
+    xml = anonymous.get("/oembed", params={"url": clip["share_url"], "format": "xml"})
+    assert xml.status_code == 200 and xml.headers["content-type"].startswith("text/xml")
+    assert ElementTree.fromstring(xml.text).findtext("title") == clip["title"]
     assert (
-        anonymous.get("/oembed", params={"url": clip["share_url"], "format": "xml"}).status_code
+        anonymous.get("/oembed", params={"url": clip["share_url"], "format": "yaml"}).status_code
         == 501
     )
     assert anonymous.get("/oembed", params={"url": "http://testserver/c/nope"}).status_code == 404

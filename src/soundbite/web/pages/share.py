@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -27,8 +28,9 @@ from soundbite.bootstrap import Soundbite
 from soundbite.clips import events, service, videos
 from soundbite.clips.links import clip_links
 from soundbite.domain.clips import clock
-from soundbite.errors import NotFound
-from soundbite.services import episodes, public_site
+from soundbite.domain.moderation import REASON_LABELS, REPORT_NOTE_MAX_CHARS
+from soundbite.errors import Gone, NotFound
+from soundbite.services import episodes, moderation, public_site
 from soundbite.services.accounts import Account
 from soundbite.web.counting import count_clip
 from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
@@ -71,6 +73,23 @@ def missing(request: Request) -> HTMLResponse:
     )
 
 
+def removed(request: Request) -> HTMLResponse:
+    """The 410 page of a clip a moderator hid. Not cached here; a CDN may keep it a minute."""
+    headers = {**PAGE_HEADERS, "Cache-Control": "public, max-age=60"}
+    return TEMPLATES.TemplateResponse(
+        request, "clip_removed.html", {}, status_code=410, headers=headers
+    )
+
+
+def report_context(sb: Soundbite, view: service.ClipView) -> dict[str, Any]:
+    """What the report form needs (share page and the report page)."""
+    return {
+        "report_token": moderation.report_form_token(sb, view.share_id),
+        "reasons": list(REASON_LABELS.items()),
+        "report_note_max": REPORT_NOTE_MAX_CHARS,
+    }
+
+
 def _context(request: Request, sb: Soundbite, view: service.ClipView) -> dict[str, Any]:
     links = clip_links(public_base(request, sb.settings), view, sb.settings)
     text = view.text or ""
@@ -93,6 +112,7 @@ def _context(request: Request, sb: Soundbite, view: service.ClipView) -> dict[st
         "embed_width": EMBED_WIDTH,
         "embed_height": EMBED_HEIGHT,
         "embed_code": _iframe(links.embed, view.title, EMBED_WIDTH, EMBED_HEIGHT),
+        **report_context(sb, view),
     }
 
 
@@ -120,6 +140,8 @@ def _page(
         view = service.get_clip(sb, share_id, _viewer(auth))
     except NotFound:
         return missing(request)
+    except Gone:
+        return removed(request)
     headers = _headers(view, embed=template == "embed.html")
     response = TEMPLATES.TemplateResponse(
         request, template, _context(request, sb, view), headers=headers
@@ -149,9 +171,9 @@ def oembed(
     maxwidth: Annotated[int | None, Query(ge=1)] = None,
     maxheight: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    """oEmbed 1.0 (rich type) for a share or embed URL; only JSON (the spec's 501 for XML)."""
-    if format != "json":
-        return JSONResponse({"detail": "only format=json is offered"}, status_code=501)
+    """oEmbed 1.0 (rich type) for a share or embed URL, as JSON or XML."""
+    if format not in ("json", "xml"):
+        return JSONResponse({"detail": "format is json or xml"}, status_code=501)
     parts = urlsplit(url).path.rstrip("/").split("/")
     if len(parts) != 3 or parts[1] not in ("c", "embed"):
         raise NotFound("not the URL of a clip on this server")
@@ -174,7 +196,16 @@ def oembed(
         "width": width,
         "height": height,
     }
-    return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
+    headers = {"Cache-Control": "public, max-age=3600"}
+    if format == "xml":
+        return Response(_oembed_xml(body), media_type="text/xml; charset=utf-8", headers=headers)
+    return JSONResponse(body, headers=headers)
+
+
+def _oembed_xml(body: dict[str, Any]) -> str:
+    """The spec's XML form: one element per field, every value escaped as text."""
+    fields = "".join(f"<{k}>{xml_escape(str(v))}</{k}>" for k, v in body.items())
+    return f'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<oembed>{fields}</oembed>\n'
 
 
 @router.get("/c/{share_id}/episode", response_class=HTMLResponse)
@@ -184,6 +215,8 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         view = service.get_clip(sb, share_id, _viewer(auth))
     except NotFound:
         return missing(request)
+    except Gone:
+        return removed(request)
     events.record(
         sb,
         view.id,
