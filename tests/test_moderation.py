@@ -110,6 +110,8 @@ def test_anyone_reports_and_the_admin_sees_reports_grouped_by_clip(
         ("harassment", None, ""),
         ("spam", "ann", "again"),
     ]
+    assert 'href="/moderation"' in client.get("/account").text
+    assert 'href="/moderation"' not in ann.get("/account").text
     html = client.get("/moderation")
     assert html.status_code == 200 and "A clip people object to" in html.text
     assert "buy pills at example.com" in html.text and "3 reports" in html.text
@@ -285,6 +287,11 @@ def test_delete_dismiss_and_disable_the_author(app: Soundbite, client: TestClien
     assert client.post("/api/moderation/clips/nope/hide").status_code == 404
     r = client.post(f"/api/moderation/clips/{mine['id']}/disable-author")
     assert r.status_code == 409 and "your own" in r.json()["detail"]
+    r = client.post(
+        f"/moderation/clips/{mine['id']}/disable-author", data={"csrf": csrf_of(client)}
+    )
+    assert r.status_code == 409 and "your own clip" in r.text  # on the page, not as JSON
+    assert 'role="alert"' in r.text
     # a page form without the session's CSRF token is refused
     r = client.post(f"/moderation/clips/{mine['id']}/hide", data={"csrf": "f" * 64})
     assert r.status_code == 403

@@ -19,7 +19,7 @@ from soundbite.clips import service
 from soundbite.domain.moderation import REASON_LABELS
 from soundbite.errors import Forbidden, Gone, NotFound, SoundbiteError, TooManyRequests
 from soundbite.services import moderation
-from soundbite.web.deps import OptionalAuth, SoundbiteDep, client_ip
+from soundbite.web.deps import Auth, OptionalAuth, SoundbiteDep, client_ip
 from soundbite.web.pages.rendering import check_same_origin, render
 from soundbite.web.pages.share import missing, removed, report_context
 from soundbite.web.sessions import csrf_token, csrf_valid
@@ -94,22 +94,38 @@ def _form_again(
 def queue_page(request: Request, sb: SoundbiteDep, auth: OptionalAuth, done: str = "") -> Response:
     if auth is None or auth.session_token is None:
         return RedirectResponse("/login?next=/moderation", status_code=303)
+    return _queue(request, sb, auth, done=DONE.get(done))
+
+
+def _queue(
+    request: Request,
+    sb: Soundbite,
+    auth: Auth,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    assert auth.session_token is not None
     if not moderation.may_moderate(auth.account):
         error = "Only moderators (admins, and creators for their podcasts) can see this page."
         return render(request, "moderation.html", {"error": error, "items": None}, 403)
     context = {
         "items": moderation.queue(sb, auth.account),
+        "me": auth.account,
         "csrf": csrf_token(auth.session_token),
-        "done": DONE.get(done),
+        "done": done,
+        "error": error,
         "reason_labels": REASON_LABELS,
     }
-    return render(request, "moderation.html", context)
+    return render(request, "moderation.html", context, status_code)
 
 
-@router.post("/moderation/clips/{share_id}/{action}")
+@router.post("/moderation/clips/{share_id}/{action}", response_class=HTMLResponse)
 def queue_action(
     share_id: str,
     action: Annotated[str, Path(max_length=32)],
+    request: Request,
     sb: SoundbiteDep,
     auth: OptionalAuth,
     csrf: Annotated[str, Form(max_length=100)] = "",
@@ -118,6 +134,10 @@ def queue_action(
         raise Forbidden("sign in first")
     if not csrf_valid(auth.session_token, csrf):
         raise Forbidden("this form is out of date: reload the page and try again")
-    moderation.act(sb, auth.account, share_id, action)
-    sb.pages.forget(share_id)  # this process's cached share and embed pages
+    try:
+        moderation.act(sb, auth.account, share_id, action)
+    except SoundbiteError as exc:  # shown on the queue, like every page form's refusal
+        return _queue(request, sb, auth, error=exc.message, status_code=exc.status_code)
+    finally:
+        sb.pages.forget(share_id)  # this process's cached share and embed pages
     return RedirectResponse(f"/moderation?done={action}", status_code=303)

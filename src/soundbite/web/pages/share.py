@@ -2,8 +2,9 @@
 player), ``/oembed`` and ``/c/{id}/episode`` (the full episode from the clip's start).
 
 They are server-rendered and the same for every visitor (nothing depends on who is signed in),
-so public clips' pages may be cached by browsers and CDNs for a minute; private ones are never
-stored. Every URL in a meta tag is absolute (``public_base``), since crawlers resolve nothing.
+so public clips' pages may be cached by CDNs for a minute (browsers ask again); private ones
+are never stored. Every URL in a meta tag is absolute (``public_base``), since crawlers resolve
+nothing.
 Text from feeds and transcripts goes through Jinja2's autoescaping, in attributes too.
 
 "Play the full episode" sends whoever can read the library (signed in, or a public library) to
@@ -38,6 +39,10 @@ from soundbite.web.pages.rendering import PAGE_HEADERS, TEMPLATES
 
 router = APIRouter(include_in_schema=False)
 
+# A CDN may keep a share page a minute (a burst of shares is many people at once); a browser
+# asks again each time, so a clip hidden by a moderator is gone for whoever opens it next
+# (a browser's cache, unlike a CDN's, cannot be purged).
+PUBLIC_PAGE = "public, max-age=0, s-maxage=60"
 EMBED_WIDTH, EMBED_HEIGHT = 500, 166
 DESCRIPTION_CHARS = 200
 SHARE_TARGETS = (
@@ -53,7 +58,7 @@ SHARE_TARGETS = (
 
 def _headers(view: service.ClipView, *, embed: bool = False) -> dict[str, str]:
     headers = dict(PAGE_HEADERS)
-    headers["Cache-Control"] = "public, max-age=60" if view.visibility != "private" else "no-store"
+    headers["Cache-Control"] = PUBLIC_PAGE if view.visibility != "private" else "no-store"
     if embed:  # any site may frame the player; nothing else of ours can be framed
         csp = headers["Content-Security-Policy"].replace(
             "frame-ancestors 'none'", "frame-ancestors *"
@@ -75,7 +80,7 @@ def missing(request: Request) -> HTMLResponse:
 
 def removed(request: Request) -> HTMLResponse:
     """The 410 page of a clip a moderator hid. Not cached here; a CDN may keep it a minute."""
-    headers = {**PAGE_HEADERS, "Cache-Control": "public, max-age=60"}
+    headers = {**PAGE_HEADERS, "Cache-Control": PUBLIC_PAGE}
     return TEMPLATES.TemplateResponse(
         request, "clip_removed.html", {}, status_code=410, headers=headers
     )
