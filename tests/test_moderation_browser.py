@@ -1,7 +1,9 @@
 """In Chromium: a signed-out visitor reports a clip from its share page (no account, the
 plain form), the admin hides it from the moderation page, and the link then says the clip was
 removed (410). Screenshots of each page at 1280 and 375 px go to
-``test-artifacts/screenshots/moderation-*.png``.
+``test-artifacts/screenshots/moderation-*.png``. On the way, the admin's "Your clips" in the
+listener app shows a clip whose title is an HTML payload as text (the app is one of the
+surfaces tests/test_moderation_escaping.py cannot reach without a browser).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from tests.test_web_support import make_client, sign_in
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 TITLE = "A clip somebody finds offensive"
+HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> & "q"'
 
 # Run in its own interpreter: Playwright's sync API refuses to start inside another one's
 # event loop, which the browser tests (tests/browser) keep open for the whole session.
 JOURNEY = """
 import json, sys
 from playwright.sync_api import sync_playwright, expect
-base, share_id, chromium, shots, password, title = sys.argv[1:7]
+base, share_id, chromium, shots, password, title, hostile = sys.argv[1:8]
 out = {"widths": {}, "unlabelled": {}}
 UNLABELLED = '''() => Array.from(document.querySelectorAll(
   'button, a[href], input:not([type=hidden]), select, textarea, summary'))
@@ -66,6 +69,13 @@ with sync_playwright() as pw:
     admin.fill("#password", password)
     admin.click("button[type=submit]")
     expect(admin.get_by_role("heading", name="Moderation")).to_be_visible()
+    app = admin.context.new_page()
+    app.goto(f"{base}/clips")
+    expect(app.get_by_role("link", name=hostile, exact=True)).to_be_visible()
+    out["app_xss"] = app.evaluate(
+        "() => window.__xss !== undefined || !!document.querySelector('img[src=x]')"
+    )
+    app.close()
     item = admin.locator(".queue-item", has_text=title)
     expect(item).to_contain_text("Spam or advertising")
     expect(item).to_contain_text("Advertising in disguise")
@@ -93,10 +103,11 @@ def test_a_visitor_reports_and_the_admin_hides(tmp_path: Path) -> None:
     owner = make_client(app)
     sign_in(owner)
     clip = make_clip(owner, app, title=TITLE, note="My own words about it.")
+    make_clip(owner, app, title=HOSTILE, episode="Another episode")
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         with serve(app) as base:
-            args = [base, clip["id"], str(CHROMIUM), str(SHOTS), OWNER_PASSWORD, TITLE]
+            args = [base, clip["id"], str(CHROMIUM), str(SHOTS), OWNER_PASSWORD, TITLE, HOSTILE]
             done = subprocess.run(
                 [sys.executable, "-c", JOURNEY, *args], capture_output=True, text=True, timeout=240
             )
@@ -106,6 +117,7 @@ def test_a_visitor_reports_and_the_admin_hides(tmp_path: Path) -> None:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["status"] == 410 and result["heading"] == "This clip was removed"
     assert result["audio"] == 410
+    assert result["app_xss"] is False  # the app showed the payload as text
     # nothing scrolls sideways at 375 px, and every control has a name
     assert all(w <= 375 for k, w in result["widths"].items() if k.endswith("-375")), result
     assert all(not found for found in result["unlabelled"].values()), result["unlabelled"]
