@@ -200,7 +200,11 @@ def test_a_hidden_clip_is_gone_everywhere(app: Soundbite, client: TestClient) ->
     page = anonymous.get(f"/c/{share_id}")
     assert page.status_code == 410 and "This clip was removed" in page.text
     assert "Soon hidden" not in page.text
-    assert anonymous.get(f"/embed/{share_id}").status_code == 410
+    embed = anonymous.get(f"/embed/{share_id}")
+    assert embed.status_code == 410 and "This clip was removed" in embed.text
+    assert "frame-ancestors *" in embed.headers["content-security-policy"]  # shown in iframes
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "public, max-age=0, s-maxage=60"
     assert anonymous.get(f"/c/{share_id}/episode").status_code == 410
     for url in [
         links["audio"]["mp3"],
@@ -254,7 +258,7 @@ def test_delete_dismiss_and_disable_the_author(app: Soundbite, client: TestClien
 
     # dismiss: the reports close, the clip stays
     r = client.post(f"/api/moderation/clips/{keep['id']}/dismiss")
-    assert r.status_code == 200 and r.json()["done"].startswith("1 reports dismissed")
+    assert r.status_code == 200 and r.json()["done"].startswith("1 report dismissed")
     assert anonymous.get(f"/c/{keep['id']}").status_code == 200
     queued = [i["clip"]["id"] for i in client.get("/api/moderation/queue").json()["items"]]
     assert queued == [drop["id"]]

@@ -260,14 +260,18 @@ def act(app: Context, moderator: Account, share_id: str, action: str) -> str:
     saying what was done."""
     if action == "hide":
         closed = hide_clip(app, moderator, share_id)
-        return f"Clip hidden ({closed} reports closed): its link now says it was removed."
+        return f"Clip hidden ({_reports(closed)} closed): its link now says it was removed."
     if action == "delete":
         delete_clip(app, moderator, share_id)
         return "Clip deleted, with its reports."
     if action == "dismiss":
         closed = dismiss_reports(app, moderator, share_id)
-        return f"{closed} reports dismissed; the clip stays."
+        return f"{_reports(closed)} dismissed; the clip stays."
     if action == "disable-author":
         name = disable_author(app, moderator, share_id)
         return f"{name} can no longer sign in."
     raise NotFound(f"no action {action!r}: one of {', '.join(rules.ACTIONS)}")
+
+
+def _reports(n: int) -> str:
+    return f"{n} report{'' if n == 1 else 's'}"

@@ -78,9 +78,15 @@ def missing(request: Request) -> HTMLResponse:
     )
 
 
-def removed(request: Request) -> HTMLResponse:
-    """The 410 page of a clip a moderator hid. Not cached here; a CDN may keep it a minute."""
+def removed(request: Request, *, embed: bool = False) -> HTMLResponse:
+    """The 410 page of a clip a moderator hid. Not cached here; a CDN may keep it a minute.
+    In an embed it may be framed, so the sites that embedded the player say so too."""
     headers = {**PAGE_HEADERS, "Cache-Control": PUBLIC_PAGE}
+    if embed:
+        csp = headers["Content-Security-Policy"].replace(
+            "frame-ancestors 'none'", "frame-ancestors *"
+        )
+        headers["Content-Security-Policy"] = csp
     return TEMPLATES.TemplateResponse(
         request, "clip_removed.html", {}, status_code=410, headers=headers
     )
@@ -146,7 +152,7 @@ def _page(
     except NotFound:
         return missing(request)
     except Gone:
-        return removed(request)
+        return removed(request, embed=template == "embed.html")
     headers = _headers(view, embed=template == "embed.html")
     response = TEMPLATES.TemplateResponse(
         request, template, _context(request, sb, view), headers=headers
