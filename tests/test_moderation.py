@@ -11,11 +11,16 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from soundbite.bootstrap import Soundbite
 from soundbite.domain.accounts import Account, Role
-from soundbite.services.accounts import add_user, ensure_owner
+from soundbite.domain.public_pages import episode_path
+from soundbite.errors import Forbidden, NotFound
+from soundbite.services import moderation
+from soundbite.services.accounts import add_user, ensure_owner, list_users, owner_account
 from soundbite.services.moderation import may_moderate
+from soundbite.store.models import Episode, Podcast
 from tests.conftest import make_settings
 from tests.test_share_pages import make_clip
 from tests.test_web_support import make_client, sign_in
@@ -130,8 +135,43 @@ def test_anyone_reports_and_the_admin_sees_reports_grouped_by_clip(
 def test_the_one_rule_of_who_moderates() -> None:
     admin = Account(1, "owner", Role.ADMIN)
     ann = Account(2, "ann")
+    creator = Account(3, "cid", creator_of=frozenset({7}))
     assert may_moderate(admin) and may_moderate(admin, 7)
     assert not may_moderate(ann) and not may_moderate(ann, 7) and not may_moderate(None)
+    assert may_moderate(creator) and may_moderate(creator, 7) and not may_moderate(creator, 8)
+
+
+def test_a_creator_moderates_only_their_podcasts_clips(app: Soundbite, client: TestClient) -> None:
+    """At the service layer, with an account as the roles feature hands it over."""
+    mine = make_clip(client, app, title="On my podcast", episode="Mine")
+    theirs = make_clip(client, app, title="On another podcast", episode="Theirs")
+    private = make_clip(client, app, title="Private elsewhere", visibility="private")
+    anonymous = make_client(app)
+    for clip in (mine, theirs):
+        anonymous.post(f"/api/clips/{clip['id']}/reports", json={"reason": "spam"})
+    add_user(app, "cid", PASSWORD)
+    cid_id = next(u.id for u in list_users(app, owner_account(app)) if u.username == "cid")
+    with app.db.write() as s:  # "theirs" and the private clip move to a podcast of their own
+        other = Podcast(owner_id=owner_account(app).id, feed_url="https://e.org/f", title="B")
+        s.add(other)
+        s.flush()
+        s.execute(
+            update(Episode)
+            .where(Episode.id.in_([theirs["episode_id"], private["episode_id"]]))
+            .values(podcast_id=other.id)
+        )
+    creator = Account(cid_id, "cid", creator_of=frozenset({mine["podcast_id"]}))
+
+    assert [i.clip.share_id for i in moderation.queue(app, creator)] == [mine["id"]]
+    with pytest.raises(Forbidden):
+        moderation.hide_clip(app, creator, theirs["id"])
+    with pytest.raises(NotFound):  # a private clip elsewhere: not even its existence
+        moderation.hide_clip(app, creator, private["id"])
+    with pytest.raises(Forbidden):  # the author of a clip on their podcast is an admin
+        moderation.disable_author(app, creator, mine["id"])
+    assert moderation.hide_clip(app, creator, mine["id"]) == 1
+    assert anonymous.get(f"/c/{mine['id']}").status_code == 410
+    assert anonymous.get(f"/c/{theirs['id']}").status_code == 200
 
 
 @pytest.fixture
@@ -188,6 +228,12 @@ def test_a_hidden_clip_is_gone_everywhere(app: Soundbite, client: TestClient) ->
     assert anonymous.get(links["card"]).status_code == 200
     anonymous.post(f"/api/clips/{share_id}/reports", json={"reason": "copyright"})
     assert share_id in {c["id"] for c in client.get("/api/clips").json()["items"]}
+    with app.db.write() as s:
+        s.execute(
+            update(Podcast).where(Podcast.id == clip["podcast_id"]).values(visibility="public")
+        )
+    public_page = episode_path(clip["podcast_id"], clip["episode_id"], clip["episode_title"])
+    assert "Soon hidden" in anonymous.get(public_page).text
 
     # the admin hides it from the queue page (a plain form with the session's CSRF token)
     r = client.post(
@@ -223,6 +269,8 @@ def test_a_hidden_clip_is_gone_everywhere(app: Soundbite, client: TestClient) ->
         r = anonymous.get("/oembed", params={"url": clip["share_url"], "format": fmt})
         assert r.status_code == 410
     assert client.post(f"/api/clips/{share_id}/videos", json={}).status_code == 410
+    public = anonymous.get(public_page)  # and from the public site's episode page
+    assert public.status_code == 200 and "Soon hidden" not in public.text
     # gone from every list, the owner's own included, and it cannot be reported again
     assert share_id not in {c["id"] for c in client.get("/api/clips").json()["items"]}
     mine = client.get("/api/clips", params={"mine": True}).json()

@@ -1,24 +1,29 @@
 """A clip whose title, note and words are injection payloads (HTML, attribute, XML, WebVTT)
-is shown as text on every surface that shows them: share, embed, full-episode, report and
-moderation pages, oEmbed JSON and XML, the soundbites export, captions, the card and the
-download name. Each check parses the output the way its consumer would (an HTML parser, an
-XML parser, a WebVTT reader's rules) and finds the payload back as text, never as markup.
+is shown as text on every surface that shows them: share, embed, full-episode, report,
+moderation and public episode pages, oEmbed JSON and XML, the soundbites export, captions, the
+card and the download name. Each check parses the output the way its consumer would (an HTML
+parser, an XML parser, a WebVTT reader's rules) and finds the payload back as text, never as
+markup.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import update
 
 from soundbite.bootstrap import Soundbite
+from soundbite.domain.public_pages import episode_path
 from soundbite.domain.transcript import Segment, Transcript
 from soundbite.services.accounts import owner_account
 from soundbite.services.library import add_media_file
+from soundbite.store.models import Podcast
 from tests.test_clip_support import SONNET, sonnet_transcript, word
 from tests.test_share_pages import parse
 from tests.test_web_support import make_client
@@ -70,8 +75,12 @@ def assert_page_shows_as_text(html: str, *expected: str) -> None:
     for raw in RAW:
         assert raw not in html, raw
     page = read(html)
-    # the only scripts and images are our own; no element came from the payloads
-    assert all(a.get("src", "").startswith("/static/") for t, a in page.tags if t == "script")
+    # the only scripts (and JSON-LD data blocks) and images are our own
+    scripts = [a for t, a in page.tags if t == "script"]
+    assert all(
+        a.get("src", "").startswith("/static/") or a.get("type") == "application/ld+json"
+        for a in scripts
+    )
     assert all(a.get("src") != "x" and "onerror" not in a for t, a in page.tags if t == "img")
     assert not {"b", "c.evil", "v", "title"} & {t for t, _ in page.tags[1:] if t != "title"}
     for text in expected:
@@ -123,6 +132,17 @@ def test_hostile_title_note_and_words_are_text_everywhere(
     assert_page_shows_as_text(sent.text, TITLE)
     queue = client.get("/moderation").text
     assert_page_shows_as_text(queue, TITLE, NOTE)  # the clip's note and the report's note
+
+    # the public site: the episode's page lists its clips (and says what JSON-LD it has)
+    with app.db.write() as s:
+        s.execute(
+            update(Podcast).where(Podcast.id == clip["podcast_id"]).values(visibility="public")
+        )
+    public = anonymous.get(episode_path(clip["podcast_id"], episode, clip["episode_title"]))
+    assert public.status_code == 200
+    assert_page_shows_as_text(public.text, TITLE, WORD)
+    for block in public.text.split('<script type="application/ld+json">')[1:]:
+        json.loads(block.split("</script>", 1)[0])  # whole: no title closed the element
 
     # oEmbed: JSON carries the title as data; its HTML snippet names it in an attribute only
     body = anonymous.get("/oembed", params={"url": clip["share_url"]}).json()

@@ -1,9 +1,8 @@
 """Moderation: reports about clips, the queue moderators work from, and what they can do.
 
-Who moderates what is decided in one place, ``may_moderate``: admins moderate every podcast;
-once per-podcast creator roles exist (``Account.creator_of``), a creator moderates the clips of
-their own podcasts. Every function here asks it, so routes, pages and the CLI need no rule of
-their own.
+Who moderates what is decided in one place, ``may_moderate``: admins moderate every podcast,
+a podcast's creators (``Account.creator_of``) the clips of their own podcasts. Every function
+here asks it, so routes, pages and the CLI need no rule of their own.
 
 - Anyone may report a public or unlisted clip (a reason from a fixed list, a short note),
   signed in or not, within the abuse limits (``AbuseLimits.report``). No address is stored.
@@ -53,10 +52,7 @@ def may_moderate(account: Account | None, podcast_id: int | None = None) -> bool
         return False
     if account.is_admin:
         return True
-    # per-podcast creators (issue 12, roles): Account gains `creator_of`; until it does,
-    # nobody but an admin has any
-    creator_of: frozenset[int] = getattr(account, "creator_of", frozenset())
-    return bool(creator_of) if podcast_id is None else podcast_id in creator_of
+    return bool(account.creator_of) if podcast_id is None else account.creates_for(podcast_id)
 
 
 def _require_moderator(account: Account) -> None:

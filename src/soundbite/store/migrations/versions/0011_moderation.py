@@ -3,8 +3,8 @@
 Existing clips stay visible (hidden_at NULL); there are no reports yet.
 
 Revision ID: 0011
-Revises: 0008 (0009 podcast visibility and 0010 listener features are built in parallel;
-the chain is set when they are merged)
+Revises: 0009 (0010, listener features, is built in parallel: the chain is set when it is
+merged)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
