@@ -13,6 +13,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from fastapi.testclient import TestClient
@@ -72,7 +73,10 @@ def test_the_share_page_carries_every_tag_with_absolute_urls(
 ) -> None:
     clip = make_clip(client, app, title=HOSTILE, episode="Ep <i>1</i>")
     page = make_client(app).get(f"/c/{clip['id']}")  # anyone with the link
-    assert page.status_code == 200 and page.headers["cache-control"] == "public, max-age=60"
+    assert (
+        page.status_code == 200
+        and page.headers["cache-control"] == "public, max-age=0, s-maxage=60"
+    )
     html = page.text
     assert "<script>alert" not in html and "<i>1</i>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;friends&#34;" in html
@@ -150,8 +154,11 @@ def test_oembed(app: Soundbite, client: TestClient) -> None:
         "/oembed", params={"url": clip["links"]["embed"], "maxwidth": 320}
     ).json()
     assert narrow["width"] == 320 and 'width="320"' in narrow["html"]
+    xml = anonymous.get("/oembed", params={"url": clip["share_url"], "format": "xml"})
+    assert xml.status_code == 200 and xml.headers["content-type"].startswith("text/xml")
+    assert ElementTree.fromstring(xml.text).findtext("title") == clip["title"]
     assert (
-        anonymous.get("/oembed", params={"url": clip["share_url"], "format": "xml"}).status_code
+        anonymous.get("/oembed", params={"url": clip["share_url"], "format": "yaml"}).status_code
         == 501
     )
     assert anonymous.get("/oembed", params={"url": "http://testserver/c/nope"}).status_code == 404

@@ -13,6 +13,7 @@ re-worded on the way out.
     ├── FetchError              502  a remote server failed us (HTTP error, timeout, reset)
     │   └── FetchRefused        422  the URL is not allowed
     ├── NotFound                404
+    ├── Gone                    410  it existed and was taken down (a hidden clip)
     ├── Conflict                409  the state does not allow it (retrying a running job)
     ├── StorageUnavailable      503  the blob store did not answer, after retries
     ├── StorageMisconfigured    500  the blob store refused us (credentials, bucket)
@@ -68,6 +69,13 @@ class FetchRefused(FetchError):
 
 class NotFound(SoundbiteError):
     status_code = 404
+    exit_code = 4
+
+
+class Gone(SoundbiteError):
+    """It existed and was removed on purpose (moderation): not merely "not found"."""
+
+    status_code = 410
     exit_code = 4
 
 

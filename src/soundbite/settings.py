@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     clip_limit_per_ip: str = Field(
         "40/minute;1000/day", description="Clips that may be created from one IP address."
     )
+    report_limit_per_account: str = Field(
+        "5/minute;50/day", description="Clip reports one signed-in account may send."
+    )
+    report_limit_per_ip: str = Field(
+        "5/minute;50/day",
+        description="Clip reports that may be sent from one IP address, signed in or not.",
+    )
     renders_in_flight_per_user: int = Field(
         3,
         ge=1,

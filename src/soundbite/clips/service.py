@@ -18,6 +18,9 @@ owner; private ones only by their owner.
 A *draft* (what Mark saves, ``services/drafts.py``) is a private clip with ``draft`` set: it
 waits in its owner's Drafts, never in "your clips" or any list, until it is shared (given a
 visibility other than private, or ``draft: false``).
+
+A clip a moderator hid (``services/moderation.py``) is gone for everyone, its owner included:
+reading it raises ``Gone`` (410) and no list shows it. Its owner may still delete it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from soundbite.clips.spans import SHARE_ID_BITS, place, segments_near
@@ -37,7 +40,7 @@ from soundbite.domain import clips as rules
 from soundbite.domain.accounts import Account
 from soundbite.domain.secrets import random_id
 from soundbite.domain.transcript import Word
-from soundbite.errors import Forbidden, InvalidInput, NotFound
+from soundbite.errors import Forbidden, Gone, InvalidInput, NotFound
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.clip_models import Clip, ClipEvent
 from soundbite.store.models import Episode, Podcast, User
@@ -62,6 +65,7 @@ class ClipView:
     text: str | None
     created_at: datetime
     updated_at: datetime
+    hidden_at: datetime | None
     episode_title: str
     episode_duration_ms: int | None
     media_sha256: str | None
@@ -95,6 +99,7 @@ _CLIP_FIELDS = (
     "text",
     "created_at",
     "updated_at",
+    "hidden_at",
 )
 
 
@@ -133,6 +138,8 @@ def _view(row: Row[Any]) -> ClipView:
     values = row._asdict()
     values["created_at"] = as_utc(values["created_at"])
     values["updated_at"] = as_utc(values["updated_at"])
+    if values["hidden_at"] is not None:
+        values["hidden_at"] = as_utc(values["hidden_at"])
     return ClipView(**values)
 
 
@@ -171,7 +178,7 @@ def create_clip(
             start_ms=snapped.start_ms,
             end_ms=snapped.end_ms,
             title=_title(title, snapped.words, episode.title, snapped.start_ms),
-            note=note or None,
+            note=_note(note),
             visibility=visibility,
             source=source,
             snap=snap,
@@ -198,8 +205,18 @@ def _title(given: str | None, words: Sequence[Word], episode_title: str, start_m
     )
 
 
-def get_clip(app: Context, share_id: str, viewer: Account | None) -> ClipView:
-    """The clip, or NotFound if there is none or `viewer` may not see it (private)."""
+def _note(note: str | None) -> str | None:
+    note = (note or "").strip()
+    if len(note) > rules.NOTE_MAX_CHARS:
+        raise InvalidInput(f"a note is at most {rules.NOTE_MAX_CHARS} characters")
+    return note or None
+
+
+def get_clip(
+    app: Context, share_id: str, viewer: Account | None, *, include_hidden: bool = False
+) -> ClipView:
+    """The clip, or NotFound if there is none or `viewer` may not see it (private), or Gone
+    if a moderator hid it (unless `include_hidden`: moderation and deletion)."""
     with app.db.read() as s:
         row = s.execute(_query().where(Clip.share_id == share_id)).first()
         view = _view(row) if row is not None else None
@@ -207,6 +224,8 @@ def get_clip(app: Context, share_id: str, viewer: Account | None) -> ClipView:
         view.visibility == "private" and (viewer is None or viewer.id != view.owner_id)
     ):
         raise NotFound("no such clip")
+    if view.hidden_at is not None and not include_hidden:
+        raise Gone("this clip was removed by a moderator")
     if view.text is None:  # made before its episode was transcribed (or still being)
         with app.db.read() as s:
             text = _text_of(s, view.episode_id, view.start_ms, view.end_ms, view.end_ms)
@@ -269,7 +288,7 @@ def update_clip(app: Context, share_id: str, user: Account, changes: dict[str, o
             title = changes["title"]
             clip.title = rules.clamp_title(str(title)) if title else clip.title
         if "note" in changes:
-            clip.note = str(changes["note"]) if changes["note"] else None
+            clip.note = _note(str(changes["note"]) if changes["note"] else None)
         if "visibility" in changes:
             clip.visibility = str(changes["visibility"])
             if clip.visibility != "private":
@@ -284,7 +303,7 @@ def update_clip(app: Context, share_id: str, user: Account, changes: dict[str, o
 
 def delete_clip(app: Context, share_id: str, user: Account) -> None:
     """Delete the clip and its events. Renders stay: other clips of the same span share them."""
-    view = get_clip(app, share_id, user)
+    view = get_clip(app, share_id, user, include_hidden=True)
     if not can_edit(user, view):
         raise Forbidden("this clip belongs to another account")
     with app.db.write() as s:
@@ -307,10 +326,10 @@ def list_clips(
 ) -> ClipPage:
     """Newest first. Without `mine` only public clips are listed; unlisted and private ones
     appear only in their owner's own list. Drafts are listed only with `mine` and `drafts`
-    (and then only drafts)."""
+    (and then only drafts). Hidden clips are never listed."""
     if drafts and not mine:
         raise InvalidInput("drafts are only ever listed to their owner: add mine=true")
-    where = [Clip.draft == drafts]
+    where: list[ColumnElement[bool]] = [Clip.draft == drafts, Clip.hidden_at.is_(None)]
     if mine:
         if viewer is None:
             raise InvalidInput("sign in to list your own clips")
@@ -346,8 +365,31 @@ def episode_clips(app: Context, episode_id: int, *, limit: int) -> list[ClipView
     with app.db.read() as s:
         rows = s.execute(
             _query()
-            .where(Clip.episode_id == episode_id, Clip.visibility == "public")
+            .where(
+                Clip.episode_id == episode_id,
+                Clip.visibility == "public",
+                Clip.hidden_at.is_(None),
+            )
             .order_by(Clip.start_ms, Clip.id)
             .limit(limit)
         ).all()
         return [_view(r) for r in rows]
+
+
+def clips_by_id(app: Context, ids: Sequence[int]) -> dict[int, ClipView]:
+    """Clips whatever their visibility, hidden ones too: for moderation, which decides itself
+    who may see them (services/moderation.py)."""
+    if not ids:
+        return {}
+    with app.db.read() as s:
+        rows = s.execute(_query().where(Clip.id.in_(set(ids)))).all()
+    return {view.id: view for view in map(_view, rows)}
+
+
+def clip_by_share_id(app: Context, share_id: str) -> ClipView:
+    """As ``clips_by_id``, by share id; NotFound if there is none."""
+    with app.db.read() as s:
+        row = s.execute(_query().where(Clip.share_id == share_id)).first()
+    if row is None:
+        raise NotFound("no such clip")
+    return _view(row)

@@ -48,6 +48,8 @@ Problem = Literal["reversed", "empty", "before_episode", "after_episode", "too_s
 
 MIN_CLIP_MS = 1_000
 TITLE_MAX_CHARS = 128
+# a note is a sentence or a short paragraph beside the clip, not a post
+NOTE_MAX_CHARS = 2000
 # Silence kept before the first word and after the last, at most: the cut is in the middle of
 # the pause, up to this far from the word. Enough for the 20 ms fades and a soft onset or tail
 # that the refined word times (speech/boundaries.py) left out, small enough not to feel like a

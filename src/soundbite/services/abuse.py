@@ -1,5 +1,5 @@
-"""Abuse limits: how often one address or one account may try to sign in, sign up, clip, and
-how many renders one person may have running.
+"""Abuse limits: how often one address or one account may try to sign in, sign up, clip,
+report a clip, and how many renders one person may have running.
 
 Counting is the `limits` library's. Its storage is chosen by settings: memory in the embedded
 mode (one process sees every request), Redis in the scale-out mode, so several web processes
@@ -90,6 +90,8 @@ class AbuseLimits:
         self.signup_ip = Rule.parse(f"{ns}signup-ip", settings.signup_limit_per_ip)
         self.clip_account = Rule.parse(f"{ns}clip-account", settings.clip_limit_per_account)
         self.clip_ip = Rule.parse(f"{ns}clip-ip", settings.clip_limit_per_ip)
+        self.report_account = Rule.parse(f"{ns}report-account", settings.report_limit_per_account)
+        self.report_ip = Rule.parse(f"{ns}report-ip", settings.report_limit_per_ip)
         self.renders_cap = settings.renders_in_flight_per_user
         self.render_lease_s = settings.clip_render_timeout_seconds
 
@@ -124,6 +126,16 @@ class AbuseLimits:
             (self.clip_account, (str(account.id),)),
             (self.clip_ip, (ip,)),
         )
+
+    def report(self, account: Account | None, ip: str) -> None:
+        """One clip report. Counted per address always, since anyone may report; per account
+        too when signed in, so moving between networks does not reset an account's count."""
+        if account is not None and account.is_admin:
+            return
+        rules = [(self.report_ip, (ip,))]
+        if account is not None:
+            rules.append((self.report_account, (str(account.id),)))
+        self._take("too many reports in a short time: try again later", *rules)
 
     # renders in flight: a count, not a rate
 

@@ -206,10 +206,16 @@ def set_disabled(app: Context, admin: Account, username: str, disabled: bool) ->
         if not disabled:
             user.disabled_at = None
             return
-        if user.role == Role.ADMIN.value:
-            keep_an_admin(s, user.id)
-        user.disabled_at = user.disabled_at or utcnow()
-        s.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        disable_user(s, user)
+
+
+def disable_user(s: Session, user: User) -> None:
+    """Disable `user` in the caller's transaction (the caller decided it may): signed out
+    everywhere at once; refused for the last active admin."""
+    if user.role == Role.ADMIN.value:
+        keep_an_admin(s, user.id)
+    user.disabled_at = user.disabled_at or utcnow()
+    s.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
 
 def set_password(app: Context, username: str, password: str) -> None:

@@ -12,6 +12,11 @@
   deleted, nobody (us included) can tell which address a hash came from. No IP is stored.
 - ``clip_renders``: one row per render cache key, claimed atomically by the process that
   encodes it, so several web processes on one database never encode the same clip twice.
+- ``clip_reports``: what visitors reported about a clip (a reason from a fixed list and a
+  short note), open until a moderator acts; a signed-out reporter is kept as NULL and no
+  address is stored. ``clips.hidden_at`` is set when a moderator hides the clip.
+- ``site_keys``: random keys the instance signs things with (the share page's report form),
+  made on first use and shared by every process through the database.
 """
 
 from __future__ import annotations
@@ -61,6 +66,35 @@ class Clip(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set by a moderator: the clip is gone for everyone (410), its reports are closed
+    hidden_at: Mapped[datetime | None]
+
+
+class ClipReport(Base):
+    __tablename__ = "clip_reports"
+    __table_args__ = (
+        # the queue: open reports, grouped by clip
+        Index("ix_clip_reports_open", "resolved_at", "clip_id"),
+        Index("ix_clip_reports_clip", "clip_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))  # domain.moderation.Reason
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(16))  # dismissed, hidden
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class SiteKey(Base):
+    __tablename__ = "site_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ClipEvent(Base):

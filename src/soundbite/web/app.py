@@ -36,6 +36,7 @@ from soundbite.web.api.routes import (
     insight,
     jobs,
     listening,
+    moderation,
     peaks,
     podcasts,
     search,
@@ -53,6 +54,7 @@ from soundbite.web.pages import (
     what_we_count,
 )
 from soundbite.web.pages import app as app_pages
+from soundbite.web.pages import moderation as moderation_pages
 from soundbite.web.uploads import sweep_stale
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ def create_app(sb: Soundbite) -> FastAPI:
     api.include_router(listening.router)
     api.include_router(users.router)
     api.include_router(analytics.router)
+    api.include_router(moderation.router)
     app.include_router(api)
     app.include_router(media.router)
     app.include_router(account.router)
@@ -106,6 +109,7 @@ def create_app(sb: Soundbite) -> FastAPI:
     app.include_router(crawlers.router)
     app.include_router(app_pages.router)
     app.include_router(share.router)
+    app.include_router(moderation_pages.router)
     app.include_router(what_we_count.router)
     app.include_router(clip_media.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -15,7 +15,7 @@ from pydantic.json_schema import JsonDict
 
 from soundbite.clips.links import clip_links
 from soundbite.clips.service import ClipView
-from soundbite.domain.clips import TITLE_MAX_CHARS
+from soundbite.domain.clips import NOTE_MAX_CHARS, TITLE_MAX_CHARS
 from soundbite.services.schemas import RowIdField, SpanMs, Timestamp
 from soundbite.settings import Settings
 
@@ -36,7 +36,7 @@ class ClipCreate(BaseModel):
     title: str | None = Field(
         None, max_length=TITLE_MAX_CHARS, description="Default: the clip's first words."
     )
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=NOTE_MAX_CHARS)
     visibility: Visibility = Field(
         "public",
         description="`public`: listed and shareable; `unlisted`: shareable by link, never "
@@ -69,7 +69,7 @@ class ClipUpdate(BaseModel):
     """
 
     title: str | None = Field(None, min_length=1, max_length=TITLE_MAX_CHARS)
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=NOTE_MAX_CHARS)
     visibility: Visibility = _not_null()
     start_ms: SpanMs = _not_null()
     end_ms: SpanMs = _not_null()

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from soundbite.errors import Forbidden, SoundbiteError
-from soundbite.services import account_data, accounts
+from soundbite.services import account_data, accounts, moderation
 from soundbite.web.deps import Auth, OptionalAuth, SoundbiteDep, client_ip
 from soundbite.web.pages.rendering import render
 from soundbite.web.sessions import clear_session_cookies, csrf_token, csrf_valid
@@ -31,6 +31,7 @@ def _page(
         "csrf": csrf_token(auth.session_token),
         "sessions": accounts.list_sessions(sb, auth.account.id, auth.session_token),
         "error": error,
+        "moderator": moderation.may_moderate(auth.account),
     }
     return render(request, "account.html", context, status_code=status_code)
 

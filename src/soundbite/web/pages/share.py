@@ -2,8 +2,9 @@
 player), ``/oembed`` and ``/c/{id}/episode`` (the full episode from the clip's start).
 
 They are server-rendered and the same for every visitor (nothing depends on who is signed in),
-so public clips' pages may be cached by browsers and CDNs for a minute; private ones are never
-stored. Every URL in a meta tag is absolute (``public_base``), since crawlers resolve nothing.
+so public clips' pages may be cached by CDNs for a minute (browsers ask again); private ones
+are never stored. Every URL in a meta tag is absolute (``public_base``), since crawlers resolve
+nothing.
 Text from feeds and transcripts goes through Jinja2's autoescaping, in attributes too.
 
 "Play the full episode" sends whoever can read the library (signed in, or a public library) to
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -27,8 +29,9 @@ from soundbite.bootstrap import Soundbite
 from soundbite.clips import events, service, videos
 from soundbite.clips.links import clip_links
 from soundbite.domain.clips import clock
-from soundbite.errors import NotFound
-from soundbite.services import episodes, public_site
+from soundbite.domain.moderation import REASON_LABELS, REPORT_NOTE_MAX_CHARS
+from soundbite.errors import Gone, NotFound
+from soundbite.services import episodes, moderation, public_site
 from soundbite.services.accounts import Account
 from soundbite.web.counting import count_clip
 from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
@@ -36,6 +39,10 @@ from soundbite.web.pages.rendering import PAGE_HEADERS, TEMPLATES
 
 router = APIRouter(include_in_schema=False)
 
+# A CDN may keep a share page a minute (a burst of shares is many people at once); a browser
+# asks again each time, so a clip hidden by a moderator is gone for whoever opens it next
+# (a browser's cache, unlike a CDN's, cannot be purged).
+PUBLIC_PAGE = "public, max-age=0, s-maxage=60"
 EMBED_WIDTH, EMBED_HEIGHT = 500, 166
 DESCRIPTION_CHARS = 200
 SHARE_TARGETS = (
@@ -51,7 +58,7 @@ SHARE_TARGETS = (
 
 def _headers(view: service.ClipView, *, embed: bool = False) -> dict[str, str]:
     headers = dict(PAGE_HEADERS)
-    headers["Cache-Control"] = "public, max-age=60" if view.visibility != "private" else "no-store"
+    headers["Cache-Control"] = PUBLIC_PAGE if view.visibility != "private" else "no-store"
     if embed:  # any site may frame the player; nothing else of ours can be framed
         csp = headers["Content-Security-Policy"].replace(
             "frame-ancestors 'none'", "frame-ancestors *"
@@ -69,6 +76,29 @@ def missing(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(
         request, "clip_missing.html", {}, status_code=404, headers=PAGE_HEADERS
     )
+
+
+def removed(request: Request, *, embed: bool = False) -> HTMLResponse:
+    """The 410 page of a clip a moderator hid. Not cached here; a CDN may keep it a minute.
+    In an embed it may be framed, so the sites that embedded the player say so too."""
+    headers = {**PAGE_HEADERS, "Cache-Control": PUBLIC_PAGE}
+    if embed:
+        csp = headers["Content-Security-Policy"].replace(
+            "frame-ancestors 'none'", "frame-ancestors *"
+        )
+        headers["Content-Security-Policy"] = csp
+    return TEMPLATES.TemplateResponse(
+        request, "clip_removed.html", {}, status_code=410, headers=headers
+    )
+
+
+def report_context(sb: Soundbite, view: service.ClipView) -> dict[str, Any]:
+    """What the report form needs (share page and the report page)."""
+    return {
+        "report_token": moderation.report_form_token(sb, view.share_id),
+        "reasons": list(REASON_LABELS.items()),
+        "report_note_max": REPORT_NOTE_MAX_CHARS,
+    }
 
 
 def _context(request: Request, sb: Soundbite, view: service.ClipView) -> dict[str, Any]:
@@ -93,6 +123,7 @@ def _context(request: Request, sb: Soundbite, view: service.ClipView) -> dict[st
         "embed_width": EMBED_WIDTH,
         "embed_height": EMBED_HEIGHT,
         "embed_code": _iframe(links.embed, view.title, EMBED_WIDTH, EMBED_HEIGHT),
+        **report_context(sb, view),
     }
 
 
@@ -120,6 +151,8 @@ def _page(
         view = service.get_clip(sb, share_id, _viewer(auth))
     except NotFound:
         return missing(request)
+    except Gone:
+        return removed(request, embed=template == "embed.html")
     headers = _headers(view, embed=template == "embed.html")
     response = TEMPLATES.TemplateResponse(
         request, template, _context(request, sb, view), headers=headers
@@ -149,9 +182,9 @@ def oembed(
     maxwidth: Annotated[int | None, Query(ge=1)] = None,
     maxheight: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    """oEmbed 1.0 (rich type) for a share or embed URL; only JSON (the spec's 501 for XML)."""
-    if format != "json":
-        return JSONResponse({"detail": "only format=json is offered"}, status_code=501)
+    """oEmbed 1.0 (rich type) for a share or embed URL, as JSON or XML."""
+    if format not in ("json", "xml"):
+        return JSONResponse({"detail": "format is json or xml"}, status_code=501)
     parts = urlsplit(url).path.rstrip("/").split("/")
     if len(parts) != 3 or parts[1] not in ("c", "embed"):
         raise NotFound("not the URL of a clip on this server")
@@ -174,7 +207,16 @@ def oembed(
         "width": width,
         "height": height,
     }
-    return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
+    headers = {"Cache-Control": "public, max-age=3600"}
+    if format == "xml":
+        return Response(_oembed_xml(body), media_type="text/xml; charset=utf-8", headers=headers)
+    return JSONResponse(body, headers=headers)
+
+
+def _oembed_xml(body: dict[str, Any]) -> str:
+    """The spec's XML form: one element per field, every value escaped as text."""
+    fields = "".join(f"<{k}>{xml_escape(str(v))}</{k}>" for k, v in body.items())
+    return f'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<oembed>{fields}</oembed>\n'
 
 
 @router.get("/c/{share_id}/episode", response_class=HTMLResponse)
@@ -184,6 +226,8 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         view = service.get_clip(sb, share_id, _viewer(auth))
     except NotFound:
         return missing(request)
+    except Gone:
+        return removed(request)
     events.record(
         sb,
         view.id,
