@@ -4,7 +4,7 @@ How we call faster-whisper, and why. Measured with `bench/transcribe.py` (`--rep
 --no-plain`) on 2 CPU cores, int8, Whisper base, median of 3 interleaved runs, against
 faster-whisper's own batched pipeline (`BatchedInferencePipeline(model).transcribe(path,
 batch_size=8, word_timestamps=True)`, the "anchor"). Other engineers' test runs held the load
-average at 11-13 throughout, so runs of one file spread by 40-60 %; "CPU" is the anchor's CPU
+average at 10-13 throughout, so runs of one file spread by 40-60 %; "CPU" is the anchor's CPU
 seconds over ours, the work done, which that load disturbs less:
 
 | input                                 | RTF ours | anchor | speed-up | CPU   | WER ours | anchor |
@@ -13,9 +13,14 @@ seconds over ours, the work done, which that load disturbs less:
 | German + Spanish, 83 s                | 0.331    | 0.374  | 1.13x    | 1.14x | 0.151    | 0.158  |
 | English joined, 2 s pauses, 5.4 min   | 0.233    | 0.248  | 1.07x    | 0.90x | 0.104    | 0.168  |
 
-The target (1.2x at a WER no worse than the anchor's + 0.005, every group) is met on English
-only. On short files we win by skipping the anchor's separate language-detection encode. On the
-long input both do the same work: 11 encodes of 30 s each (our 11 windows; the anchor's 10 plus
+A second run of the same code gave 1.22x, 1.15x and 1.22x (CPU 1.24x, 1.15x, 0.93x), same WER:
+under that load the wall-clock ratio of unchanged code moves by 0.15 between runs, the CPU
+ratio by 0.03. The target (1.2x at a WER no worse than the anchor's + 0.005, every group) is met
+on English; not on the other languages; on the long input only by the wall clock of one run,
+while the CPU time says we do 7-10 % more work there than the anchor.
+
+On short files we win by skipping the anchor's separate language-detection encode. On the long
+input both do the same work: 11 encodes of 30 s each (our 11 windows; the anchor's 10 plus
 its language detection), and the encoder is most of the time (a profile under that load: encode
 63 % of the wall time, beam search 12 %, word alignment 12 %, VAD 5 %, boundary refinement 2 %).
 Our accuracy is what differs: the anchor loses text at pauses (below), which is why the library
