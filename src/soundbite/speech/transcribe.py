@@ -1,23 +1,50 @@
 """Speech to text with word timings: the `transcribe` stage.
 
-How we call faster-whisper, and why. Measured with `bench/transcribe.py` on 2 CPU cores shared
-with a test run, int8, Whisper base, median of 2 interleaved runs, against faster-whisper's own
-batched pipeline (`BatchedInferencePipeline(model).transcribe(path, batch_size=8,
-word_timestamps=True)`, the "anchor"), after the chunked decoding, pause shortening, retries and
-boundary refinement below were all in:
+How we call faster-whisper, and why. Measured with `bench/transcribe.py` (`--repeat 3 --no-add
+--no-plain`) on 2 CPU cores, int8, Whisper base, median of 3 interleaved runs, against
+faster-whisper's own batched pipeline (`BatchedInferencePipeline(model).transcribe(path,
+batch_size=8, word_timestamps=True)`, the "anchor"). Other engineers' test runs held the load
+average at 10-13 throughout, so runs of one file spread by 40-60 %; "CPU" is the anchor's CPU
+seconds over ours, the work done, which that load disturbs less:
 
-| input                                  | RTF ours | anchor | speed-up | WER ours | anchor |
-|----------------------------------------|----------|--------|----------|----------|--------|
-| English recordings, 99 s               | 0.074    | 0.102  | 1.38x    | 0.092    | 0.092  |
-| German + Spanish, 83 s                 | 0.076    | 0.091  | 1.20x    | 0.151    | 0.158  |
-| English joined, 2 s pauses, 5.4 min    | 0.051    | 0.050  | 0.97x    | 0.104    | 0.168  |
+| input                                 | RTF ours | anchor | speed-up | CPU   | WER ours | anchor |
+|---------------------------------------|----------|--------|----------|-------|----------|--------|
+| English recordings, 99 s              | 0.278    | 0.422  | 1.52x    | 1.28x | 0.092    | 0.092  |
+| German + Spanish, 83 s                | 0.331    | 0.374  | 1.13x    | 1.14x | 0.151    | 0.158  |
+| English joined, 2 s pauses, 5.4 min   | 0.233    | 0.248  | 1.07x    | 0.90x | 0.104    | 0.168  |
 
-On short files we win by skipping the anchor's separate language-detection encode; on the long
-input the encoder and the beam search (~85 % of the time) do the same work for both, and our
-accuracy is what differs: the anchor loses text at pauses (below). The library pipeline was kept
-out for that reason. Our whole `soundbite add` (start-up, probe, peaks, transcribe, analyze,
-index) ran at 0.61x, 0.65x and 0.83x the anchor's transcribe: ~7 s of imports and migrations per
-process weigh on short files.
+A second run of the same code gave 1.22x, 1.15x and 1.22x (CPU 1.24x, 1.15x, 0.93x), same WER:
+under that load the wall-clock ratio of unchanged code moves by 0.15 between runs, the CPU
+ratio by 0.03. The target (1.2x at a WER no worse than the anchor's + 0.005, every group) is met
+on English; not on the other languages; on the long input only by the wall clock of one run,
+while the CPU time says we do 7-10 % more work there than the anchor.
+
+On short files we win by skipping the anchor's separate language-detection encode. On the long
+input both do the same work: 11 encodes of 30 s each (our 11 windows; the anchor's 10 plus
+its language detection), and the encoder is most of the time (a profile under that load: encode
+63 % of the wall time, beam search 12 %, word alignment 12 %, VAD 5 %, boundary refinement 2 %).
+Our accuracy is what differs: the anchor loses text at pauses (below), which is why the library
+pipeline is not used as it is. What else was measured on the long input, CPU seconds, one run
+each (ours today 17.0-18.3, the anchor 15.5), with the WER it cost:
+
+- greedy decoding: 15.3, but English WER 0.114 and other languages 0.164 (limits 0.097, 0.163);
+- greedy first, beam 5 again for windows whose mean log-probability is under -0.5 or -0.3 (with
+  their encoder output kept): as greedy at -0.5 (no window was that unsure), 16.4 and English
+  0.114 at -0.3; under -0.2 the WER is kept (0.092, 0.145, 0.110) but 5 of 11 windows are
+  decoded twice and it costs 18.6, more than beam 5;
+- beam 3: 15.9, English 0.101, other 0.178; beam 2: 16.2, English 0.101, other 0.164;
+- batches of 8: 17.5 against 17.0; no boundary refinement: 16.7;
+- the 5.4 minutes as one chunk instead of 300 s + 21 s (one window fewer): 15.9 against 17.0 in
+  one run, 17.5 against 17.1 in another, WER 0.111 against 0.104: no gain that outlasts the noise;
+- fewer or smaller pauses, to fill windows (10 or 9 instead of 11): VAD padding 200 or 300 ms
+  instead of 400 cost English WER (0.110, 0.118) and, with more retries, time (19.0, 19.4);
+  no kept pause (`_KEPT_PAUSE_S` = 0) cost English WER 0.105 at the same time.
+
+So with the same base model on the CPU nothing left is worth its accuracy; a GPU, or a smaller
+encoder (a distilled model), is where the rest of the speed-up would come from. Our whole
+`soundbite add` (start-up, probe, peaks, transcribe, analyze, index) ran at 0.61x, 0.65x and
+0.83x the anchor's transcribe in an earlier run: ~7 s of imports and migrations per process
+weigh on short files.
 
 - `BatchedInferencePipeline` instead of the sequential `WhisperModel.transcribe`. The sequential
   loop decodes one 30 s window at a time, conditioned on the previous text, and re-decodes a
