@@ -8,11 +8,15 @@ phone call) and variants we make of them (the same audio with pink noise 10 dB u
 speech, and the English recordings joined into one long file), the recording is transcribed
 twice with the same model instance: with refined boundaries (ours) and without (the anchor).
 `--spans` random spans per recording set (seeded), of 3-15 s each, are snapped by
-`domain.clips.snap` on each transcript, the anchor with the rule as it was (the word's time
-± 200 ms, never into a neighbour). Each clip is rendered by `media.render.render_clip` (MP3,
-20 ms fades) and transcribed again; a clip is clean when the first and last words heard equal
-the first and last words of the clip's text (lower case, no punctuation). Ours %, anchor %,
-and their ratio. TIMIT files with bursts of full-scale noise (a broken conversion) are skipped.
+`domain.clips.snap` on our transcript; the anchor keeps the rule as it was (the words the span
+touches, each edge at the word's time ± 200 ms, never into a neighbour). Each clip is rendered
+by `media.render.render_clip` (MP3, 20 ms fades) and transcribed again; a clip is clean when
+the first and last words heard equal the first and last words of the clip's text (lower case,
+no punctuation). Ours %, anchor %, and their ratio; then the same counting a clip clean also
+when the model hears its edges right with 0.5 s of silence around it (a listening proxy: the
+model drops or mishears a word at the very start or end of a file that the audio holds
+whole). Each failing clip is printed, marked when it is clean with silence around. TIMIT
+files with bursts of full-scale noise (a broken conversion) are skipped.
 
 TIMIT. Hand-labelled word boundaries of 64 read utterances (../shared/data/timit-sample, bench
 use only, never copied into the repository): each utterance is transcribed with and without
