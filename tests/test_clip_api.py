@@ -52,16 +52,17 @@ def test_create_answers_with_everything_at_once(
     app: Soundbite, client: TestClient, owner_id: int
 ) -> None:
     episode_id = add_sonnet(app, owner_id)
-    fairest, tender = word("fairest"), word("tender")
-    body = clip(client, episode_id, fairest.start_ms + 80, tender.end_ms - 50)
+    # "thou," and "eyes," have a pause on each side, so the clip keeps exactly these words
+    thou, eyes = word("thou"), word("eyes")
+    body = clip(client, episode_id, thou.start_ms + 80, eyes.end_ms - 50)
     assert re.fullmatch(f"[{BASE62}]{{17}}", body["id"])
     # whole words, edges in the quiet between words (within a quarter second of the transcript)
-    assert abs(body["start_ms"] - fairest.start_ms) <= 250
-    assert abs(body["end_ms"] - tender.end_ms) <= 250
+    assert abs(body["start_ms"] - thou.start_ms) <= 250
+    assert abs(body["end_ms"] - eyes.end_ms) <= 250
     assert body["duration_ms"] == body["end_ms"] - body["start_ms"]
-    assert body["text"].startswith("fairest creatures we desire increase")
-    assert body["text"].endswith("his tender")
-    assert body["title"].startswith("fairest creatures") and len(body["title"]) <= 128
+    assert body["text"].startswith("thou, contracted to")
+    assert body["text"].endswith("bright eyes,")
+    assert body["title"].startswith("thou, contracted") and len(body["title"]) <= 128
     assert (body["snap"], body["visibility"], body["source"]) == ("word", "public", "listener")
     assert body["share_url"] == f"http://testserver/c/{body['id']}"
     assert re.fullmatch(rf"{body['share_url']}/audio\.mp3\?v=[0-9a-f]{{16}}", body["audio_url"])

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from soundbite.bootstrap import Soundbite
 from soundbite.cli import cli
+from soundbite.domain import clips as rules
 from soundbite.services.accounts import ensure_owner, owner_account
 from tests.conftest import MODEL_DIR, OWNER_PASSWORD, make_settings
 from tests.test_clip_support import add_sonnet, word
@@ -101,7 +102,8 @@ def test_clip_errors_say_which_rule(run) -> None:  # type: ignore[no-untyped-def
 
 
 def test_clip_renders_a_video_in_the_aspect_asked_for(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    start, end = word("From").start_ms / 1000, word("we").end_ms / 1000
+    # a phrase with pauses at both ends, so snapping keeps its words and adds the edge padding
+    start, end = word("From").start_ms / 1000, word("increase").end_ms / 1000
     out = tmp_path / "moment.mp4"
     result = run(
         "clip", run.episode_id, "--start", start, "--end", end, "--render", out, "--aspect", "1x1"
@@ -110,4 +112,5 @@ def test_clip_renders_a_video_in_the_aspect_asked_for(run, tmp_path: Path) -> No
     with av.open(str(out)) as container:
         video = container.streams.video[0].codec_context
         assert (video.name, video.width, video.height) == ("h264", 1080, 1080)
-        assert abs(float(container.duration or 0) / 1e6 - (end - start)) < 0.25
+        padded = float(container.duration or 0) / 1e6 - (end - start)
+        assert 0 <= padded <= 2 * rules.EDGE_PAD_MS / 1000 + 0.05

@@ -61,7 +61,8 @@ def make_clip(client: TestClient, app: Soundbite, **fields: object) -> dict:
     episode_id = add_sonnet(
         app, owner_account(app).id, title=str(fields.pop("episode", "Sonnet 1"))
     )
-    start, end = word("fairest"), word("memory")
+    # "thou," and "eyes," have pauses on each side: the clip holds exactly "thou, ... eyes,"
+    start, end = word("thou"), word("eyes")
     body = {"episode_id": episode_id, "start_ms": start.start_ms, "end_ms": end.end_ms, **fields}
     r = client.post("/api/clips", json=body)
     assert r.status_code == 201, r.text
@@ -97,13 +98,13 @@ def test_the_share_page_carries_every_tag_with_absolute_urls(
         "twitter:image": clip["links"]["card"],
     }
     assert {k: meta.get(k) for k in expected} == expected
-    assert meta["og:description"].startswith("fairest creatures we desire increase")
+    assert meta["og:description"].startswith("thou, contracted to thine own")
     for key in ("og:url", "og:image", "og:audio", "twitter:player", "twitter:image"):
         assert meta[key].startswith("http://testserver/"), key
     oembed = head.links["alternateapplication/json+oembed"]["href"]
     assert oembed == f"http://testserver/oembed?url={quote(share, safe='')}&format=json"
     assert head.links["canonical"]["href"] == share
-    assert "Play the full episode from 0:02" in html
+    assert "Play the full episode from 0:15" in html  # "thou," at 15.5 s
     assert 'name="viewport"' in html
 
     targets = {
@@ -220,7 +221,8 @@ def test_card_artwork_and_captions(app: Soundbite, client: TestClient) -> None:
     assert vtt.headers["content-type"].startswith("text/vtt")
     lines = vtt.text.splitlines()
     assert lines[0] == "WEBVTT" and lines[2].startswith("00:00:00.")  # relative to the clip
-    assert "fairest creatures" in vtt.text and "memory" in vtt.text and "From" not in vtt.text
+    assert "contracted to" in vtt.text and "eyes" in vtt.text
+    assert "But" not in vtt.text and "feats" not in vtt.text  # the words either side
     last_end = [line.split(" --> ")[1] for line in lines if " --> " in line][-1]
     assert last_end <= f"00:00:{clip['duration_ms'] / 1000:06.3f}"
 
