@@ -6,8 +6,9 @@ so public clips' pages may be cached by browsers and CDNs for a minute; private 
 stored. Every URL in a meta tag is absolute (``public_base``), since crawlers resolve nothing.
 Text from feeds and transcripts goes through Jinja2's autoescaping, in attributes too.
 
-"Play the full episode" sends whoever can read the library (signed in, or a public library) to
-the app's episode page at that second (``/episodes/{id}?t=``). Anyone else gets a minimal page
+"Play the full episode" sends whoever may read the episode (signed in, or its podcast is public
+or unlisted) to the app's episode page at that second (``/episodes/{id}?t=``). Anyone else
+gets a minimal page
 that plays the feed's own enclosure (public anyway) from that second, or, for an upload, says
 the episode is not public and links to the episode's web page if the feed gave one.
 """
@@ -26,7 +27,7 @@ from soundbite.clips import events, service, videos
 from soundbite.clips.links import clip_links
 from soundbite.domain.clips import clock
 from soundbite.errors import NotFound
-from soundbite.services import episodes
+from soundbite.services import access, episodes
 from soundbite.services.accounts import Account
 from soundbite.web.counting import count_clip
 from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
@@ -197,8 +198,8 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         episode_id=view.episode_id,
         podcast_id=view.podcast_id,
     )
-    if auth is not None or sb.settings.public_library:
-        # whoever can read the library gets the app's episode page, playing from that second
+    if _may_read_episode(sb, _viewer(auth), view.episode_id):
+        # whoever may read the episode gets the app's episode page, playing from that second
         return RedirectResponse(
             f"/episodes/{view.episode_id}?t={view.start_ms / 1000:g}", status_code=303
         )
@@ -218,6 +219,14 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         "start_s": view.start_ms / 1000,
     }
     return TEMPLATES.TemplateResponse(request, "clip_episode.html", context, headers=headers)
+
+
+def _may_read_episode(sb: Soundbite, viewer: Account | None, episode_id: int) -> bool:
+    try:
+        access.readable_episode(sb, viewer, episode_id)
+    except NotFound:
+        return False
+    return True
 
 
 def _is_web_url(url: str | None) -> bool:

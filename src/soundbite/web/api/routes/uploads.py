@@ -21,10 +21,10 @@ from fastapi.concurrency import run_in_threadpool
 from soundbite.bootstrap import Soundbite
 from soundbite.domain.transcript import Transcript
 from soundbite.errors import TooLarge
-from soundbite.services import episodes
-from soundbite.services.library import add_media_file
+from soundbite.services import episodes, library
 from soundbite.services.schemas import EpisodeDetail
 from soundbite.speech.formats import MAX_TRANSCRIPT_BYTES, parse_transcript
+from soundbite.web.api.params import RowIdQuery
 from soundbite.web.api.routes.episodes import EPISODE_LINKS
 from soundbite.web.deps import CurrentUser, SoundbiteDep
 from soundbite.web.uploads import UploadForm, read_upload_form
@@ -99,9 +99,15 @@ def _audio_type(content_type: str | None) -> str | None:
         422: {"description": "Not audio we can decode, or a bad transcript"},
     },
 )
-async def upload_episode(request: Request, sb: SoundbiteDep, user: CurrentUser) -> EpisodeDetail:
+async def upload_episode(
+    request: Request, sb: SoundbiteDep, user: CurrentUser, podcast_id: RowIdQuery = None
+) -> EpisodeDetail:
     """Upload an audio or video file as a new episode (multipart: `file`, optional `title`
-    and `transcript`). Processing is queued; poll the episode for its stages."""
+    and `transcript`). Processing is queued; poll the episode for its stages.
+
+    With `podcast_id` the episode joins that podcast (its creators and admins may);
+    without, an admin's "Uploads" podcast."""
+    await run_in_threadpool(library.check_upload, sb, user, podcast_id)
     limit = sb.settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + FORM_SLACK:
@@ -117,14 +123,16 @@ async def upload_episode(request: Request, sb: SoundbiteDep, user: CurrentUser) 
         transcript = await run_in_threadpool(_transcript, form)
         title = form.title or PurePosixPath(form.filename).stem or "Untitled upload"
         episode_id = await run_in_threadpool(
-            add_media_file,
-            sb,
-            form.file_path,
-            user.id,
-            title=title[:MAX_TITLE_CHARS],
-            content_type=_audio_type(form.content_type),
-            transcript=transcript,
+            lambda: library.upload(
+                sb,
+                user,
+                form.file_path,  # type: ignore[arg-type]
+                podcast_id=podcast_id,
+                title=title[:MAX_TITLE_CHARS],
+                content_type=_audio_type(form.content_type),
+                transcript=transcript,
+            )
         )
     finally:
         await run_in_threadpool(shutil.rmtree, workdir, ignore_errors=True)
-    return await run_in_threadpool(episodes.get_episode, sb, episode_id)
+    return await run_in_threadpool(episodes.get_episode, sb, user, episode_id)
