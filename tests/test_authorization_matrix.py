@@ -72,7 +72,6 @@ VISIBILITIES = ("public", "unlisted", "private")
 CALLERS = ("anonymous", "owner", "listener", "creator", "other_creator", "admin", "read_token")
 USERS = {"owner": "lena", "listener": "otto", "creator": "cora", "other_creator": "cory"}
 SESSIONS: dict[str, str] = {}  # a session of each caller, for acting as them directly
-SHELL = 200 if SHELL_FILE.exists() else 503  # the app's HTML shell (503: not built here)
 
 
 # the rules: (caller, case, method) -> status
@@ -186,7 +185,7 @@ def SHELL_FOR(open_to_visitors: Callable[[Case], bool]) -> Rule:
     def rule(who: str, case: Case, method: str) -> int:
         if who == "anonymous" and not open_to_visitors(case):
             return 303
-        return SHELL
+        return 200 if SHELL_FILE.exists() else 503  # the app's shell (503: not built)
 
     return rule
 
