@@ -573,6 +573,12 @@ def test_lists_and_search_hold_only_the_podcasts_listed_for_the_caller(world: Wo
         assert jobs == expected, who
         hits = client.get("/api/search", params={"q": "wizard"}).json()
         assert {of_episode[h["episode"]["id"]] for h in hits["items"]} == expected, who
+        related = client.get(
+            f"/api/episodes/{world.episodes['public']}/related",
+            params={"start_ms": 0, "end_ms": 4000, "limit": 20},
+        ).json()
+        others = {of_episode[m["episode_id"]] for m in related["other_episodes"]}
+        assert others == expected - {"public"}, who
         clips = client.get("/api/clips", params={"limit": 200}).json()["items"]
         assert clips and all(c["visibility"] == "public" for c in clips)
         assert {of_episode[c["episode_id"]] for c in clips} == expected - {"elsewhere"}, who

@@ -79,11 +79,6 @@ def account_of(s: Session, user: User) -> Account:
     return Account(user.id, user.username, Role(user.role), frozenset(podcasts))
 
 
-def require_editor(user: Account, owner_id: int) -> None:
-    if not user.may_edit(owner_id):
-        raise Forbidden("this belongs to another account")
-
-
 def require_admin(user: Account) -> None:
     if not user.is_admin:
         raise Forbidden("only an admin may do this")
