@@ -27,21 +27,24 @@ def test_admin_sets_visibility_and_a_visitor_sees_the_effect(
     podcast_id = api.get(f"/api/episodes/{episode_id}").json()["podcast_id"]
     assert api.get(f"/api/podcasts/{podcast_id}").json()["visibility"] == "private"
 
-    for width in (1280, 375):
+    for width, now, hint in (
+        (1280, "private", "signed-in members only"),
+        (375, "unlisted", "anyone with the link; never listed"),
+    ):
         context = browser.new_context(viewport={"width": width, "height": 800})
         sign_in(context, server)
         page = context.new_page()
         errors = collect_errors(page)
         page.goto(server.url(f"/podcasts/{podcast_id}"))
         control = page.get_by_label("Who can see this podcast")
-        expect(control).to_have_value("private")
-        expect(page.get_by_text("signed-in members only")).to_be_visible()
+        expect(control).to_have_value(now)
+        expect(page.get_by_text(hint)).to_be_visible()
         assert unlabelled_controls(page) == []
-        shot(page, f"private-{width}")
+        shot(page, f"{now}-{width}")
         if width == 1280:
             control.select_option("unlisted")
             expect(page.get_by_text("anyone with the link; never listed")).to_be_visible()
-            shot(page, f"unlisted-{width}")
+            shot(page, f"changed-{width}")
         assert errors == []
         context.close()
     assert api.get(f"/api/podcasts/{podcast_id}").json()["visibility"] == "unlisted"
