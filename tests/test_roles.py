@@ -57,17 +57,19 @@ def test_a_creator_runs_their_podcast_and_no_other(app: Soundbite) -> None:
     # the same signed-in session now runs the podcast: the account is read per request
     assert cora.get(f"/api/podcasts/{podcast_id}").json()["may_edit"] is True
     into = cora.post(
-        f"/api/episodes?podcast_id={podcast_id}",
+        "/api/episodes",
         files={"file": (SPEECH.name, SPEECH.read_bytes(), "audio/flac")},
-        data={"title": "Cora's upload"},
+        data={"title": "Cora's upload", "podcast_id": str(podcast_id)},
     )
     assert into.status_code == 201, into.text
     assert into.json()["podcast_id"] == podcast_id
     refused = lena.post(
-        f"/api/episodes?podcast_id={podcast_id}",
+        "/api/episodes",
         files={"file": (SPEECH.name, SPEECH.read_bytes(), "audio/flac")},
+        data={"podcast_id": str(podcast_id)},
     )
     assert refused.status_code == 403
+    assert upload(cora).status_code == 403  # no podcast named: a new one, an admin's
     assert lena.post(f"/api/episodes/{first['id']}/process").status_code == 403
 
     # analytics: hers (named or not), never the instance's; a listener's: none
@@ -88,6 +90,12 @@ def test_a_creator_runs_their_podcast_and_no_other(app: Soundbite) -> None:
 
     assert admin.delete(f"/api/podcasts/{podcast_id}/creators/cora").status_code == 204
     assert cora.post(f"/api/episodes/{first['id']}/process").status_code == 403
+    gone = cora.post(
+        "/api/episodes",
+        files={"file": (SPEECH.name, SPEECH.read_bytes(), "audio/flac")},
+        data={"podcast_id": str(podcast_id)},
+    )
+    assert gone.status_code == 403
 
 
 def test_a_creator_of_several_podcasts_names_one_for_analytics(app: Soundbite) -> None:

@@ -90,6 +90,12 @@ def require_add_podcast(viewer: Account) -> None:
         raise Forbidden("only an admin may add podcasts (a feed, or uploads into a new podcast)")
 
 
+def require_may_upload(viewer: Account) -> None:
+    """Whether `viewer` may upload at all: admins, and creators (into their podcasts)."""
+    if not (viewer.is_admin or viewer.creator_of):
+        raise Forbidden("only admins and podcast creators may upload episodes")
+
+
 def analytics_podcast(viewer: Account, podcast_id: int | None) -> int | None:
     """The podcast whose figures `viewer` may see (None: the whole instance, admins only).
 
