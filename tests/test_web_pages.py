@@ -11,10 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from soundbite.bootstrap import Soundbite
-from soundbite.services.accounts import ensure_owner
+from soundbite.services.access import set_visibility
+from soundbite.services.accounts import ensure_owner, owner_account
+from soundbite.services.library import add_media_file
 from soundbite.web.pages.app import SHELL
 from tests.conftest import OWNER_PASSWORD, make_settings
-from tests.test_web_support import make_client
+from tests.test_web_support import SPEECH, make_client
 
 APP_PATHS = ["/", "/episodes/7?t=83.5", "/podcasts/2", "/clips", "/search?q=rose"]
 
@@ -82,12 +84,23 @@ def test_unknown_paths_are_not_the_app(client: TestClient) -> None:
     assert client.get("/api/nothing").status_code == 404
 
 
-def test_public_library_opens_without_sign_in(tmp_path: Path, database_url: str) -> None:
+def test_a_public_podcast_opens_without_sign_in(tmp_path: Path, database_url: str) -> None:
+    """`public_library` makes new podcasts public: their pages open for a signed-out visitor;
+    once an admin makes one private, its pages ask to sign in."""
     sb = Soundbite.from_settings(make_settings(tmp_path / "d", database_url, public_library=True))
     try:
         ensure_owner(sb)
-        page = make_client(sb).get("/episodes/1", follow_redirects=False)
+        episode_id = add_media_file(sb, SPEECH, owner_account(sb).id)
+        visitor = make_client(sb)
+        page = visitor.get(f"/episodes/{episode_id}", follow_redirects=False)
         assert page.status_code == 200 and _config(page.text)["public_library"] is True
+        assert visitor.get("/", follow_redirects=False).status_code == 200
+        podcast_id = visitor.get(f"/api/episodes/{episode_id}").json()["podcast_id"]
+        set_visibility(sb, owner_account(sb), podcast_id, "private")
+        hidden = visitor.get(f"/episodes/{episode_id}", follow_redirects=False)
+        assert hidden.status_code == 303
+        assert hidden.headers["location"] == f"/login?next=/episodes/{episode_id}"
+        assert visitor.get("/", follow_redirects=False).status_code == 303
     finally:
         sb.close()
 

@@ -49,8 +49,9 @@ class Settings(BaseSettings):
     )
     public_library: bool = Field(
         False,
-        description="Let anyone read the library (podcasts, episodes, transcripts) without "
-        "signing in. Writes always need an account.",
+        description="The visibility podcasts added from now on start with: `true` public "
+        "(anyone, listed), `false` private (signed-in accounts only). An admin changes each "
+        "podcast's afterwards (`soundbite podcasts visibility`, docs/accounts.md).",
     )
     owner_username: str = Field("owner", description="User name of the account made on first run.")
     owner_password: str | None = Field(

@@ -1,7 +1,7 @@
 // Shapes of the JSON API (src/soundbite/web/api/schemas.py, clip_schemas.py, routes/*.py).
 // Times are integer milliseconds, as everywhere on the server.
 
-export interface User { id: number; username: string; is_owner: boolean }
+export interface User { id: number; username: string; role: "admin" | "listener"; is_owner: boolean }
 export interface Session { user: User; csrf_token: string | null }
 
 // What reading a malformed feed repaired or skipped; item null: the feed as a whole.
@@ -10,6 +10,8 @@ export interface Podcast {
   id: number; title: string; description: string; feed_url: string | null; link: string | null;
   artwork_url: string | null; author: string | null; episode_count: number;
   feed_problems: FeedProblem[];
+  /** who may see it (docs/accounts.md); only admins change it */
+  visibility: Visibility; may_edit: boolean;
 }
 
 export type JobState = "queued" | "running" | "done" | "failed";

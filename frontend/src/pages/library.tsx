@@ -2,8 +2,8 @@
 // and adding a feed or a file. Polls the API only while something is being processed. A
 // signed-in listener subscribes to a podcast on its page; their subscriptions head the library.
 import type { JSX } from "preact";
-import { del, get, post, put, session } from "../api/client";
-import type { EpisodePage, EpisodeSummary, Podcast, Subscription } from "../api/types";
+import { del, get, patch, post, put, session } from "../api/client";
+import type { EpisodePage, EpisodeSummary, Podcast, Subscription, Visibility } from "../api/types";
 import { clock, date } from "../lib/time";
 import { Artwork } from "../ui/artwork";
 import { attempt, useLoad } from "../ui/hooks";
@@ -14,6 +14,11 @@ const POLL_MS = 1500;
 
 export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element {
   const podcasts = useLoad((signal) => get<Podcast[]>("/api/podcasts", { signal }), []);
+  // by id: an unlisted podcast is in nobody's list but opens for whoever has its link
+  const one = useLoad(
+    (signal) => (podcastId ? get<Podcast>(`/api/podcasts/${podcastId}`, { signal }) : Promise.resolve(null)),
+    [podcastId],
+  );
   const episodes = useLoad(
     (signal) => get<EpisodePage>(`/api/episodes?limit=100${podcastId ? `&podcast_id=${podcastId}` : ""}`, { signal }),
     [podcastId],
@@ -22,8 +27,10 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
   const refresh = () => {
     podcasts.reload();
     episodes.reload();
+    one.reload();
   };
-  const podcast = podcastId ? podcasts.data?.find((p) => p.id === podcastId) : undefined;
+  const podcast = podcastId ? one.data ?? undefined : undefined;
+  const admin = session.value?.user.role === "admin";
   return (
     <div class="page library">
       <div class="row page-head">
@@ -31,8 +38,10 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
         {podcastId && session.value && <SubscribeButton podcastId={podcastId} title={podcast?.title ?? "this podcast"} />}
       </div>
       {podcast?.description && <p class="muted clamp-3">{podcast.description}</p>}
+      {podcast && admin && <VisibilityControl podcast={podcast} onChange={one.reload} />}
+      {one.error && <p class="error" role="alert">{one.error}</p>}
       {podcast && podcast.feed_problems.length > 0 && <FeedProblems podcast={podcast} />}
-      {session.value && !podcastId && episodes.data && (
+      {admin && !podcastId && episodes.data && (
         <AddPanel onAdded={refresh} open={episodes.data.total === 0} />
       )}
       {!podcastId && session.value && <Subscriptions />}
@@ -40,7 +49,9 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
         <section aria-labelledby="podcasts-h">
           <h2 id="podcasts-h">Podcasts</h2>
           {podcasts.error && <p class="error" role="alert">{podcasts.error}</p>}
-          {podcasts.data && !podcasts.data.length && <p class="muted">No podcasts yet: add a feed or upload a file.</p>}
+          {podcasts.data && !podcasts.data.length && (
+            <p class="muted">{admin ? "No podcasts yet: add a feed or upload a file." : "No podcasts to show yet."}</p>
+          )}
           <ul class="podcast-grid">
             {podcasts.data?.map((p) => (
               <li key={p.id}>
@@ -63,10 +74,35 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
         {episodes.data && !episodes.data.items.length && <p class="muted">No episodes yet.</p>}
         <ol class="episode-list">
           {episodes.data?.items.map((e) => (
-            <EpisodeRow key={e.id} episode={e} podcast={podcasts.data?.find((p) => p.id === e.podcast_id)} onChange={episodes.reload} />
+            <EpisodeRow key={e.id} episode={e} podcast={podcast ?? podcasts.data?.find((p) => p.id === e.podcast_id)} onChange={episodes.reload} />
           ))}
         </ol>
       </section>
+    </div>
+  );
+}
+
+const VISIBILITY_CHOICES: { value: Visibility; label: string; hint: string }[] = [
+  { value: "public", label: "Public", hint: "anyone, and listed on this site" },
+  { value: "unlisted", label: "Unlisted", hint: "anyone with the link; never listed" },
+  { value: "private", label: "Private", hint: "signed-in members only" },
+];
+
+// Admins choose who may see a podcast; the change applies to its episodes, transcripts and
+// audio at once (docs/accounts.md).
+function VisibilityControl({ podcast, onChange }: { podcast: Podcast; onChange: () => void }): JSX.Element {
+  const chosen = VISIBILITY_CHOICES.find((c) => c.value === podcast.visibility);
+  return (
+    <div class="visibility-control">
+      <label for="podcast-visibility">Who can see this podcast</label>
+      <select id="podcast-visibility" value={podcast.visibility}
+        onChange={(e) => attempt(async () => {
+          await patch(`/api/podcasts/${podcast.id}`, { visibility: (e.target as HTMLSelectElement).value });
+          onChange();
+        })}>
+        {VISIBILITY_CHOICES.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+      </select>
+      {chosen && <span class="muted">{chosen.hint}</span>}
     </div>
   );
 }
@@ -105,7 +141,7 @@ function EpisodeRow({ episode: e, podcast, onChange }: {
           {[podcast?.title, date(e.published_at), e.duration_ms ? clock(e.duration_ms / 1000) : ""].filter(Boolean).join(" · ")}
         </div>
         <Progress episode={e} onChange={onChange} />
-        {e.status === "not processed" && session.value && (
+        {e.status === "not processed" && podcast?.may_edit && (
           <button class="small" aria-label={`Download and process ${e.title}`}
             onClick={() => attempt(async () => {
               await post(`/api/episodes/${e.id}/process`);

@@ -175,9 +175,10 @@ def episodes(ctx: Context, podcast_id: int | None, as_json: bool) -> None:
 @handle_errors
 def transcript(ctx: Context, episode_id: int, fmt: str, as_json: bool) -> None:
     """Print an episode's transcript."""
+    from soundbite.services.accounts import owner_account
     from soundbite.speech.formats import FORMATS
 
-    found = episodes_service.transcript_of(ctx.app, episode_id)
+    found, _ = episodes_service.transcript_of(ctx.app, owner_account(ctx.app), episode_id)
     _, render = FORMATS["json" if as_json else fmt]
     click.echo(render(found), nl=False)
 

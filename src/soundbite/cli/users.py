@@ -1,4 +1,4 @@
-"""`soundbite users add|list|role|disable|enable|passwd|invite`, `soundbite token`, `passwd`.
+"""`soundbite users add|list|role|creator|disable|enable|passwd|invite`, `token`, `passwd`.
 
 The CLI works on the data directory directly, so whoever can run it is trusted as an admin.
 """
@@ -9,7 +9,7 @@ import click
 
 from soundbite.cli.base import Context, cli, emit_json, handle_errors, pass_ctx
 from soundbite.domain.accounts import Role, TokenScope
-from soundbite.services import accounts, signup
+from soundbite.services import access, accounts, signup
 
 ROLES = click.Choice([r.value for r in Role])
 
@@ -65,6 +65,22 @@ def users_role(ctx: Context, username: str, role: str) -> None:
     """Make USERNAME an admin or a listener (the last admin stays one)."""
     accounts.set_role(ctx.app, accounts.owner_account(ctx.app), username, Role(role))
     click.echo(f"{username} is now {role}")
+
+
+@users.command(name="creator")
+@click.argument("username")
+@click.argument("podcast_id", type=click.IntRange(min=1))
+@click.option("--remove", is_flag=True, help="Stop USERNAME being a creator of the podcast.")
+@pass_ctx
+@handle_errors
+def users_creator(ctx: Context, username: str, podcast_id: int, remove: bool) -> None:
+    """Make USERNAME a creator of a podcast: they may edit it and its episodes, publish
+    soundbites and see its analytics."""
+    admin = accounts.owner_account(ctx.app)
+    changed = access.set_creator(ctx.app, admin, podcast_id, username, on=not remove)
+    verb = "is no longer" if remove else "is now"
+    note = "" if changed else " (it already was)" if not remove else " (it was not)"
+    click.echo(f"{username} {verb} a creator of podcast {podcast_id}{note}")
 
 
 @users.command(name="disable")

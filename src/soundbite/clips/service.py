@@ -12,8 +12,12 @@ Who sees what:
 - ``private`` clips exist only for their owner: to anyone else they are 404, exactly like a
   clip that does not exist, so a share id cannot be probed.
 
-Public and unlisted clips can be changed by their owner and, for moderation, by the instance
-owner; private ones only by their owner.
+Public and unlisted clips can be changed by their owner and, for moderation, by an admin;
+private ones only by their owner.
+
+A clip is readable whatever its podcast's visibility (a public clip of a members-only podcast
+is the excerpt that leads people to it), but clips are listed only from podcasts listed for the
+caller, and making a clip needs an episode the caller may read (``domain/access.py``).
 
 A *draft* (what Mark saves, ``services/drafts.py``) is a private clip with ``draft`` set: it
 waits in its owner's Drafts, never in "your clips" or any list, until it is shared (given a
@@ -36,11 +40,13 @@ from sqlalchemy.orm import Session
 
 from soundbite.clips.spans import SHARE_ID_BITS, place, segments_near
 from soundbite.context import Context
+from soundbite.domain import access
 from soundbite.domain import clips as rules
 from soundbite.domain.accounts import Account
 from soundbite.domain.secrets import random_id
 from soundbite.domain.transcript import Word
 from soundbite.errors import Forbidden, Gone, InvalidInput, NotFound
+from soundbite.store import access as places
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.clip_models import Clip, ClipEvent
 from soundbite.store.models import Episode, Podcast, User
@@ -161,15 +167,17 @@ def create_clip(
     max_ms = app.settings.clip_max_seconds * 1000
     with app.db.write() as s:
         found = s.execute(
-            select(Episode, Podcast.owner_id)
+            select(Episode, Podcast.visibility)
             .join(Podcast, Podcast.id == Episode.podcast_id)
             .where(Episode.id == episode_id)
         ).first()
         if found is None:
             raise NotFound(f"no episode {episode_id}")
-        episode, podcast_owner = found
-        if source == "creator" and not (owner.is_admin or owner.id == podcast_owner):
-            raise Forbidden("only the podcast's owner can make creator clips")
+        episode, podcast_visibility = found
+        missing = f"no episode {episode_id}"
+        places.require_read(owner, episode.podcast_id, podcast_visibility, missing)
+        if source == "creator" and not access.may_edit(owner, episode.podcast_id):
+            raise Forbidden("only an admin or the podcast's creators can make creator clips")
         snapped, transcribed = place(s, episode, start_ms, end_ms, snap, max_ms=max_ms)
         clip = Clip(
             share_id=random_id(SHARE_ID_BITS),
@@ -326,10 +334,17 @@ def list_clips(
 ) -> ClipPage:
     """Newest first. Without `mine` only public clips are listed; unlisted and private ones
     appear only in their owner's own list. Drafts are listed only with `mine` and `drafts`
-    (and then only drafts). Hidden clips are never listed."""
+    (and then only drafts). Hidden clips are never listed. One episode's public clips are
+    listed to whoever may read it; otherwise only clips from podcasts listed for `viewer`."""
     if drafts and not mine:
         raise InvalidInput("drafts are only ever listed to their owner: add mine=true")
     where: list[ColumnElement[bool]] = [Clip.draft == drafts, Clip.hidden_at.is_(None)]
+    if episode_id is not None:
+        with app.db.read() as s:
+            podcast_id, podcast_visibility = places.episode_podcast(s, episode_id)
+        places.require_read(viewer, podcast_id, podcast_visibility, f"no episode {episode_id}")
+    elif not mine:
+        where.append(places.podcast_where(access.list_scope(viewer)))
     if mine:
         if viewer is None:
             raise InvalidInput("sign in to list your own clips")
@@ -347,7 +362,16 @@ def list_clips(
     if source:
         where.append(Clip.source == source)
     with app.db.read() as s:
-        total = s.scalar(select(func.count()).select_from(Clip).where(*where)) or 0
+        total = (
+            s.scalar(
+                select(func.count())
+                .select_from(Clip)
+                .join(Episode, Episode.id == Clip.episode_id)
+                .join(Podcast, Podcast.id == Episode.podcast_id)
+                .where(*where)
+            )
+            or 0
+        )
         rows = s.execute(
             _query()
             .where(*where)

@@ -48,12 +48,20 @@ class Filters:
     published_from: datetime | None = None
     published_to: datetime | None = None
     episode_id: int | None = None
+    # the podcasts the caller may see listed (store/access.py); None: every podcast
+    podcast_ids: tuple[int, ...] | None = None
 
     @property
     def any(self) -> bool:
         return any(
             v is not None
-            for v in (self.podcast_id, self.published_from, self.published_to, self.episode_id)
+            for v in (
+                self.podcast_id,
+                self.published_from,
+                self.published_to,
+                self.episode_id,
+                self.podcast_ids,
+            )
         )
 
     def where(self) -> list[ColumnElement[bool]]:
@@ -66,6 +74,8 @@ class Filters:
             conds.append(Episode.published_at <= self.published_to)
         if self.episode_id is not None:
             conds.append(SearchUnit.episode_id == self.episode_id)
+        if self.podcast_ids is not None:
+            conds.append(Episode.podcast_id.in_(self.podcast_ids))
         return conds
 
 

@@ -38,6 +38,9 @@ def _filters_sql(filters: Filters, params: dict[str, Any]) -> str:
     if filters.episode_id is not None:
         sql.append("u.episode_id = :episode_id")
         params["episode_id"] = filters.episode_id
+    if filters.podcast_ids is not None:
+        sql.append("e.podcast_id = ANY(:podcast_ids)")
+        params["podcast_ids"] = list(filters.podcast_ids)
     return "".join(f" AND {s}" for s in sql)
 
 

@@ -52,8 +52,16 @@ def span_words(units: list[SearchUnit], start_ms: int, end_ms: int) -> list[str]
 
 
 def related(
-    db: Database, episode_id: int, start_ms: int, end_ms: int, *, limit: int = 5
+    db: Database,
+    episode_id: int,
+    start_ms: int,
+    end_ms: int,
+    *,
+    limit: int = 5,
+    podcast_ids: tuple[int, ...] | None = None,
 ) -> RelatedMoments:
+    """Moments like the span; those of other episodes only from `podcast_ids` (the podcasts
+    listed for the caller; None: all)."""
     if end_ms <= start_ms:
         raise InvalidInput("end_ms must be after start_ms")
     backend = backend_for(db)
@@ -82,7 +90,11 @@ def related(
         own = {u.id for u in units}
         hits = load_hits(s, [h for h in ranked.hits if h[0] not in own], query.clauses)
     same = [h for h in hits if h.episode_id == episode_id][:limit]
-    other = [h for h in hits if h.episode_id != episode_id][:limit]
+    other = [
+        h
+        for h in hits
+        if h.episode_id != episode_id and (podcast_ids is None or h.podcast_id in podcast_ids)
+    ][:limit]
     return RelatedMoments(terms, same, other)
 
 

@@ -11,13 +11,15 @@ and semantic rankings are fused (see semantic.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from soundbite.domain import access
+from soundbite.domain.accounts import Account
 from soundbite.search import semantic
 from soundbite.search.backend import Filters
 from soundbite.search.engines import backend_for
@@ -25,6 +27,7 @@ from soundbite.search.planner import rank
 from soundbite.search.query import Clause, parse_query
 from soundbite.search.snippets import find_words, marked_words, sentence_bounds, snippet
 from soundbite.search.units import decode
+from soundbite.store import access as rows
 from soundbite.store.db import Database
 from soundbite.store.insight_models import SearchUnit
 from soundbite.store.models import Episode, Podcast
@@ -90,6 +93,32 @@ def search(
             )
         hits = load_hits(session, ranked.hits, query.clauses)
     return SearchPage(text, ranked.total, limit, offset, matched, fused is not None, hits)
+
+
+def search_for(
+    db: Database,
+    viewer: Account | None,
+    text: str,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """``search`` as `viewer` sees the library: one podcast they may read (NotFound if not),
+    or every podcast listed for them (``domain/access.py``)."""
+    filters = filters or Filters()
+    with db.read() as s:
+        if filters.podcast_id is not None:
+            visibility = rows.podcast_visibility(s, filters.podcast_id)
+            missing = f"no podcast {filters.podcast_id}"
+            rows.require_read(viewer, filters.podcast_id, visibility, missing)
+            allowed = None
+        else:
+            allowed = rows.podcast_ids(s, access.list_scope(viewer))
+    if allowed == ():
+        parse_query(text)  # a malformed query is refused the same with nothing to search
+        return SearchPage(text, 0, limit, offset, "all", False, [])
+    return search(db, text, replace(filters, podcast_ids=allowed), limit=limit, offset=offset)
 
 
 def load_hits(

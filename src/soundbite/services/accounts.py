@@ -29,7 +29,7 @@ from soundbite.errors import AuthRequired, Conflict, Forbidden, InvalidInput, No
 from soundbite.services.abuse import AbuseLimits
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.db import rowcount
-from soundbite.store.models import ApiToken, User, WebSession
+from soundbite.store.models import ApiToken, PodcastCreator, User, WebSession
 
 __all__ = ["Account", "Role", "TokenScope"]
 
@@ -73,13 +73,10 @@ class TokenInfo:
     last_used_at: datetime | None
 
 
-def account_of(user: User) -> Account:
-    return Account(user.id, user.username, Role(user.role))
-
-
-def require_editor(user: Account, owner_id: int) -> None:
-    if not user.may_edit(owner_id):
-        raise Forbidden("this belongs to another account")
+def account_of(s: Session, user: User) -> Account:
+    """Who `user` is to every check: role, and the podcasts they create for (one query)."""
+    podcasts = s.scalars(select(PodcastCreator.podcast_id).where(PodcastCreator.user_id == user.id))
+    return Account(user.id, user.username, Role(user.role), frozenset(podcasts))
 
 
 def require_admin(user: Account) -> None:
@@ -129,7 +126,7 @@ def owner_account(app: Context) -> Account:
         owner = _first_admin(s)
         if owner is None:
             raise NotFound("there is no admin account yet; run `soundbite serve` or `migrate`")
-        return account_of(owner)
+        return account_of(s, owner)
 
 
 def complete_setup(app: Context, setup_token: str, password: str) -> Account:
@@ -141,7 +138,7 @@ def complete_setup(app: Context, setup_token: str, password: str) -> Account:
             raise AuthRequired("this setup link is not valid or was already used")
         check_password(password, user.username)
         user.password_hash, user.setup_token_hash = hash_password(password), None
-        return account_of(user)
+        return account_of(s, user)
 
 
 # users, as an admin manages them (the CLI acts as the first admin)
@@ -165,7 +162,7 @@ def add_user(app: Context, username: str, password: str, role: Role = Role.LISTE
     check_username(username)
     check_password(password, username)
     with app.db.write() as s:
-        return account_of(insert_user(s, username, hash_password(password), role))
+        return account_of(s, insert_user(s, username, hash_password(password), role))
 
 
 def insert_user(s: Session, username: str, password_hash: str, role: Role) -> User:
@@ -264,7 +261,7 @@ def login(
     """
     with app.db.write() as s:
         user = _authenticate(s, username, password, client_ip, limits)
-        return account_of(user), open_session(s, user.id, user_agent)
+        return account_of(s, user), open_session(s, user.id, user_agent)
 
 
 def confirm_password(
@@ -330,9 +327,9 @@ def account_for_session(app: Context, session_token: str) -> Account | None:
             .join(WebSession, WebSession.user_id == User.id)
             .where(WebSession.token_hash == token_hash(session_token))
         ).first()
-    if row is None or as_utc(row[1]) < utcnow() or row[0].disabled_at is not None:
-        return None
-    return account_of(row[0])
+        if row is None or as_utc(row[1]) < utcnow() or row[0].disabled_at is not None:
+            return None
+        return account_of(s, row[0])
 
 
 def list_sessions(app: Context, user_id: int, current_token: str | None) -> list[SessionInfo]:
@@ -389,9 +386,9 @@ def account_for_api_token(app: Context, token: str) -> TokenGrant | None:
             .join(ApiToken, ApiToken.owner_id == User.id)
             .where(ApiToken.token_hash == token_hash(token))
         ).first()
-    if row is None or row[0].disabled_at is not None:
-        return None
-    return TokenGrant(account_of(row[0]), TokenScope(row[1]))
+        if row is None or row[0].disabled_at is not None:
+            return None
+        return TokenGrant(account_of(s, row[0]), TokenScope(row[1]))
 
 
 def list_api_tokens(app: Context, owner_id: int) -> list[TokenInfo]:

@@ -5,8 +5,9 @@ rather than each querying on its own. Each view is a handful of set-based querie
 the jobs of a whole page of episodes, not one per episode), so a page costs the same however
 many episodes it lists.
 
-Reads are instance-wide: the library belongs to the instance, and ``owner_id`` only decides
-who may change a row (see ``deps.require_editor``).
+Every read takes the caller (``viewer``, None when signed out) and answers only what they may
+read (``domain/access.py``): lists hold the podcasts listed for them, a row by id is NotFound
+when they may not read it; writes need an admin or the podcast's creator.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from sqlalchemy.orm import Session
 
 from soundbite.context import Context
 from soundbite.derived import peaks_key
+from soundbite.domain import access as rules
 from soundbite.domain.pipeline import episode_status, stages_for
 from soundbite.domain.transcript import Transcript as TranscriptText
 from soundbite.errors import Conflict, NotFound
-from soundbite.services.accounts import Account, require_editor
+from soundbite.services import access
+from soundbite.services.accounts import Account
 from soundbite.services.schemas import (
     EpisodeDetail,
     EpisodePage,
@@ -36,12 +39,15 @@ from soundbite.services.schemas import (
     SoundbitePublic,
 )
 from soundbite.speech.formats import FORMATS
+from soundbite.store.access import podcast_where
 from soundbite.store.db import get_or_not_found
 from soundbite.store.models import Episode, Job, MediaBlob, Podcast, Transcript
 from soundbite.store.transcripts import load_transcript
 
+Viewer = Account | None
 
-def _podcast(podcast: Podcast, episode_count: int) -> PodcastPublic:
+
+def _podcast(podcast: Podcast, episode_count: int, viewer: Viewer) -> PodcastPublic:
     return PodcastPublic(
         id=podcast.id,
         title=podcast.title,
@@ -55,23 +61,28 @@ def _podcast(podcast: Podcast, episode_count: int) -> PodcastPublic:
         created_at=podcast.created_at,
         episode_count=episode_count,
         feed_problems=[FeedProblemPublic(**p) for p in podcast.feed_problems or []],
+        visibility=podcast.visibility,
+        may_edit=rules.may_edit(viewer, podcast.id),
     )
 
 
-def list_podcasts(ctx: Context) -> list[PodcastPublic]:
+def list_podcasts(ctx: Context, viewer: Viewer) -> list[PodcastPublic]:
+    """The podcasts listed for `viewer` (unlisted ones only for their creators and admins)."""
+    listed = podcast_where(rules.list_scope(viewer))
     with ctx.db.read() as s:
         counts = dict(
             s.execute(select(Episode.podcast_id, func.count()).group_by(Episode.podcast_id)).all()
         )
-        podcasts = s.scalars(select(Podcast).order_by(Podcast.title, Podcast.id))
-        return [_podcast(p, counts.get(p.id, 0)) for p in podcasts]
+        podcasts = s.scalars(select(Podcast).where(listed).order_by(Podcast.title, Podcast.id))
+        return [_podcast(p, counts.get(p.id, 0), viewer) for p in podcasts]
 
 
-def get_podcast(ctx: Context, podcast_id: int) -> PodcastPublic:
+def get_podcast(ctx: Context, viewer: Viewer, podcast_id: int) -> PodcastPublic:
+    access.readable_podcast(ctx, viewer, podcast_id)
     with ctx.db.read() as s:
         podcast = get_or_not_found(s, Podcast, podcast_id, "podcast")
         count = s.scalar(select(func.count()).where(Episode.podcast_id == podcast_id)) or 0
-        return _podcast(podcast, count)
+        return _podcast(podcast, count, viewer)
 
 
 def _jobs_by_episode(s: Session, episode_ids: Sequence[int]) -> dict[int, list[JobPublic]]:
@@ -108,11 +119,28 @@ def _summary_fields(
     }
 
 
-def list_episodes(ctx: Context, *, podcast_id: int | None, limit: int, offset: int) -> EpisodePage:
-    """Newest first; episodes without a date (rare, from sloppy feeds) go last."""
-    where = [Episode.podcast_id == podcast_id] if podcast_id is not None else []
+def list_episodes(
+    ctx: Context, viewer: Viewer, *, podcast_id: int | None, limit: int, offset: int
+) -> EpisodePage:
+    """Newest first; episodes without a date (rare, from sloppy feeds) go last.
+
+    One podcast's episodes are there for whoever may read it (an unlisted podcast's page);
+    without `podcast_id`, the episodes of the podcasts listed for `viewer`."""
+    if podcast_id is not None:
+        access.readable_podcast(ctx, viewer, podcast_id)
+        where = [Episode.podcast_id == podcast_id]
+    else:
+        where = [podcast_where(rules.list_scope(viewer))]
     with ctx.db.read() as s:
-        total = s.scalar(select(func.count()).select_from(Episode).where(*where)) or 0
+        total = (
+            s.scalar(
+                select(func.count())
+                .select_from(Episode)
+                .join(Podcast, Podcast.id == Episode.podcast_id)
+                .where(*where)
+            )
+            or 0
+        )
         rows = s.execute(
             select(Episode, Podcast)
             .join(Podcast, Podcast.id == Episode.podcast_id)
@@ -132,7 +160,8 @@ def list_episodes(ctx: Context, *, podcast_id: int | None, limit: int, offset: i
     return EpisodePage(items=items, total=total, limit=limit, offset=offset)
 
 
-def get_episode(ctx: Context, episode_id: int) -> EpisodeDetail:
+def get_episode(ctx: Context, viewer: Viewer, episode_id: int) -> EpisodeDetail:
+    access.readable_episode(ctx, viewer, episode_id)
     with ctx.db.read() as s:
         episode = get_or_not_found(s, Episode, episode_id, "episode")
         podcast = episode.podcast
@@ -183,32 +212,31 @@ def episode_row(ctx: Context, episode_id: int) -> Episode:
         return episode
 
 
-def job_owner_id(ctx: Context, job_id: int) -> int:
-    with ctx.db.read() as s:
-        owner = s.scalar(
-            select(Episode.owner_id).join(Job, Job.episode_id == Episode.id).where(Job.id == job_id)
-        )
-    if owner is None:
-        raise NotFound(f"no job {job_id}")
-    return owner
-
-
 def list_jobs(
-    ctx: Context, *, state: str | None, episode_id: int | None, limit: int
+    ctx: Context, viewer: Viewer, *, state: str | None, episode_id: int | None, limit: int
 ) -> list[JobPublic]:
+    """Newest first: one readable episode's jobs, or those of the podcasts listed for
+    `viewer` (an episode's stages are part of it anyway)."""
     query = select(Job).order_by(Job.id.desc()).limit(limit)
     if state is not None:
         query = query.where(Job.state == state)
     if episode_id is not None:
+        access.readable_episode(ctx, viewer, episode_id)
         query = query.where(Job.episode_id == episode_id)
+    else:
+        query = (
+            query.join(Episode, Episode.id == Job.episode_id)
+            .join(Podcast, Podcast.id == Episode.podcast_id)
+            .where(podcast_where(rules.list_scope(viewer)))
+        )
     with ctx.db.read() as s:
         return [JobPublic.model_validate(job) for job in s.scalars(query)]
 
 
 def process_episode(ctx: Context, user: Account, episode_id: int) -> None:
     """Queue the pipeline for an episode nobody has processed yet."""
+    access.editable_episode(ctx, user, episode_id)
     episode = episode_row(ctx, episode_id)
-    require_editor(user, episode.owner_id)
     with ctx.db.read() as s:
         has_jobs = s.scalar(select(Job.id).where(Job.episode_id == episode_id).limit(1))
     if has_jobs is not None:
@@ -222,7 +250,7 @@ def process_episode(ctx: Context, user: Account, episode_id: int) -> None:
 def retry_job(ctx: Context, user: Account, job_id: int) -> JobPublic:
     """Queue a finished (failed or done) job again; the answer is the retry's outcome
     ("queued"), read before workers are told, not whatever a fast worker made of it since."""
-    require_editor(user, job_owner_id(ctx, job_id))
+    access.editable_job(ctx, user, job_id)
     ctx.queue.retry(job_id)
     with ctx.db.read() as s:
         queued = JobPublic.model_validate(s.get_one(Job, job_id))
@@ -258,24 +286,35 @@ def episode_ref(ctx: Context, episode_id: int) -> EpisodeRef:
     )
 
 
-def transcript_of(ctx: Context, episode_id: int) -> TranscriptText:
-    """The episode's transcript (the part done so far while it is being transcribed)."""
+def transcript_of(
+    ctx: Context, viewer: Viewer, episode_id: int
+) -> tuple[TranscriptText, access.Place]:
+    """The episode's transcript (the part done so far while it is being transcribed), and
+    where the episode is (its podcast's visibility decides how it may be cached)."""
+    place = access.readable_episode(ctx, viewer, episode_id)
     with ctx.db.read() as s:
-        get_or_not_found(s, Episode, episode_id, "episode")
         transcript = load_transcript(s, episode_id)
     if transcript is None:
         raise NotFound(
             f"episode {episode_id} has no transcript yet; it appears when the transcribe "
             "stage is done"
         )
-    return transcript
+    return transcript, place
 
 
-def media_type_of(ctx: Context, sha256: str) -> str | None:
-    """The stored media file's content type as uploaded or served to us; NotFound if we
-    hold no such file."""
+def readable_ref(ctx: Context, viewer: Viewer, episode_id: int) -> tuple[EpisodeRef, access.Place]:
+    """``episode_ref`` for a caller who must be able to read the episode."""
+    place = access.readable_episode(ctx, viewer, episode_id)
+    return episode_ref(ctx, episode_id), place
+
+
+def media_type_of(ctx: Context, viewer: Viewer, sha256: str) -> tuple[str | None, bool]:
+    """The stored media file's content type as uploaded or served to us, and whether shared
+    caches may keep it; NotFound if we hold no such file or `viewer` may read no episode
+    of it."""
     with ctx.db.read() as s:
-        return get_or_not_found(s, MediaBlob, sha256, "media file").content_type
+        content_type = get_or_not_found(s, MediaBlob, sha256, "media file").content_type
+    return content_type, access.readable_media(ctx, viewer, sha256)
 
 
 @dataclass(frozen=True, slots=True)

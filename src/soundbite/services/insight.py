@@ -16,6 +16,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from soundbite.context import Context
+from soundbite.domain import access as rules
+from soundbite.domain.accounts import Account
 from soundbite.domain.pipeline import ANALYZE
 from soundbite.insight.chapters import (
     ChapterSource,
@@ -26,7 +28,9 @@ from soundbite.insight.chapters import (
 )
 from soundbite.search.related import related
 from soundbite.search.service import Hit
+from soundbite.services import access
 from soundbite.services.episodes import episode_row
+from soundbite.store.access import podcast_ids
 from soundbite.store.insight_models import EpisodeChapter, EpisodeHighlight, EpisodeTopic
 from soundbite.store.models import Job
 
@@ -139,8 +143,11 @@ def _chapter_rows(ctx: Context, episode_id: int) -> list[dict[str, Any]]:
         return [{"start_ms": c.start_ms, "end_ms": c.end_ms, "title": c.title} for c in rows]
 
 
-def topics(ctx: Context, episode_id: int) -> TopicsPublic:
-    episode_row(ctx, episode_id)
+Viewer = Account | None
+
+
+def topics(ctx: Context, viewer: Viewer, episode_id: int) -> TopicsPublic:
+    access.readable_episode(ctx, viewer, episode_id)
     found = [TopicPublic.model_validate(t) for t in _topic_rows(ctx, episode_id)]
     return TopicsPublic(episode_id=episode_id, status=_status(ctx, episode_id), topics=found)
 
@@ -154,8 +161,11 @@ def _chapters(ctx: Context, episode_id: int, source: ChapterSource) -> tuple[Any
     return episode.title, used, available, chosen
 
 
-def chapters(ctx: Context, episode_id: int, source: ChapterSource) -> ChaptersPublic:
+def chapters(
+    ctx: Context, viewer: Viewer, episode_id: int, source: ChapterSource
+) -> ChaptersPublic:
     """The publisher's chapters when the feed has them ("auto"), else generated ones."""
+    access.readable_episode(ctx, viewer, episode_id)
     _, used, available, chosen = _chapters(ctx, episode_id, source)
     return ChaptersPublic(
         episode_id=episode_id,
@@ -165,15 +175,18 @@ def chapters(ctx: Context, episode_id: int, source: ChapterSource) -> ChaptersPu
     )
 
 
-def chapters_document(ctx: Context, episode_id: int, source: ChapterSource) -> dict[str, Any]:
+def chapters_document(
+    ctx: Context, viewer: Viewer, episode_id: int, source: ChapterSource
+) -> dict[str, Any]:
     """The same chapters as a Podcasting 2.0 JSON Chapters 1.2.0 document."""
+    access.readable_episode(ctx, viewer, episode_id)
     title, _, _, chosen = _chapters(ctx, episode_id, source)
     return json_chapters(chosen, title=title)
 
 
-def highlights(ctx: Context, episode_id: int) -> HighlightsPublic:
+def highlights(ctx: Context, viewer: Viewer, episode_id: int) -> HighlightsPublic:
     """Suggested clips, best first, each with the reason it was suggested."""
-    episode_row(ctx, episode_id)
+    access.readable_episode(ctx, viewer, episode_id)
     with ctx.db.read() as s:
         rows = s.scalars(
             select(EpisodeHighlight)
@@ -220,11 +233,14 @@ def _moment(hit: Hit) -> MomentPublic:
 
 
 def related_moments(
-    ctx: Context, episode_id: int, start_ms: int, end_ms: int, *, limit: int
+    ctx: Context, viewer: Viewer, episode_id: int, start_ms: int, end_ms: int, *, limit: int
 ) -> RelatedPublic:
-    """Moments like this span (a clip's), in this episode and in others."""
-    episode_row(ctx, episode_id)
-    found = related(ctx.db, episode_id, start_ms, end_ms, limit=limit)
+    """Moments like this span (a clip's), in this episode and in others listed for
+    `viewer`."""
+    access.readable_episode(ctx, viewer, episode_id)
+    with ctx.db.read() as s:
+        allowed = podcast_ids(s, rules.list_scope(viewer))
+    found = related(ctx.db, episode_id, start_ms, end_ms, limit=limit, podcast_ids=allowed)
     return RelatedPublic(
         episode_id=episode_id,
         start_ms=start_ms,

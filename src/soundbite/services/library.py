@@ -25,7 +25,8 @@ from soundbite.ingest.feeds import ParsedEpisode, ParsedFeed, parse_feed
 from soundbite.ingest.fetch import fetch
 from soundbite.media.extract import extract_audio, needs_extraction
 from soundbite.media.probe import probe
-from soundbite.services.accounts import Account, require_editor
+from soundbite.services import access
+from soundbite.services.accounts import Account
 from soundbite.services.episodes import podcast_row
 from soundbite.store.base import utcnow
 from soundbite.store.blobs import media_key, sha256_file
@@ -99,7 +100,12 @@ def _store_feed(
             select(Podcast).where(Podcast.owner_id == owner_id, Podcast.feed_url == url)
         ).first()
         if podcast is None:
-            podcast = Podcast(owner_id=owner_id, feed_url=url, title=feed.title or url)
+            podcast = Podcast(
+                owner_id=owner_id,
+                feed_url=url,
+                title=feed.title or url,
+                visibility=new_podcast_visibility(app),
+            )
             s.add(podcast)
         podcast.title = feed.title or podcast.title
         podcast.description = feed.description or ""
@@ -185,8 +191,8 @@ def add_media_file(
 ) -> int:
     """Probe, store and queue an audio or video file. Returns the new episode's id.
 
-    The file is probed before anything is written; video keeps only its audio track. It goes
-    into the owner's "Uploads" podcast unless ``podcast_id`` names another.
+    The episode goes into `podcast_id`, or else into the owner's "Uploads" podcast. The file
+    is probed before anything is written; video keeps only its audio track.
     """
     if path.stat().st_size > app.settings.max_upload_bytes:
         raise TooLarge(
@@ -208,7 +214,11 @@ def add_media_file(
                     sha256=sha, size=size, content_type=content_type or _guess_type(info.container)
                 )
             )
-        podcast = s.get_one(Podcast, podcast_id) if podcast_id else _uploads_podcast(s, owner_id)
+        podcast = (
+            s.get_one(Podcast, podcast_id)
+            if podcast_id is not None
+            else _uploads_podcast(s, owner_id, new_podcast_visibility(app))
+        )
         episode = Episode(
             owner_id=owner_id,
             podcast_id=podcast.id,
@@ -230,7 +240,7 @@ def add_media_file(
     return episode_id
 
 
-def _uploads_podcast(s: Session, owner_id: int) -> Podcast:
+def _uploads_podcast(s: Session, owner_id: int, visibility: str) -> Podcast:
     # by title too: the demo podcast is also one without a feed
     podcast = s.scalars(
         select(Podcast)
@@ -247,6 +257,7 @@ def _uploads_podcast(s: Session, owner_id: int) -> Podcast:
             feed_url=None,
             title=UPLOADS_TITLE,
             description="Files added by upload or from the command line.",
+            visibility=visibility,
         )
         s.add(podcast)
         s.flush()
@@ -297,10 +308,54 @@ def _guess_type(container: str) -> str:
 __all__ = ["FeedResult", "add_feed_document", "add_feed_url", "add_media_file"]
 
 
+def new_podcast_visibility(ctx: Context) -> str:
+    """What a podcast added from now on starts as: the `public_library` setting chooses
+    between public and private (an admin changes it per podcast afterwards)."""
+    return (Visibility.PUBLIC if ctx.settings.public_library else Visibility.PRIVATE).value
+
+
+def add_feed(ctx: Context, user: Account, url: str) -> FeedResult:
+    """`add_feed_url` for a caller: adding a podcast is an admin's."""
+    access.require_add_podcast(user)
+    return add_feed_url(ctx, url, user.id)
+
+
+def check_upload(ctx: Context, user: Account, podcast_id: int | None) -> None:
+    """Refuse an upload the caller may not make (before its bytes are read)."""
+    if podcast_id is None:
+        access.require_add_podcast(user)
+    else:
+        access.editable_podcast(ctx, user, podcast_id)
+
+
+def upload(
+    ctx: Context,
+    user: Account,
+    path: Path,
+    *,
+    podcast_id: int | None,
+    title: str | None = None,
+    content_type: str | None = None,
+    transcript: Transcript | None = None,
+) -> int:
+    """`add_media_file` for a caller: into a podcast they create for (or any, as an admin),
+    or, for an admin, into their "Uploads" podcast."""
+    check_upload(ctx, user, podcast_id)
+    return add_media_file(
+        ctx,
+        path,
+        user.id,
+        title=title,
+        content_type=content_type,
+        transcript=transcript,
+        podcast_id=podcast_id,
+    )
+
+
 def refresh_podcast(ctx: Context, user: Account, podcast_id: int) -> FeedResult:
     """Poll a podcast's feed again (conditional GET; only new episodes are added)."""
+    access.editable_podcast(ctx, user, podcast_id)
     podcast = podcast_row(ctx, podcast_id)
-    require_editor(user, podcast.owner_id)
     if podcast.feed_url is None:
         raise Conflict("this podcast holds uploads; it has no feed to refresh")
     return add_feed_url(ctx, podcast.feed_url, podcast.owner_id)

@@ -1,11 +1,11 @@
 """What the public site may show: podcasts marked public or unlisted, their episodes and
 transcripts, read for a visitor who may have no account.
 
-The rule is one place (``readable_anonymously`` / ``listed_publicly``), from
-``domain.accounts.Visibility``: public podcasts are readable by anyone and listed (index,
-sitemap); unlisted ones are readable by anyone holding the link and never listed; private
-ones only by signed-in members. A private podcast is reported as not found to anyone else,
-exactly like one that does not exist, so that its existence does not leak.
+The rules are ``domain/access.py``'s, seen by a visitor without an account
+(``readable_anonymously`` / ``listed_publicly``): public podcasts are readable by anyone and
+listed (index, sitemap); unlisted ones are readable by anyone holding the link and never
+listed; private ones only by signed-in members. A private podcast is reported as not found
+to anyone else, exactly like one that does not exist, so that its existence does not leak.
 
 Every function returns plain dataclasses; the pages in ``web/pages/public_site.py`` render them.
 """
@@ -19,10 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from soundbite.context import Context
-from soundbite.domain.accounts import Account, Visibility
+from soundbite.domain import access
+from soundbite.domain.accounts import Account
 from soundbite.domain.public_pages import Paragraph, episode_path, paragraphs, valid_id
 from soundbite.domain.transcript import Segment
 from soundbite.errors import NotFound
+from soundbite.store import access as places
 from soundbite.store.base import as_utc
 from soundbite.store.models import Episode, MediaBlob, Podcast, Transcript, TranscriptSegment
 
@@ -30,19 +32,18 @@ from soundbite.store.models import Episode, MediaBlob, Podcast, Transcript, Tran
 SITEMAP_URLS = 50_000
 
 
+# the podcast id matters to these rules only for a signed-in creator, never for a visitor
+_ANY_PODCAST = 0
+
+
 def readable_anonymously(visibility: str) -> bool:
     """Whether anyone, signed in or not, may read a podcast with this visibility."""
-    return visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+    return access.may_read(None, visibility, _ANY_PODCAST)
 
 
 def listed_publicly(visibility: str) -> bool:
     """Whether the public index and the sitemap list a podcast with this visibility."""
-    return visibility == Visibility.PUBLIC
-
-
-def _member_may_read(viewer: Account | None, ctx: Context) -> bool:
-    # private = signed-in members (or everyone, on an instance whose library is public)
-    return viewer is not None or ctx.settings.public_library
+    return access.may_list(None, visibility, _ANY_PODCAST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +130,7 @@ def find_podcast(ctx: Context, podcast_id: int, viewer: Account | None) -> Publi
         raise NotFound(f"no podcast {podcast_id}")
     with ctx.db.read() as s:
         podcast = s.get(Podcast, podcast_id)
-        if podcast is None or not (
-            readable_anonymously(podcast.visibility) or _member_may_read(viewer, ctx)
-        ):
+        if podcast is None or not access.may_read(viewer, podcast.visibility, podcast.id):
             raise NotFound(f"no podcast {podcast_id}")
         count, newest = _stats(s, [podcast_id]).get(podcast_id, (0, None))
         return _podcast(podcast, count, newest)
@@ -178,7 +177,7 @@ def listed_podcasts(ctx: Context) -> list[PublicPodcast]:
         podcasts = list(
             s.scalars(
                 select(Podcast)
-                .where(Podcast.visibility == Visibility.PUBLIC.value)
+                .where(places.podcast_where(access.list_scope(None)))
                 .order_by(Podcast.title, Podcast.id)
             )
         )
@@ -200,7 +199,7 @@ def listed_episodes(ctx: Context, limit: int = SITEMAP_URLS) -> list[SitemapEpis
         rows = s.execute(
             select(Episode.id, Episode.podcast_id, Episode.title, Episode.published_at)
             .join(Podcast, Podcast.id == Episode.podcast_id)
-            .where(Podcast.visibility == Visibility.PUBLIC.value)
+            .where(places.podcast_where(access.list_scope(None)))
             .order_by(Episode.published_at.desc().nulls_last(), Episode.id.desc())
             .limit(limit)
         ).all()

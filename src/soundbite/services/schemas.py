@@ -155,6 +155,21 @@ class PodcastPublic(Public):
         description="What reading the feed last repaired or skipped (it was not well-formed "
         "XML); empty when it read cleanly.",
     )
+    visibility: Literal["public", "unlisted", "private"] = Field(
+        description="public: anyone, and listed; unlisted: anyone with the link, never listed; "
+        "private: signed-in accounts only (docs/accounts.md)."
+    )
+    may_edit: bool = Field(
+        False, description="Whether the caller may change it (an admin or its creator)."
+    )
+
+
+class PodcastUpdate(BaseModel):
+    """What PATCH /api/podcasts/{id} changes; fields left out stay as they are."""
+
+    visibility: Literal["public", "unlisted", "private"] | None = Field(
+        None, description="Admins only."
+    )
 
 
 class FeedCreate(BaseModel):

@@ -111,7 +111,7 @@ def sign_up(
         if invite:
             _use_invite(s, invite)
         user = insert_user(s, username, password_hash, Role.LISTENER)
-        return account_of(user), open_session(s, user.id, user_agent)
+        return account_of(s, user), open_session(s, user.id, user_agent)
 
 
 def _use_invite(s: Session, invite: str) -> None:

@@ -1,7 +1,7 @@
 """Request dependencies: the Soundbite instance, who is asking, and whether they may.
 
 Route functions declare what they need with the ``Annotated`` aliases at the bottom
-(``SoundbiteDep``, ``CurrentUser``, ``LibraryReader``) instead of reaching into
+(``SoundbiteDep``, ``CurrentUser``, ``Viewer``) instead of reaching into
 ``request.app.state`` themselves, so every route gets authentication and CSRF checks the
 same way and tests exercise the real thing.
 
@@ -126,11 +126,10 @@ def current_user(auth: RequiredAuth) -> Account:
 CurrentUser = Annotated[Account, Depends(current_user)]
 
 
-def library_reader(request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Account | None:
-    """Anyone may read a public library; otherwise reading needs an account."""
-    if sb.settings.public_library:
-        return auth.account if auth else None
-    return require_auth(request, auth).account
+def viewer(auth: OptionalAuth) -> Account | None:
+    """Who is reading, or None when signed out. What they may read is the services' call
+    (``domain/access.py``): per podcast, not per instance."""
+    return auth.account if auth else None
 
 
-LibraryReader = Annotated[Account | None, Depends(library_reader)]
+Viewer = Annotated[Account | None, Depends(viewer)]

@@ -21,9 +21,10 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from soundbite.services import episodes
+from soundbite.services.accounts import Account
 from soundbite.store.blobs import media_key
 from soundbite.web.counting import count_media
-from soundbite.web.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import SoundbiteDep, Viewer
 from soundbite.web.headers import cache_control
 from soundbite.web.ranges import ranged_response
 
@@ -52,20 +53,21 @@ def safe_media_type(content_type: str | None) -> str:
 def get_media(
     request: Request,
     sb: SoundbiteDep,
-    _reader: LibraryReader,
+    viewer: Viewer,
     sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
 ) -> Response:
     """Episode audio by content hash; supports Range, If-Range and If-None-Match.
 
     Each answer is handed to analytics (docs/analytics.md) without waiting for it."""
-    response = media_response(request, sb, sha256, public=sb.settings.public_library)
+    response = media_response(request, sb, viewer, sha256)
     count_media(sb, request, sha256, response)
     return response
 
 
-def media_response(request: Request, sb: SoundbiteDep, sha256: str, *, public: bool) -> Response:
-    """The stored file (or a redirect to it); ``public``: whether shared caches may keep it."""
-    content_type = episodes.media_type_of(sb, sha256)
+def media_response(
+    request: Request, sb: SoundbiteDep, viewer: Account | None, sha256: str
+) -> Response:
+    content_type, shared = episodes.media_type_of(sb, viewer, sha256)
     key = media_key(sha256)
     lifetime = sb.settings.presigned_url_seconds
     url = (
@@ -74,7 +76,7 @@ def media_response(request: Request, sb: SoundbiteDep, sha256: str, *, public: b
         else None
     )
     if url is not None:  # the store can hand out its own links (S3): bytes skip this process
-        scope = "public" if public else "private"
+        scope = "public" if shared else "private"
         return RedirectResponse(
             url, status_code=307, headers={"Cache-Control": f"{scope}, max-age={lifetime // 2}"}
         )
@@ -86,7 +88,7 @@ def media_response(request: Request, sb: SoundbiteDep, sha256: str, *, public: b
         media_type=safe_media_type(content_type),
         read=lambda start, end: sb.storage.iter_range(key, start, end),
         headers={
-            "Cache-Control": cache_control(public=public, immutable=True),
+            "Cache-Control": cache_control(public=shared, immutable=True),
             "X-Content-Type-Options": "nosniff",
         },
     )

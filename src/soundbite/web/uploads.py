@@ -24,8 +24,10 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from soundbite.errors import InvalidInput, TooLarge
+from soundbite.services.schemas import MAX_ROW_ID
 
 MAX_TITLE_BYTES = 4096
+MAX_ID_BYTES = 12
 STALE_SECONDS = 24 * 3600
 
 
@@ -35,6 +37,7 @@ class UploadForm:
     filename: str = ""
     content_type: str | None = None
     title: str | None = None
+    podcast_id: int | None = None
     transcript: bytes | None = None
     transcript_filename: str | None = None
     transcript_content_type: str | None = None
@@ -61,6 +64,7 @@ class _FormReader:
             "file": max_file_bytes,
             "transcript": max_transcript_bytes,
             "title": MAX_TITLE_BYTES,
+            "podcast_id": MAX_ID_BYTES,
         }
         self.form = UploadForm()
         self.seen: set[str] = set()
@@ -96,7 +100,9 @@ class _FormReader:
         _, options = parse_options_header(self.part.disposition)
         name = options.get(b"name", b"").decode("utf-8", "replace")
         if name not in self.limits:
-            raise InvalidInput(f"unexpected form field {name!r}: send file, title or transcript")
+            raise InvalidInput(
+                f"unexpected form field {name!r}: send file, title, podcast_id or transcript"
+            )
         if name in self.seen:
             raise InvalidInput(f"the form field {name!r} was sent twice")
         self.seen.add(name)
@@ -133,6 +139,8 @@ class _FormReader:
         if isinstance(part.sink, bytearray):
             if part.name == "title":
                 form.title = part.sink.decode("utf-8", "replace").strip() or None
+            elif part.name == "podcast_id":
+                form.podcast_id = _row_id(part.sink.decode("ascii", "replace").strip())
             else:
                 form.transcript = bytes(part.sink)
                 form.transcript_filename = part.filename
@@ -149,6 +157,12 @@ class _FormReader:
     def close(self) -> None:
         if self.part.sink is not None and not isinstance(self.part.sink, bytearray):
             self.part.sink.close()
+
+
+def _row_id(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ROW_ID:
+        raise InvalidInput(f"podcast_id is a podcast's number (1 to {MAX_ROW_ID})")
+    return int(text)
 
 
 def _basename(filename: str) -> str:

@@ -23,6 +23,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from soundbite.domain.clips import MIN_CLIP_MS
+from soundbite.errors import NotFound
+from soundbite.services import access
+from soundbite.web.api.params import MAX_ROW_ID
 from soundbite.web.deps import OptionalAuth, SoundbiteDep
 from soundbite.web.pages.rendering import PAGE_HEADERS
 
@@ -51,8 +54,28 @@ def _csp(nonce: str) -> str:
     )
 
 
+def _open_to_visitors(sb: SoundbiteDep, path_params: dict[str, str], path: str) -> bool:
+    """Whether a signed-out visitor gets the app on this path rather than the sign-in page:
+    a podcast or episode page they may read (public or unlisted), or the library, clips and
+    search when some podcast is public. Nothing else is told apart from "does not exist"."""
+    for name, check in (
+        ("podcast_id", access.readable_podcast),
+        ("episode_id", access.readable_episode),
+    ):
+        if name in path_params:
+            given = path_params[name]
+            if not given.isdigit() or int(given) > MAX_ROW_ID:
+                return False
+            try:
+                check(sb, None, int(given))
+            except NotFound:
+                return False
+            return True
+    return path != "/analytics" and access.anything_listed(sb, None)
+
+
 def app_shell(request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
-    if auth is None and not sb.settings.public_library:
+    if auth is None and not _open_to_visitors(sb, request.path_params, request.url.path):
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         target = "/login" if here == "/" else f"/login?next={quote(here, safe='/')}"
         return RedirectResponse(target, status_code=303)

@@ -184,7 +184,8 @@ def _episode_context(
     audio: str | None,
     start_ms: int | None,
 ) -> dict[str, Any]:
-    chapters = insight.chapters(sb, episode.id, "auto").chapters
+    # the page renders only what anyone may read, so it asks as a visitor would
+    chapters = insight.chapters(sb, None, episode.id, "auto").chapters
     episode_clips = clips.episode_clips(sb, episode.id, limit=CLIPS_SHOWN)
     description = plain_text(episode.description, DESCRIPTION_CHARS)
     start_s = f"{start_ms / 1000:g}" if start_ms else None
@@ -224,15 +225,14 @@ def episode_audio(
 ) -> Response:
     """The stored audio of an episode on the public site, with Range like ``/media``."""
     try:
-        podcast, episode = public_site.find_episode(
+        _, episode = public_site.find_episode(
             sb, podcast_id, episode_id, auth.account if auth else None
         )
     except NotFound:
         return Response("no such episode", status_code=404, media_type="text/plain")
     if episode.media_sha256 is None:
         return Response("this episode's audio is not stored here", status_code=404)
-    response = media.media_response(
-        request, sb, episode.media_sha256, public=podcast.on_public_site
-    )
+    viewer = auth.account if auth else None
+    response = media.media_response(request, sb, viewer, episode.media_sha256)
     count_media(sb, request, episode.media_sha256, response)
     return response

@@ -7,12 +7,13 @@ are never stored. Every URL in a meta tag is absolute (``public_base``), since c
 nothing.
 Text from feeds and transcripts goes through Jinja2's autoescaping, in attributes too.
 
-"Play the full episode" sends whoever can read the library (signed in, or a public library) to
-the app's episode page at that second (``/episodes/{id}?t=``), and anyone else to the public
-site's episode page at that second when the podcast is public or unlisted. For a private
-podcast a visitor gets a minimal page that plays the feed's own enclosure (public anyway) from
-that second and links to the episode's page on the publisher's site; an upload, which has
-neither, offers the publisher's page if known and signing in, never a dead end.
+"Play the full episode" sends whoever may read the episode (signed in, or its podcast is public
+or unlisted) to the app's episode page at that second (``/episodes/{id}?t=``); a visitor who is
+not signed in goes to the public site's episode page at that second when the podcast is public
+or unlisted. For a private podcast a visitor gets a minimal page that plays the feed's own
+enclosure (public anyway) from that second and links to the episode's page on the publisher's
+site; an upload, which has neither, offers the publisher's page if known and signing in, never
+a dead end.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from soundbite.clips.links import clip_links
 from soundbite.domain.clips import clock
 from soundbite.domain.moderation import REASON_LABELS, REPORT_NOTE_MAX_CHARS
 from soundbite.errors import Gone, NotFound
-from soundbite.services import episodes, moderation, public_site
+from soundbite.services import access, episodes, moderation, public_site
 from soundbite.services.accounts import Account
 from soundbite.web.counting import count_clip
 from soundbite.web.deps import OptionalAuth, SoundbiteDep, public_base
@@ -243,14 +244,14 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         episode_id=view.episode_id,
         podcast_id=view.podcast_id,
     )
-    if auth is not None or sb.settings.public_library:
-        # whoever can read the library gets the app's episode page, playing from that second
-        return RedirectResponse(
-            f"/episodes/{view.episode_id}?t={view.start_ms / 1000:g}", status_code=303
-        )
     start = f"{view.start_ms / 1000:g}"
+    viewer = _viewer(auth)
+    if viewer is not None and _may_read_episode(sb, viewer, view.episode_id):
+        # a signed-in reader gets the app's episode page, playing from that second
+        return RedirectResponse(f"/episodes/{view.episode_id}?t={start}", status_code=303)
     public_page = public_site.public_episode_path(sb, view.episode_id)
-    if public_page is not None:  # a public or unlisted podcast: its page on the public site
+    if public_page is not None:  # a public or unlisted podcast: its page on the public site,
+        # which plays without JavaScript or an account
         return RedirectResponse(f"{public_page}?t={start}", status_code=303)
     episode = episodes.episode_ref(sb, view.episode_id)
     audio = episode.enclosure_url if _is_web_url(episode.enclosure_url) else None
@@ -269,6 +270,14 @@ def episode_page(share_id: str, request: Request, sb: SoundbiteDep, auth: Option
         "sign_in": f"/login?next={quote(f'/episodes/{view.episode_id}?t={start}', safe='/')}",
     }
     return TEMPLATES.TemplateResponse(request, "clip_episode.html", context, headers=headers)
+
+
+def _may_read_episode(sb: Soundbite, viewer: Account | None, episode_id: int) -> bool:
+    try:
+        access.readable_episode(sb, viewer, episode_id)
+    except NotFound:
+        return False
+    return True
 
 
 def _is_web_url(url: str | None) -> bool:

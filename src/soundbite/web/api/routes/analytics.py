@@ -2,8 +2,9 @@
 
 Figures are read from the hourly and daily aggregates only (analytics/queries.py), for the
 whole instance, a podcast, an episode or a clip (by share id), over a range of UTC days with
-the period of the same length before it for comparison. For now the instance owner sees
-everything; creators will see their podcasts once accounts have roles (issue 12).
+the period of the same length before it for comparison. Admins see everything; a podcast's
+creators see that podcast, its episodes and its clips (asking for the whole instance, a
+creator of one podcast gets that podcast); listeners see none (403).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from soundbite.analytics import queries
 from soundbite.analytics.queries import DayRange, Scope
 from soundbite.clips import service
 from soundbite.clips.events import SHARE_CHANNELS
-from soundbite.errors import Forbidden
+from soundbite.services import access
 from soundbite.services.accounts import Account
 from soundbite.web.api.params import RowIdQuery
 from soundbite.web.counting import count_clip
@@ -122,12 +123,17 @@ def _scope(
     episode_id: int | None,
     clip: str | None,
 ) -> Scope:
-    if not user.is_admin:  # until creators have roles per podcast (the Community issue)
-        raise Forbidden("analytics are for admins")
     if clip:
         view = service.get_clip(sb, clip, user)
+        access.analytics_podcast(user, view.podcast_id)
         return Scope(podcast_id=view.podcast_id, episode_id=view.episode_id, clip_id=view.id)
-    return Scope(podcast_id=podcast_id or 0, episode_id=episode_id or 0)
+    if episode_id:
+        place = access.readable_episode(sb, user, episode_id)
+        access.analytics_podcast(user, place.podcast_id)
+        return Scope(podcast_id=place.podcast_id, episode_id=episode_id)
+    if podcast_id:
+        access.readable_podcast(sb, user, podcast_id)
+    return Scope(podcast_id=access.analytics_podcast(user, podcast_id) or 0)
 
 
 def _days(start: date | None, end: date | None) -> DayRange:

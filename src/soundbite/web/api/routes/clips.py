@@ -37,10 +37,10 @@ from soundbite.web.api.params import Offset, RowIdQuery, links_to
 from soundbite.web.counting import count_clip
 from soundbite.web.deps import (
     CurrentUser,
-    LibraryReader,
     OptionalAuth,
     OptionalWriter,
     SoundbiteDep,
+    Viewer,
     client_ip,
     public_base,
 )
@@ -84,7 +84,7 @@ def create_clip(
 def list_clips(
     request: Request,
     sb: SoundbiteDep,
-    reader: LibraryReader,
+    viewer: Viewer,
     episode_id: RowIdQuery = None,
     mine: bool = False,
     visibility: Visibility | None = None,
@@ -95,7 +95,7 @@ def list_clips(
     """Newest first. Unlisted and private clips are listed only with `mine=true`."""
     page = service.list_clips(
         sb,
-        reader,
+        viewer,
         episode_id=episode_id,
         mine=mine,
         visibility=visibility,

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from soundbite.services import episodes
 from soundbite.services.schemas import EpisodeDetail, EpisodePage
 from soundbite.web.api.params import Offset, RowIdPath, RowIdQuery, links_to
-from soundbite.web.deps import CurrentUser, LibraryReader, SoundbiteDep
+from soundbite.web.deps import CurrentUser, SoundbiteDep, Viewer
 
 router = APIRouter(tags=["episodes"])
 
@@ -51,13 +51,13 @@ EPISODE_LINKS: dict[str, Any] = {
 @router.get("/episodes", response_model=EpisodePage)
 def list_episodes(
     sb: SoundbiteDep,
-    _reader: LibraryReader,
+    viewer: Viewer,
     podcast_id: RowIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> EpisodePage:
     """Newest first, with each episode's processing status."""
-    return episodes.list_episodes(sb, podcast_id=podcast_id, limit=limit, offset=offset)
+    return episodes.list_episodes(sb, viewer, podcast_id=podcast_id, limit=limit, offset=offset)
 
 
 @router.get(
@@ -65,9 +65,9 @@ def list_episodes(
     response_model=EpisodeDetail,
     responses={200: {"links": EPISODE_LINKS}},
 )
-def get_episode(episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader) -> EpisodeDetail:
+def get_episode(episode_id: RowIdPath, sb: SoundbiteDep, viewer: Viewer) -> EpisodeDetail:
     """Everything about one episode: metadata, media and transcript links, pipeline stages."""
-    return episodes.get_episode(sb, episode_id)
+    return episodes.get_episode(sb, viewer, episode_id)
 
 
 @router.post("/episodes/{episode_id}/process", response_model=EpisodeDetail, status_code=202)
@@ -75,4 +75,4 @@ def process_episode(episode_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) 
     """Queue the pipeline for an episode that has not been processed (older feed episodes
     are listed but not downloaded until asked). To run a stage again, retry its job."""
     episodes.process_episode(sb, user, episode_id)
-    return episodes.get_episode(sb, episode_id)
+    return episodes.get_episode(sb, user, episode_id)

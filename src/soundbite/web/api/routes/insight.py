@@ -18,7 +18,7 @@ from soundbite.services.insight import (
 )
 from soundbite.services.schemas import MAX_MS
 from soundbite.web.api.params import RowIdPath
-from soundbite.web.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import SoundbiteDep, Viewer
 
 router = APIRouter(tags=["insight"])
 
@@ -26,9 +26,9 @@ JSON_CHAPTERS_TYPE = "application/json+chapters"
 
 
 @router.get("/episodes/{episode_id}/topics", response_model=TopicsPublic)
-def get_topics(episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader) -> TopicsPublic:
+def get_topics(episode_id: RowIdPath, sb: SoundbiteDep, viewer: Viewer) -> TopicsPublic:
     """Topical segments of the transcript, with extractive titles and keywords."""
-    return insight.topics(sb, episode_id)
+    return insight.topics(sb, viewer, episode_id)
 
 
 @router.get(
@@ -39,7 +39,7 @@ def get_topics(episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader) 
 def get_chapters(
     episode_id: RowIdPath,
     sb: SoundbiteDep,
-    _reader: LibraryReader,
+    viewer: Viewer,
     source: ChapterSource = "auto",
     format: Annotated[
         Literal["json", "chapters"],
@@ -48,27 +48,25 @@ def get_chapters(
 ) -> Any:
     """Chapters: the publisher's when the feed has them ("auto"), else generated from topics."""
     if format == "chapters":
-        doc = insight.chapters_document(sb, episode_id, source)
+        doc = insight.chapters_document(sb, viewer, episode_id, source)
         return JSONResponse(doc, media_type=JSON_CHAPTERS_TYPE)
-    return insight.chapters(sb, episode_id, source)
+    return insight.chapters(sb, viewer, episode_id, source)
 
 
 @router.get("/episodes/{episode_id}/highlights", response_model=HighlightsPublic)
-def get_highlights(
-    episode_id: RowIdPath, sb: SoundbiteDep, _reader: LibraryReader
-) -> HighlightsPublic:
+def get_highlights(episode_id: RowIdPath, sb: SoundbiteDep, viewer: Viewer) -> HighlightsPublic:
     """Suggested clips, best first, each with the reason it was suggested."""
-    return insight.highlights(sb, episode_id)
+    return insight.highlights(sb, viewer, episode_id)
 
 
 @router.get("/episodes/{episode_id}/related", response_model=RelatedPublic)
 def get_related(
     episode_id: RowIdPath,
     sb: SoundbiteDep,
-    _reader: LibraryReader,
+    viewer: Viewer,
     start_ms: Annotated[int, Query(ge=0, le=MAX_MS)],
     end_ms: Annotated[int, Query(gt=0, le=MAX_MS)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> RelatedPublic:
     """Moments like this span (a clip's), in this episode and in others."""
-    return insight.related_moments(sb, episode_id, start_ms, end_ms, limit=limit)
+    return insight.related_moments(sb, viewer, episode_id, start_ms, end_ms, limit=limit)

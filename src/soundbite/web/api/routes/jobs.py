@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from soundbite.services import episodes
 from soundbite.services.schemas import JobPublic
 from soundbite.web.api.params import RowIdPath, RowIdQuery
-from soundbite.web.deps import CurrentUser, LibraryReader, SoundbiteDep
+from soundbite.web.deps import CurrentUser, SoundbiteDep, Viewer
 
 router = APIRouter(tags=["jobs"])
 
@@ -21,13 +21,13 @@ router = APIRouter(tags=["jobs"])
 @router.get("/jobs", response_model=list[JobPublic])
 def list_jobs(
     sb: SoundbiteDep,
-    _reader: LibraryReader,
+    viewer: Viewer,
     state: Literal["queued", "running", "done", "failed"] | None = None,
     episode_id: RowIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[JobPublic]:
     """Newest first."""
-    return episodes.list_jobs(sb, state=state, episode_id=episode_id, limit=limit)
+    return episodes.list_jobs(sb, viewer, state=state, episode_id=episode_id, limit=limit)
 
 
 @router.post(

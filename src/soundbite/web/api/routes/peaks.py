@@ -18,7 +18,7 @@ from soundbite.errors import NotFound
 from soundbite.media.peaks import downsample, peaks_to_dat, peaks_to_json
 from soundbite.services import episodes
 from soundbite.web.api.params import RowIdPath
-from soundbite.web.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import SoundbiteDep, Viewer
 from soundbite.web.headers import cache_control
 from soundbite.web.ranges import none_match
 
@@ -43,13 +43,14 @@ def get_peaks(
     request: Request,
     episode_id: RowIdPath,
     sb: SoundbiteDep,
-    _reader: LibraryReader,
+    viewer: Viewer,
     pixels_per_second: Annotated[int | None, Query(ge=1, le=PEAKS_PER_SECOND)] = None,
     format: Literal["json", "dat"] = "json",
     v: Annotated[str | None, Query(description="The media hash (or a prefix), for caching")] = None,
 ) -> Response:
     """Min/max peaks in the audiowaveform v2 format, optionally at fewer pixels per second."""
-    sha = episodes.episode_ref(sb, episode_id).media_sha256
+    episode, place = episodes.readable_ref(sb, viewer, episode_id)
+    sha = episode.media_sha256
     if sha is None or not sb.storage.exists(peaks_key(sha)):
         raise NotFound(
             f"episode {episode_id} has no waveform yet; it appears when the peaks stage is done"
@@ -59,7 +60,7 @@ def get_peaks(
     pinned = v is not None and len(v) >= MIN_VERSION_CHARS and sha.startswith(v)
     headers = {
         "ETag": etag,
-        "Cache-Control": cache_control(public=sb.settings.public_library, immutable=pinned),
+        "Cache-Control": cache_control(public=place.cacheable, immutable=pinned),
     }
     if none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)

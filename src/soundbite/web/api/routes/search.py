@@ -16,11 +16,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from soundbite.search.backend import Filters
-from soundbite.search.service import MAX_LIMIT, Hit, search
+from soundbite.search.service import MAX_LIMIT, Hit, search_for
 from soundbite.services.insight import ClipSuggestion
 from soundbite.services.schemas import Timestamp
 from soundbite.web.api.params import RowIdQuery
-from soundbite.web.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import SoundbiteDep, Viewer
 
 router = APIRouter(tags=["search"])
 
@@ -97,7 +97,7 @@ def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, d
 @router.get("/search", response_model=SearchResults)
 def search_transcripts(
     sb: SoundbiteDep,
-    _reader: LibraryReader,
+    viewer: Viewer,
     q: Annotated[
         str,
         Query(
@@ -114,8 +114,9 @@ def search_transcripts(
 ) -> SearchResults:
     """Ranked moments of every transcript, with word-accurate times and marked snippets."""
     lo, hi = day_bounds(published_from, published_to)
-    page = search(
+    page = search_for(
         sb.db,
+        viewer,
         q,
         Filters(podcast_id=podcast_id, published_from=lo, published_to=hi),
         limit=limit,

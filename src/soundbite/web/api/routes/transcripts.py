@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Response
 from soundbite.services import episodes
 from soundbite.speech.formats import FORMATS
 from soundbite.web.api.params import RowIdPath
-from soundbite.web.deps import LibraryReader, SoundbiteDep
+from soundbite.web.deps import SoundbiteDep, Viewer
 from soundbite.web.headers import cache_control, content_disposition, download_name
 
 router = APIRouter(tags=["transcripts"])
@@ -40,7 +40,7 @@ TranscriptFormat = Literal["json", "vtt", "srt", "txt"]
 def get_transcript(
     episode_id: RowIdPath,
     sb: SoundbiteDep,
-    _reader: LibraryReader,
+    viewer: Viewer,
     format: TranscriptFormat = "json",
     download: Annotated[bool, Query(description="Ask the browser to save it as a file")] = False,
 ) -> Response:
@@ -49,8 +49,8 @@ def get_transcript(
     While the episode is being transcribed this is the part done so far, and the
     `X-Transcript-Complete` header says `false`.
     """
+    transcript, place = episodes.transcript_of(sb, viewer, episode_id)
     episode = episodes.episode_ref(sb, episode_id)
-    transcript = episodes.transcript_of(sb, episode_id)
     media_type, render = FORMATS[format]
     filename = download_name(episode.title, format)
     return Response(
@@ -58,7 +58,7 @@ def get_transcript(
         media_type=media_type,
         headers={
             "Content-Disposition": content_disposition(filename, attachment=download),
-            "Cache-Control": cache_control(public=sb.settings.public_library, immutable=False),
+            "Cache-Control": cache_control(public=place.cacheable, immutable=False),
             # "false" while the episode is still being transcribed: this is its start only
             "X-Transcript-Complete": "true" if transcript.complete else "false",
         },
