@@ -168,7 +168,7 @@ def test_export_carries_listening_and_deletion_removes_it(app: Soundbite, owner_
     ).json()
 
     data = ann.get("/api/account/export").json()
-    assert data["format"] == 2
+    assert data["format"] == 3
     assert [s["podcast_id"] for s in data["subscriptions"]] == [podcast_id]
     assert [(p["episode_id"], p["position_ms"], p["done"]) for p in data["progress"]] == [
         (episode, 12_345, False)
