@@ -152,6 +152,7 @@ def note_progress(
             current.listened_ms = max(current.listened_ms or 0, position_ms - start)
             if current.kind == "skip" and current.listened_ms >= SKIP_SECONDS * 1000:
                 current.kind = "play"  # it was closed too early: the listener came back to it
+                _touch(s, user.id)
             current.updated_at = now
         if done:
             session_completed = s.scalar(
