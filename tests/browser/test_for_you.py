@@ -148,6 +148,9 @@ def test_for_you_feeds_reasons_opt_out_and_deleting_history(
     expect(page.locator(".fy-card .fy-eyebrow").first).to_have_text(
         re.compile("Popular on this server|New on this server", re.I)
     )
+    # the new feed starts at its top, with the popular row
+    expect(page.locator(".fy-card").first).to_have_attribute("aria-current", "true")
+    assert page.evaluate("() => document.querySelector('.fy-feed').scrollTop") == 0
     shown = {e.upper() for e in eyebrows(page)}
     assert shown <= {"POPULAR ON THIS SERVER", "NEW ON THIS SERVER"}, shown
     assert not any(r.startswith("Because you") for r in reasons(page))

@@ -36,6 +36,7 @@ export function ForYouPage(): JSX.Element {
   useEffect(() => {
     feedItems.value = flat.map((f) => f.item);
     current.value = 0;
+    document.querySelector(".fy-feed")?.scrollTo({ top: 0 }); // a new feed starts at its top
   }, [feed.data]);
 
   const change = (body: Partial<ForYouPrivacy>, message: string) => attempt(async () => {
