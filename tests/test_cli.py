@@ -174,7 +174,10 @@ def test_a_malformed_feed_file_is_imported_with_warnings(run, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("queues", "message"),
     [
-        ("bogus", "the queues are fetch, probe, peaks, transcribe, analyze, index, render"),
+        (
+            "bogus",
+            "the queues are fetch, probe, peaks, transcribe, analyze, index, recommend, render",
+        ),
         ("render", "the render queue needs SOUNDBITE_BROKER_URL"),
     ],
 )

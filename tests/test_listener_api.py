@@ -14,6 +14,7 @@ from soundbite.bootstrap import Soundbite
 from soundbite.errors import Conflict
 from soundbite.services.accounts import add_user
 from soundbite.store.listener_models import ListenerSettings, Listening, Subscription
+from soundbite.store.recommend_models import ListenerPrivacy, Signal
 from tests.test_clip_support import SONNET_MS, add_sonnet
 from tests.test_web_support import make_client
 
@@ -168,7 +169,7 @@ def test_export_carries_listening_and_deletion_removes_it(app: Soundbite, owner_
     ).json()
 
     data = ann.get("/api/account/export").json()
-    assert data["format"] == 2
+    assert data["format"] == 3
     assert [s["podcast_id"] for s in data["subscriptions"]] == [podcast_id]
     assert [(p["episode_id"], p["position_ms"], p["done"]) for p in data["progress"]] == [
         (episode, 12_345, False)
@@ -176,12 +177,14 @@ def test_export_carries_listening_and_deletion_removes_it(app: Soundbite, owner_
     assert [h["episode_id"] for h in data["history"]] == [episode]
     assert [d["share_id"] for d in data["drafts"]] == [draft["id"]]
     assert [c["share_id"] for c in data["clips"]] == [kept["id"]]
-    assert data["settings"] == {"mark_seconds": 20}
+    assert data["settings"] == {"mark_seconds": 20, "personalised": True, "history_paused": False}
+    # what "For you" kept of it: the play, the subscription, the clips made
+    assert {x["kind"] for x in data["signals"]} >= {"play", "subscribe", "clip_made"}
 
     r = ann.request("DELETE", "/api/account", json={"password": PASSWORD})
     assert r.status_code == 204
     with app.db.read() as s:
-        for table in (Subscription, Listening, ListenerSettings):
+        for table in (Subscription, Listening, ListenerSettings, Signal, ListenerPrivacy):
             assert s.scalar(select(func.count()).select_from(table)) == 0, table
     # the owner's own view of the library is untouched
     owner = make_client(app)

@@ -9,9 +9,11 @@ import { HelpOverlay } from "./help";
 import { AnalyticsPage } from "./pages/analytics";
 import { ClipsPage } from "./pages/clips";
 import { EpisodePage } from "./pages/episode";
+import { ForYouPage } from "./pages/foryou";
 import { HistoryPage } from "./pages/history";
 import { LibraryPage } from "./pages/library";
 import { SearchPage } from "./pages/search";
+import { SignalsPage } from "./pages/signals";
 import { PlayerBar } from "./player/bar";
 import { episode } from "./player/state";
 import { match, navigate, route } from "./router";
@@ -27,13 +29,15 @@ function Page(): JSX.Element {
   if ((m = match("/episodes/:id", path))) return <EpisodePage key={m.id} id={Number(m.id)} />;
   if (match("/clips", path)) return <ClipsPage />;
   if (match("/history", path)) return <HistoryPage />;
+  if (match("/for-you", path)) return <ForYouPage />;
+  if (match("/for-you/signals", path)) return <SignalsPage />;
   if (match("/search", path)) return <SearchPage />;
   if (match("/analytics", path)) return <AnalyticsPage />;
   return <div class="page"><h1>Not found</h1><p>There is nothing at this address. <a href="/">Back to the library</a></p></div>;
 }
 
 const TITLES: [RegExp, string][] = [
-  [/^\/clips/, "Your clips"], [/^\/history/, "History"], [/^\/search/, "Search"], [/^\/analytics/, "Analytics"], [/^\/$/, "Library"],
+  [/^\/for-you\/signals/, "What shapes your feed"], [/^\/for-you/, "For you"], [/^\/clips/, "Your clips"], [/^\/history/, "History"], [/^\/search/, "Search"], [/^\/analytics/, "Analytics"], [/^\/$/, "Library"],
 ];
 
 function SearchBox(): JSX.Element {
@@ -66,6 +70,7 @@ export function App(): JSX.Element {
         <a class="brand" href="/" aria-label="Soundbite: library"><Icon name="scissors" size={22} /><span>Soundbite</span></a>
         <nav aria-label="Main">
           <a href="/" aria-current={path === "/" ? "page" : undefined}>Library</a>
+          <a href="/for-you" aria-current={path === "/for-you" ? "page" : undefined}>For you</a>
           <a href="/clips" aria-current={path === "/clips" ? "page" : undefined}>Your clips</a>
           {user && <a href="/history" aria-current={path === "/history" ? "page" : undefined}>History</a>}
           {user?.is_owner && <a href="/analytics" aria-current={path === "/analytics" ? "page" : undefined}>Analytics</a>}

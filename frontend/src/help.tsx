@@ -7,6 +7,7 @@ export function HelpOverlay(): JSX.Element | null {
   const groups: [string, typeof SHORTCUTS][] = [
     ["Player", SHORTCUTS.filter((s) => !s.when)],
     ["Clip mode", SHORTCUTS.filter((s) => s.when === "clip")],
+    ["For you", SHORTCUTS.filter((s) => s.when === "feed")],
   ];
   return (
     <Dialog title="Keyboard shortcuts" onClose={() => (showHelp.value = false)} class="help-dialog">

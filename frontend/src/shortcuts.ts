@@ -6,12 +6,13 @@ import {
   clip, endAtPlayhead, enterClipMode, exitClipMode, loop, nudge, startAtPlayhead, togglePreview,
 } from "./clip/state";
 import { waveform } from "./clip/waveform";
+import { feedActive, openCurrent, step, toggleItem } from "./foryou/feed";
 import { mark } from "./player/mark";
 import { BACK_S, episode, FORWARD_S, skip, toggle } from "./player/state";
 
 export const showHelp = signal(false);
 
-interface Shortcut { keys: string[]; label: string; when?: "clip"; run: (e: KeyboardEvent) => void }
+interface Shortcut { keys: string[]; label: string; when?: "clip" | "feed"; run: (e: KeyboardEvent) => void }
 
 export const SHORTCUTS: Shortcut[] = [
   { keys: [" ", "k"], label: "Play / pause", run: toggle },
@@ -36,6 +37,10 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ["-"], label: "Zoom out", when: "clip", run: () => waveform.current?.zoomBy(1 / 1.6) },
   { keys: ["Control+Enter", "Meta+Enter"], label: "Create the clip", when: "clip", run: () => createRequest.value++ },
   { keys: ["Escape"], label: "Leave clip mode", when: "clip", run: exitClipMode },
+  { keys: ["ArrowDown"], label: "Next item (plays it if one was playing)", when: "feed", run: () => step(1) },
+  { keys: ["ArrowUp"], label: "Previous item", when: "feed", run: () => step(-1) },
+  { keys: ["p"], label: "Play / pause the current item in place", when: "feed", run: () => toggleItem() },
+  { keys: ["o"], label: "Open the episode at the item's second", when: "feed", run: openCurrent },
   { keys: ["/"], label: "Search transcripts", run: () => document.getElementById("search-q")?.focus() },
   { keys: ["?"], label: "Show these shortcuts", run: () => (showHelp.value = !showHelp.value) },
 ];
@@ -73,7 +78,8 @@ export function installShortcuts(): void {
     const el = e.target as HTMLElement;
     if (name === " " && el.closest("button, a, [role=slider], [role=tab], select, input")) return;
     if (name.startsWith("Arrow") && el.closest("input, [role=slider], [role=listbox], select, [role=tablist]")) return;
-    const found = SHORTCUTS.find((s) => s.keys.includes(name) && (!s.when || clip.value));
+    const active = (s: Shortcut) => !s.when || (s.when === "clip" ? !!clip.value : feedActive.value && !clip.value);
+    const found = SHORTCUTS.find((s) => s.keys.includes(name) && active(s));
     if (!found) return;
     e.preventDefault();
     found.run(e);
@@ -82,7 +88,7 @@ export function installShortcuts(): void {
 
 export function keyLabel(key: string): string {
   const names: Record<string, string> = {
-    " ": "Space", ArrowLeft: "←", ArrowRight: "→", "Control+Enter": "Ctrl+Enter", "Meta+Enter": "⌘+Enter",
+    " ": "Space", ArrowLeft: "←", ArrowRight: "→", ArrowUp: "↑", ArrowDown: "↓", "Control+Enter": "Ctrl+Enter", "Meta+Enter": "⌘+Enter",
     Escape: "Esc",
   };
   return names[key] ?? key.toUpperCase();

@@ -81,7 +81,7 @@ class Context:
         )
 
     # The one way work is queued: the job rows first, then whatever runs the pipeline is told.
-    def enqueue(self, episode_id: int, stages: list[str]) -> None:
+    def enqueue(self, episode_id: int | None, stages: list[str]) -> None:
         self.queue.enqueue(episode_id, stages)
         self.dispatcher.wake(episode_id)
 

@@ -229,6 +229,24 @@ class Settings(BaseSettings):
         description="How often `soundbite serve` rolls raw events up into the hourly and daily "
         "aggregates the dashboards read, and prunes events past the retention.",
     )
+    recommend_train_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="How often `soundbite serve` checks whether listeners' signals changed and, "
+        'if so, queues the recommender\'s training job ("For you"; docs/recommend.md).',
+    )
+    recommend_full_retrain_hours: float = Field(
+        24.0,
+        gt=0,
+        description="A full training of the recommender at least this often; between them, "
+        "runs refit only the listeners whose signals changed.",
+    )
+    recommend_full_retrain_signals: int = Field(
+        1000,
+        ge=1,
+        description="A full training of the recommender once this many signals arrived since "
+        "the last one.",
+    )
     log_level: str = Field("info", description="Logging level: debug, info, warning, error.")
     # --- scale-out (docs/deploy.md): each of these is off until set ---
     db_pool_size: int = Field(

@@ -107,3 +107,25 @@ export interface Subscription {
   episode_count: number; subscribed_at: string;
 }
 export interface ListenerSettings { mark_seconds: number }
+
+// "For you" (routes/for_you.py): rows of items, each with the reason it is there.
+export interface ForYouReason {
+  text: string; signal_kind: "interaction" | "popularity" | "recency" | "budget";
+  signal_id: string; link: string | null;
+}
+export interface ForYouItem {
+  id: string; kind: "episode" | "highlight" | "clip"; title: string; podcast_id: number;
+  podcast_title: string; episode_id: number; start_ms: number; end_ms: number | null;
+  duration_ms: number; audio_url: string | null; share_id: string | null; reason: ForYouReason;
+}
+export interface ForYouRow { key: string; title: string; items: ForYouItem[] }
+export interface ForYouFeed {
+  personalised: boolean; source: "model" | "cold_start"; trained_at: string | null; rows: ForYouRow[];
+}
+export interface ForYouPrivacy { personalised: boolean; history_paused: boolean }
+export interface ForYouSignal {
+  id: string; kind: string; at: string; episode_id: number | null; episode_title: string | null;
+  podcast_id: number | null; podcast_title: string | null; clip_id: number | null;
+  query: string | null; listened_ms: number | null;
+}
+export interface ForYouSignalPage { items: ForYouSignal[]; total: number; limit: number; offset: number }

@@ -6,6 +6,7 @@ from soundbite.cli import (  # noqa: F401  (registers the commands)
     jobs,
     library,
     podcasts,
+    recommend,
     scale,
     search,
     serve,

@@ -11,6 +11,7 @@ from soundbite.analytics.schedule import RollupLoop
 from soundbite.cli.base import Context, cli, handle_errors, pass_ctx
 from soundbite.clips.creator import materialise_soundbites
 from soundbite.jobs.dispatch import LocalDispatcher
+from soundbite.jobs.for_you_schedule import TrainingLoop
 from soundbite.settings import settings_markdown
 
 
@@ -53,11 +54,14 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     if settings.analytics:
         rollups = RollupLoop(app, settings.analytics_rollup_seconds)
         rollups.start()
+    training = TrainingLoop(app, settings.recommend_train_seconds)
+    training.start()
     web = create_app(app)
     click.echo(f"Soundbite on {settings.base_url}  (data: {settings.data_dir.resolve()})")
     try:
         uvicorn.run(web, host=settings.host, port=settings.port, log_level=settings.log_level)
     finally:
+        training.stop()
         if rollups is not None:
             rollups.stop()
         if pool is not None:
@@ -74,7 +78,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     "queues",
     default=None,
     help="Only these queues, comma-separated: pipeline stages (fetch, probe, peaks, transcribe, "
-    "analyze, index) and, with a broker, render (clip pre-renders). Default: all.",
+    "analyze, index), recommend (the For you training) and, with a broker, render (clip "
+    "pre-renders). Default: all.",
 )
 @click.option(
     "--pool",

@@ -15,13 +15,24 @@ PEAKS = "peaks"
 TRANSCRIBE = "transcribe"
 ANALYZE = "analyze"  # topics, chapters, highlights (jobs/analysis.py)
 INDEX = "index"  # search units; after analyze, whose topic keywords it indexes
+# server-wide work: a job row with no episode (the recommender's training, issue 16)
+RECOMMEND = "recommend"
+SERVER_STAGES = frozenset({RECOMMEND})
 
 # the states of a job
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 EpisodeStatus = Literal["not processed", "queued", "processing", "ready", "failed"]
 
-STEPS: dict[str, int] = {FETCH: 0, PROBE: 1, PEAKS: 2, TRANSCRIBE: 2, ANALYZE: 3, INDEX: 4}
+STEPS: dict[str, int] = {
+    FETCH: 0,
+    PROBE: 1,
+    PEAKS: 2,
+    TRANSCRIBE: 2,
+    ANALYZE: 3,
+    INDEX: 4,
+    RECOMMEND: 9,
+}
 
 
 def stages_for(*, needs_download: bool) -> list[str]:

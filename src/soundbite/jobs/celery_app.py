@@ -33,7 +33,7 @@ from soundbite.settings import Settings
 
 log = logging.getLogger(__name__)
 
-STAGES = tuple(STEPS)  # one queue each: fetch, probe, peaks, transcribe, analyze, index
+STAGES = tuple(STEPS)  # one queue each: fetch, probe, peaks, transcribe, analyze, index, recommend
 QUEUES = (*STAGES, RENDER_QUEUE)
 
 

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 
 StageFn = Callable[[Context, int, ProgressFn], str]
+ServerStageFn = Callable[[Context, ProgressFn], str]  # server-wide work: no episode
 
 
 def _episode(app: Context, episode_id: int) -> Episode:
@@ -222,3 +223,13 @@ STAGES: dict[str, StageFn] = {
     pipeline.ANALYZE: run_analyze,
     pipeline.INDEX: run_index,
 }
+
+
+def run_recommend(app: Context, progress: ProgressFn) -> str:
+    """Train the recommender (incrementally when a full training is not due)."""
+    from soundbite.services.for_you_model import train  # numpy, scikit-learn and implicit
+
+    return train(app, progress)
+
+
+SERVER_STAGES: dict[str, ServerStageFn] = {pipeline.RECOMMEND: run_recommend}

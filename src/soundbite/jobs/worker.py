@@ -97,7 +97,7 @@ class WorkerPool:
 
     def run_job(self, job: ClaimedJob) -> None:
         queue = self.app.queue
-        stage = self.registry[job.stage]
+        stage = self.registry.get(job.stage) if job.episode_id is not None else None
         lease_lost = threading.Event()
         done = threading.Event()
 
@@ -115,7 +115,13 @@ class WorkerPool:
             "job %s: %s of episode %s (attempt %s)", job.id, job.stage, job.episode_id, job.attempts
         )
         try:
-            message = stage(self.app, job.episode_id, report)
+            if stage is None or job.episode_id is None:
+                # server-wide work (no episode): the recommender's training
+                from soundbite.jobs.stages import SERVER_STAGES
+
+                message = SERVER_STAGES[job.stage](self.app, report)
+            else:
+                message = stage(self.app, job.episode_id, report)
         except SoundbiteError as exc:
             log.warning("job %s failed: %s", job.id, exc.message)
             queue.fail(job, exc.message)

@@ -20,7 +20,7 @@ personal parts at zero. ``public_feed`` is the opt-out: it is handed the catalog
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,16 +195,22 @@ def _row(
     return Row(key, title, chosen) if chosen else None
 
 
-def feed(model: Model, user: str, ctx: Context) -> Feed:
-    """The personal feed; refuses a listener who turned personalisation off."""
+def feed(model: Model, user: str, ctx: Context, hidden: Collection[int] = ()) -> Feed:
+    """The personal feed; refuses a listener who turned personalisation off.
+
+    ``hidden`` are item indices this listener may not be shown (podcasts they may not read,
+    podcasts an admin excluded after training): no row holds them.
+    """
     evidence = _listener(model, user)
     cat, opts, size = model.catalogue, model.options, model.options.row_size
     parts = score(model, evidence, ctx)
-    shown = _seen(model, evidence)
+    hide = set(hidden)
+    shown = _seen(model, evidence) | hide
     rows: list[Row | None] = []
 
     started = sorted(evidence.in_progress.values(), key=lambda i: i.at, reverse=True)
-    started = [i for i in started if i.item in cat.index][:size]
+    started = [i for i in started if i.item in cat.index and cat.index[i.item] not in hide]
+    started = started[:size]
     progress = {cat.index[i.item]: i for i in started}
     rows.append(
         _row(
@@ -296,13 +302,18 @@ def feed(model: Model, user: str, ctx: Context) -> Feed:
     return Feed(personalised=True, rows=tuple(r for r in rows if r is not None))
 
 
-def public_feed(catalogue: Catalogue, ctx: Context, options: Options | None = None) -> Feed:
+def public_feed(
+    catalogue: Catalogue,
+    ctx: Context,
+    options: Options | None = None,
+    hidden: Collection[int] = (),
+) -> Feed:
     """Popular and newest, for a listener with personalisation off (or nobody signed in).
 
     It is given the catalogue and nothing else: no listener, no evidence, no model vectors.
     """
     opts = options or Options()
-    shown: set[int] = set()
+    shown: set[int] = set(hidden)
     pop = catalogue.popularity
     newest = catalogue.recency(ctx.now, opts.recency_half_life_days)
     rows = [

@@ -1,7 +1,8 @@
 """One's own data: a JSON export of it, and deleting the account with it.
 
 What is personal goes with the account: clips and drafts (and their counted events),
-subscriptions, listening progress and history, listener settings, sessions, API tokens.
+subscriptions, listening progress and history, listener settings, the signals and switches of
+"For you", sessions, API tokens.
 What is shared does not: podcasts and episodes a user added are part of the library everyone
 listens to, so deleting the account hands them to the first admin rather than taking
 them from every listener.
@@ -27,9 +28,11 @@ from soundbite.store.base import as_utc, utcnow
 from soundbite.store.clip_models import Clip
 from soundbite.store.listener_models import ListenerSettings, Listening, Subscription
 from soundbite.store.models import Episode, Podcast, User, WebSession
+from soundbite.store.recommend_models import ListenerPrivacy, Signal
 
 # 2: subscriptions, progress, history, drafts and listener settings are recorded
-EXPORT_FORMAT = 2
+# 3: the signals of "For you", and its switches in settings
+EXPORT_FORMAT = 3
 
 
 def export_account(app: Context, user_id: int) -> dict[str, Any]:
@@ -55,6 +58,11 @@ def export_account(app: Context, user_id: int) -> dict[str, Any]:
             .order_by(Listening.last_played_at.desc(), Listening.episode_id)
         ).all()
         prefs = s.get(ListenerSettings, user_id)
+        privacy = s.get(ListenerPrivacy, user_id)
+        signals = s.scalars(
+            select(Signal).where(Signal.user_id == user_id).order_by(Signal.at, Signal.id)
+        ).all()
+        signal_rows = [_signal(x) for x in signals]
         account = {
             "id": user.id,
             "username": user.username,
@@ -93,7 +101,12 @@ def export_account(app: Context, user_id: int) -> dict[str, Any]:
             }
             for row, title in listened
         ],
-        "settings": {"mark_seconds": prefs.mark_seconds if prefs else MARK_SECONDS_DEFAULT},
+        "settings": {
+            "mark_seconds": prefs.mark_seconds if prefs else MARK_SECONDS_DEFAULT,
+            "personalised": privacy.personalised if privacy else True,
+            "history_paused": privacy.history_paused if privacy else False,
+        },
+        "signals": signal_rows,
     }
 
 
@@ -114,7 +127,8 @@ def delete_account(app: Context, user_id: int) -> None:
         # explicit rather than left to ON DELETE CASCADE, which SQLite honours only with
         # its foreign_keys pragma on
         s.execute(delete(Clip).where(Clip.owner_id == user_id))
-        for mine in (Subscription, Listening, ListenerSettings):
+        s.execute(delete(Signal).where(Signal.user_id == user_id))
+        for mine in (Subscription, Listening, ListenerSettings, ListenerPrivacy):
             s.execute(delete(mine).where(mine.user_id == user_id))
         s.execute(delete(WebSession).where(WebSession.user_id == user_id))
         s.delete(user)
@@ -122,6 +136,19 @@ def delete_account(app: Context, user_id: int) -> None:
 
 def _time(value: Any) -> str:
     return as_utc(value).isoformat()
+
+
+def _signal(x: Signal) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "kind": x.kind,
+        "at": _time(x.at),
+        "episode_id": x.episode_id,
+        "clip_id": x.clip_id,
+        "podcast_id": x.podcast_id,
+        "query": x.query,
+        "listened_ms": x.listened_ms,
+    }
 
 
 def _clip(clip: Clip, episode_title: str) -> dict[str, Any]:

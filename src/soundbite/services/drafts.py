@@ -18,6 +18,7 @@ from soundbite.context import Context
 from soundbite.domain.accounts import Account
 from soundbite.domain.clips import MIN_CLIP_MS
 from soundbite.errors import InvalidInput
+from soundbite.services import signals
 from soundbite.services.episodes import episode_row
 from soundbite.services.listening import MARK_SECONDS_MAX, MARK_SECONDS_MIN, get_prefs
 
@@ -41,7 +42,7 @@ def mark(
     start = max(0, end - length_ms)
     if end - start < MIN_CLIP_MS:  # marked in the first second: keep the first moments
         end = min(duration, start + MIN_CLIP_MS)
-    return clips.create_clip(
+    view = clips.create_clip(
         app,
         user,
         episode_id=episode_id,
@@ -51,6 +52,8 @@ def mark(
         visibility="private",
         draft=True,
     )
+    signals.note_clip(app, user, view.id, episode_id, made=True)
+    return view
 
 
 def list_drafts(app: Context, user: Account, *, limit: int = 50, offset: int = 0) -> clips.ClipPage:

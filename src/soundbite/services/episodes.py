@@ -92,7 +92,8 @@ def _jobs_by_episode(s: Session, episode_ids: Sequence[int]) -> dict[int, list[J
             select(Job).where(Job.episode_id.in_(episode_ids)).order_by(Job.step, Job.id)
         )
         for job in rows:
-            jobs[job.episode_id].append(JobPublic.model_validate(job))
+            if job.episode_id is not None:  # always, given the query; mypy cannot know
+                jobs[job.episode_id].append(JobPublic.model_validate(job))
     return jobs
 
 
@@ -340,7 +341,8 @@ def episode_lines(ctx: Context, podcast_id: int | None = None) -> list[EpisodeLi
         states: dict[int, dict[str, str]] = defaultdict(dict)
         ids = [e.id for e, _ in rows]
         for job in s.scalars(select(Job).where(Job.episode_id.in_(ids)).order_by(Job.step)):
-            states[job.episode_id][job.stage] = job.state
+            if job.episode_id is not None:
+                states[job.episode_id][job.stage] = job.state
     return [
         EpisodeLine(e.id, e.podcast_id, title, e.title, e.duration_ms, e.published_at, states[e.id])
         for e, title in rows

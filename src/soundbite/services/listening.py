@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from soundbite.context import Context
 from soundbite.domain.accounts import Account
 from soundbite.errors import InvalidInput, NotFound
+from soundbite.services import signals
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.db import get_or_not_found
 from soundbite.store.listener_models import ListenerSettings, Listening, Subscription
@@ -108,6 +109,7 @@ def record_progress(
             .values(user_id=user.id, episode_id=episode_id, first_played_at=now, **values)
             .on_conflict_do_update(index_elements=["user_id", "episode_id"], set_=values)
         )
+    signals.note_progress(app, user, episode_id, position_ms, done=ended)  # "For you"
     return Progress(episode_id, position_ms, ended, duration, now)
 
 
@@ -167,12 +169,14 @@ def forget_episode(app: Context, user: Account, episode_id: int) -> None:
         )
         if not gone.rowcount:  # type: ignore[attr-defined]
             raise NotFound(f"episode {episode_id} is not in your history")
+    signals.forget_episode(app, user, episode_id)  # its plays leave "For you" too
 
 
 def clear_history(app: Context, user: Account) -> int:
     with app.db.write() as s:
         gone = s.execute(delete(Listening).where(Listening.user_id == user.id))
-        return int(gone.rowcount)  # type: ignore[attr-defined]
+    signals.clear(app, user)  # every play and search leaves "For you" too
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 # --- subscriptions ------------------------------------------------------------------------
@@ -184,6 +188,7 @@ def subscribe(app: Context, user: Account, podcast_id: int) -> None:
         _podcast(s, podcast_id)
         if s.get(Subscription, (user.id, podcast_id)) is None:
             s.add(Subscription(user_id=user.id, podcast_id=podcast_id))
+    signals.note_subscription(app, user, podcast_id, subscribed=True)
 
 
 def unsubscribe(app: Context, user: Account, podcast_id: int) -> None:
@@ -194,6 +199,7 @@ def unsubscribe(app: Context, user: Account, podcast_id: int) -> None:
                 Subscription.user_id == user.id, Subscription.podcast_id == podcast_id
             )
         )
+    signals.note_subscription(app, user, podcast_id, subscribed=False)
 
 
 def is_subscribed(app: Context, user: Account, podcast_id: int) -> bool:

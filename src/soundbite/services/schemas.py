@@ -185,7 +185,7 @@ class FeedAdded(BaseModel):
 
 class JobPublic(Public):
     id: int
-    episode_id: int
+    episode_id: int | None  # None: server-wide work (the recommender's training)
     stage: str
     state: Literal["queued", "running", "done", "failed"]
     attempts: int

@@ -242,7 +242,8 @@ class Job(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    # None for server-wide work (the recommender's training, domain/pipeline.py SERVER_STAGES)
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(32))
     # order in the pipeline: a job runs once every job of its episode with a lower step is done
     step: Mapped[int] = mapped_column(Integer, default=0)
@@ -265,4 +266,5 @@ from soundbite.store import (  # noqa: E402, F401
     clip_models,
     insight_models,
     listener_models,
+    recommend_models,
 )

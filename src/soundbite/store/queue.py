@@ -27,7 +27,7 @@ from soundbite.store.models import Job
 @dataclass(frozen=True, slots=True)
 class ClaimedJob:
     id: int
-    episode_id: int
+    episode_id: int | None  # None: server-wide work (domain/pipeline.py SERVER_STAGES)
     stage: str
     attempts: int
     worker_id: str
@@ -49,12 +49,12 @@ class JobQueue:
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
 
-    def enqueue(self, episode_id: int, stages: list[str]) -> None:
-        """Queue stages for an episode; a stage already known is queued again unless running."""
+    def enqueue(self, episode_id: int | None, stages: list[str]) -> None:
+        """Queue stages for an episode (None: server-wide stages); a stage already known is
+        queued again unless running, so repeated requests for the same work are one job."""
         with self.db.write() as s:
-            existing = {
-                j.stage: j for j in s.scalars(select(Job).where(Job.episode_id == episode_id))
-            }
+            same = Job.episode_id.is_(None) if episode_id is None else Job.episode_id == episode_id
+            existing = {j.stage: j for j in s.scalars(select(Job).where(same))}
             for stage in stages:
                 job = existing.get(stage)
                 if job is None:

@@ -33,6 +33,7 @@ from soundbite.web.api.routes import (
     clips,
     drafts,
     episodes,
+    for_you,
     insight,
     jobs,
     listening,
@@ -96,6 +97,7 @@ def create_app(sb: Soundbite) -> FastAPI:
     api.include_router(clips.router)
     api.include_router(drafts.router)
     api.include_router(listening.router)
+    api.include_router(for_you.router)
     api.include_router(users.router)
     api.include_router(analytics.router)
     api.include_router(moderation.router)

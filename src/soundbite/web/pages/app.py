@@ -105,6 +105,8 @@ APP_PATHS = (
     "/episodes/{episode_id}",
     "/clips",
     "/history",
+    "/for-you",
+    "/for-you/signals",
     "/search",
     "/analytics",
 )

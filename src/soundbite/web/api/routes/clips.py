@@ -19,6 +19,7 @@ from soundbite.clips.export import soundbites_xml
 from soundbite.clips.links import clip_links, render_job
 from soundbite.errors import Forbidden
 from soundbite.media.frames import VideoStyle
+from soundbite.services import signals
 from soundbite.web.api.clip_schemas import (
     ClipCreate,
     ClipEventCounted,
@@ -75,6 +76,7 @@ def create_clip(
     """
     sb.limits.create_clip(user, client_ip(request))
     view = service.create_clip(sb, user, **body.model_dump())
+    signals.note_clip(sb, user, view.id, view.episode_id, made=True)  # "For you"
     if sb.settings.clip_prerender and view.media_sha256:
         sb.dispatcher.prerender(render_job(view, sb.settings, "mp3"))
     return clip_public(view, public_base(request, sb.settings), sb.settings)
@@ -201,6 +203,8 @@ def record_event(
         user_agent=request.headers.get("user-agent", ""),
         channel=body.channel or "",
     )
+    if body.kind == "played" and auth is not None:  # "For you": signed-in listeners only
+        signals.note_clip(sb, auth.account, view.id, view.episode_id, made=False)
     if body.kind == "shared":  # plays and click-throughs reach analytics by their own paths
         count_clip(
             sb,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from soundbite.search.backend import Filters
 from soundbite.search.service import MAX_LIMIT, Hit, search_for
+from soundbite.services import signals
 from soundbite.services.insight import ClipSuggestion
 from soundbite.services.schemas import Timestamp
 from soundbite.web.api.params import RowIdQuery
@@ -114,6 +115,8 @@ def search_transcripts(
 ) -> SearchResults:
     """Ranked moments of every transcript, with word-accurate times and marked snippets."""
     lo, hi = day_bounds(published_from, published_to)
+    if offset == 0:  # one search, not one per page of it ("For you"; nothing while paused)
+        signals.note_search(sb, viewer, q)
     page = search_for(
         sb.db,
         viewer,
