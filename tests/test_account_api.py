@@ -3,6 +3,7 @@ password change, export, deletion, the account page, and the 429s of the abuse l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,6 +183,34 @@ def test_the_account_page(sb: Soundbite) -> None:
         "/account/delete", data={"csrf": csrf, "password": "correct horse battery staple"}
     )
     assert last.status_code == 409 and "last admin" in last.text
+
+
+@pytest.mark.parametrize("sb", [{"signup_mode": "invite"}], indirect=True)
+def test_an_admin_makes_an_invite_link_on_the_account_page(sb: Soundbite) -> None:
+    admin = make_client(sb)
+    sign_in(admin)
+    csrf = admin.cookies["sb_csrf"]
+    assert "Make an invite link" in admin.get("/account").text
+    assert admin.post("/account/invites", data={"max_uses": "3"}).status_code == 403  # no CSRF
+    made = admin.post("/account/invites", data={"csrf": csrf, "max_uses": "3"})
+    assert made.status_code == 201 and "for 3 sign-ups" in made.text
+    token = re.search(r'value="[^"]*/signup\?invite=(inv[^"]+)"', made.text)
+    assert token is not None
+    assert admin.get("/api/invites").json()[0]["max_uses"] == 3
+    assert "/signup?invite=" not in admin.get("/account").text  # shown once, never again
+    listener = make_client(sb)
+    form = {"username": "ann", "invite": token[1], "password": PASSWORD}
+    done = listener.post(
+        "/signup", data={**form, "password_again": PASSWORD}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    too_many = admin.post("/account/invites", data={"csrf": csrf, "max_uses": "0"})
+    assert too_many.status_code == 422 and "1 to 10000 sign-ups" in too_many.text
+    # a listener gets neither the form nor the link
+    assert "Make an invite link" not in listener.get("/account").text
+    listener_csrf = listener.cookies["sb_csrf"]
+    refused = listener.post("/account/invites", data={"csrf": listener_csrf, "max_uses": "1"})
+    assert refused.status_code == 403 and "/signup?invite=" not in refused.text
 
 
 @pytest.mark.parametrize(

@@ -314,6 +314,11 @@ ROUTES: dict[tuple[str, str], Row] = {
     # a wrong password (401) is as far as a signed-in caller gets without changing anything
     ("POST", "/account/password"): Row(PAGE_SIGNED_IN(401), form=PASSWORD_FORM),
     ("POST", "/account/delete"): Row(PAGE_SIGNED_IN(401), form={"csrf": "{csrf}", "password": "x"}),
+    # an admin's invite link; the form is refused to everyone else (403, like a stale form)
+    ("POST", "/account/invites"): Row(
+        lambda who, case, m: 201 if who == "admin" else 403,
+        form={"csrf": "{csrf}", "max_uses": "1"},
+    ),
     ("GET", "/docs"): Row(OPEN(200)),
     ("GET", "/what-we-count"): Row(OPEN(200)),
     ("GET", "/"): Row(SHELL_FOR(lambda case: True)),  # a podcast is public

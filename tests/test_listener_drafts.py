@@ -111,6 +111,27 @@ def test_refine_with_a_note_then_share(app: Soundbite, owner_id: int) -> None:
     assert ann.patch(url, json={"draft": True}).status_code == 422
 
 
+def test_a_made_title_follows_the_refined_words_a_typed_one_stays(
+    app: Soundbite, owner_id: int
+) -> None:
+    """The clip tool sends the draft's title back with new edges: a title Mark made from the
+    old first words must not label a clip that now starts elsewhere."""
+    episode = add_sonnet(app, owner_id)
+    ann = listener(app, "ann")
+    made = ann.post("/api/drafts", json={"episode_id": episode, "at_ms": 40_000}).json()
+    assert made["title"].startswith("From fairest")
+    edges = {"start_ms": 15_230, "end_ms": 27_280}
+    url = f"/api/clips/{made['id']}"
+    moved = ann.patch(url, json={**edges, "title": made["title"]}).json()
+    assert moved["text"].startswith("But thou") and moved["title"].startswith("But thou")
+
+    typed = ann.post("/api/drafts", json={"episode_id": episode, "at_ms": 40_000}).json()
+    url = f"/api/clips/{typed['id']}"
+    ann.patch(url, json={"title": "My favourite lines"})
+    kept = ann.patch(url, json={**edges, "title": "My favourite lines"}).json()
+    assert kept["title"] == "My favourite lines" and kept["text"].startswith("But thou")
+
+
 def test_take_out_of_drafts_as_private_and_undo_a_mark(app: Soundbite, owner_id: int) -> None:
     episode = add_sonnet(app, owner_id)
     ann = listener(app, "ann")

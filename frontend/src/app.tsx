@@ -81,7 +81,13 @@ export function App(): JSX.Element {
             <Icon name="keyboard" />
           </button>
           {user ? (
-            <button class="link" onClick={() => void signOut()} aria-label={`Sign out ${user.username}`}>Sign out</button>
+            <>
+              {/* the server's "Your account" page: sessions, data, invites, moderation */}
+              <a href="/account" class="account-link" aria-label={`Your account (${user.username})`}>
+                <Icon name="person" size={20} /><span class="wide-only">Account</span>
+              </a>
+              <button class="link" onClick={() => void signOut()} aria-label={`Sign out ${user.username}`}>Sign out</button>
+            </>
           ) : <a href={signInUrl()}>Sign in</a>}
         </div>
       </header>

@@ -22,8 +22,10 @@ function sync(): void {
 }
 
 /** Same-origin <a href> clicks become client navigations unless the user asked for a new tab
- * or the link is a download or goes to a server page (sign-in, API docs, share pages). */
-const SERVER_PATHS = /^\/(api|media|static|docs|login|logout|setup|c|embed|oembed)(\/|$|\?)/;
+ * or the link is a download or goes to a server page (sign-in, your account, moderation, API
+ * docs, share pages). */
+const SERVER_PATHS =
+  /^\/(api|media|static|docs|login|logout|setup|signup|account|moderation|c|embed|oembed)(\/|$|\?)/;
 
 export function installLinkInterception(): void {
   window.addEventListener("popstate", sync);

@@ -76,6 +76,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "SOUNDBITE_PORT": str(port),
         "SOUNDBITE_WORKERS": "2",
         "SOUNDBITE_LOG_LEVEL": "warning",
+        # the community journey signs a listener up with an admin's invite link
+        "SOUNDBITE_SIGNUP_MODE": "invite",
     }
     cli = Path(sys.executable).parent / "soundbite"
     log = (data / "serve.log").open("wb")

@@ -279,8 +279,15 @@ def update_clip(app: Context, share_id: str, user: Account, changes: dict[str, o
         raise Forbidden("this clip belongs to another account")
     with app.db.write() as s:
         clip = s.get_one(Clip, view.id)
+        retitle = False
         if {"start_ms", "end_ms", "snap"} & changes.keys():
             episode = s.get_one(Episode, clip.episode_id)
+            max_ms = app.settings.clip_max_seconds * 1000
+            # a title nobody typed (a Mark's, made from its first words) follows the new
+            # words; one the editor merely sent back unchanged is not a choice either
+            was_made, _ = place(s, episode, clip.start_ms, clip.end_ms, "word", max_ms=max_ms)
+            made_title = _title(None, was_made.words, episode.title, clip.start_ms)
+            retitle = clip.title == made_title and changes.get("title") in (None, clip.title)
             snap = changes.get("snap", clip.snap)
             snapped, transcribed = place(
                 s,
@@ -288,11 +295,13 @@ def update_clip(app: Context, share_id: str, user: Account, changes: dict[str, o
                 int(changes.get("start_ms", clip.start_ms)),  # type: ignore[call-overload]
                 int(changes.get("end_ms", clip.end_ms)),  # type: ignore[call-overload]
                 snap,  # type: ignore[arg-type]
-                max_ms=app.settings.clip_max_seconds * 1000,
+                max_ms=max_ms,
             )
             clip.start_ms, clip.end_ms, clip.snap = snapped.start_ms, snapped.end_ms, str(snap)
             clip.text = snapped.text if transcribed else None
-        if "title" in changes:
+            if retitle:
+                clip.title = _title(None, snapped.words, episode.title, snapped.start_ms)
+        if "title" in changes and not retitle:
             title = changes["title"]
             clip.title = rules.clamp_title(str(title)) if title else clip.title
         if "note" in changes:

@@ -1,4 +1,5 @@
-"""The "Your account" page: where you are signed in, your password, your data.
+"""The "Your account" page: where you are signed in, your password, your data; for admins,
+invite links.
 
 Plain HTML forms like the sign-in page. Every form here acts on a signed-in session, so each
 carries the session's CSRF token in a hidden field and is refused (403) without it.
@@ -12,8 +13,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from soundbite.errors import Forbidden, SoundbiteError
-from soundbite.services import account_data, accounts, moderation
-from soundbite.web.deps import Auth, OptionalAuth, SoundbiteDep, client_ip
+from soundbite.services import account_data, accounts, moderation, signup
+from soundbite.web.deps import Auth, OptionalAuth, SoundbiteDep, client_ip, public_base
 from soundbite.web.pages.rendering import render
 from soundbite.web.sessions import clear_session_cookies, csrf_token, csrf_valid
 
@@ -23,7 +24,12 @@ CsrfField = Annotated[str, Form(max_length=100)]
 
 
 def _page(
-    request: Request, sb: SoundbiteDep, auth: Auth, error: str | None = None, status_code: int = 200
+    request: Request,
+    sb: SoundbiteDep,
+    auth: Auth,
+    error: str | None = None,
+    status_code: int = 200,
+    invite: dict[str, object] | None = None,
 ) -> Response:
     assert auth.session_token is not None
     context = {
@@ -32,6 +38,8 @@ def _page(
         "sessions": accounts.list_sessions(sb, auth.account.id, auth.session_token),
         "error": error,
         "moderator": moderation.may_moderate(auth.account),
+        "signup_mode": signup.signup_mode(sb).value,
+        "invite": invite,
     }
     return render(request, "account.html", context, status_code=status_code)
 
@@ -101,3 +109,23 @@ def delete_account(
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookies(response)
     return response
+
+
+@router.post("/account/invites", response_class=HTMLResponse)
+def create_invite(
+    request: Request,
+    sb: SoundbiteDep,
+    auth: OptionalAuth,
+    max_uses: Annotated[int, Form()] = 1,
+    csrf: CsrfField = "",
+) -> Response:
+    """(Admin) Make an invite link. The page shows it in the response rather than after a
+    redirect: only the token's hash is stored, so this is the one moment it can be shown."""
+    signed_in = _session_auth(auth, csrf)
+    try:
+        info, token = signup.create_invite(sb, signed_in.account, max_uses=max_uses)
+    except SoundbiteError as exc:
+        return _page(request, sb, signed_in, error=exc.message, status_code=exc.status_code)
+    url = f"{public_base(request, sb.settings)}/signup?invite={token}"
+    invite = {"url": url, "max_uses": info.max_uses, "expires_at": info.expires_at}
+    return _page(request, sb, signed_in, status_code=201, invite=invite)
