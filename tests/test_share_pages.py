@@ -22,6 +22,7 @@ from PIL import Image
 from soundbite.bootstrap import Soundbite
 from soundbite.clips.links import render_job
 from soundbite.clips.service import create_clip, get_clip
+from soundbite.domain.clips import clock
 from soundbite.services.accounts import ensure_owner, owner_account
 from soundbite.services.library import add_feed_document
 from tests.conftest import make_settings
@@ -237,7 +238,8 @@ def test_the_full_episode_page_starts_at_the_clip(app: Soundbite, client: TestCl
     )
     # signed out, an upload in a private podcast has no public audio: members may sign in
     # (the public site's cases are in tests/test_public_site.py)
-    assert "Sign in to play it from 0:02" in make_client(app).get(clip["links"]["episode"]).text
+    signed_out = make_client(app).get(clip["links"]["episode"]).text
+    assert f"Sign in to play it from {clock(clip['start_ms'])}" in signed_out
 
     feed = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>Cast</title>'
