@@ -52,10 +52,11 @@ from sqlalchemy import select
 
 from soundbite.bootstrap import Soundbite
 from soundbite.clips import service as clip_service
+from soundbite.domain.public_pages import slugify
 from soundbite.domain.transcript import Transcript
 from soundbite.jobs.analysis import run_index
 from soundbite.jobs.stages import run_peaks
-from soundbite.services import access, accounts
+from soundbite.services import access, accounts, moderation, public_site
 from soundbite.services.library import add_media_file
 from soundbite.speech.formats import parse_transcript
 from soundbite.store.models import Job, Podcast, User
@@ -176,6 +177,18 @@ def CLIP_CREATE(who: str, case: Case, method: str) -> int:
     return _auth_first(who, method) or 201
 
 
+def ADMIN_OR_CREATOR(ok: int) -> Rule:
+    """Admins and creators of any podcast (the moderation queue: each sees their podcasts')."""
+
+    def rule(who: str, case: Case, method: str) -> int:
+        first = _auth_first(who, method)
+        if first:
+            return first
+        return ok if who in ("creator", "other_creator", "admin", "read_token") else 403
+
+    return rule
+
+
 def ANALYTICS(who: str, case: Case, method: str) -> int:
     first = _auth_first(who, method)
     if first:
@@ -215,6 +228,57 @@ def PAGE_SIGNED_IN(ok: int) -> Rule:
     return rule
 
 
+def LISTENER(ok: int) -> Rule:
+    """A listener's own things (progress, subscriptions, drafts) about what they may read:
+    any signed-in account, 404 for a podcast it may not read."""
+
+    def rule(who: str, case: Case, method: str) -> int:
+        first = _auth_first(who, method)
+        if first:
+            return first
+        return ok if reads(who, case.podcast) else 404
+
+    return rule
+
+
+def MODERATE(ok: int) -> Rule:
+    """Admins, and creators for their podcasts' clips; a private clip is its owner's alone
+    (404). A listener is refused before the clip is looked up (403 for any id)."""
+
+    def rule(who: str, case: Case, method: str) -> int:
+        first = _auth_first(who, method)
+        if first:
+            return first
+        if who in ("owner", "listener"):
+            return 403
+        if not sees_clip(who, case):
+            return 404
+        return ok if edits(who) else 403
+
+    return rule
+
+
+def MODERATION_PAGE(who: str, case: Case, method: str) -> int:
+    if who in ("anonymous", "read_token"):
+        return 303
+    return 403 if who in ("owner", "listener") else 200
+
+
+def MODERATION_FORM(who: str, case: Case, method: str) -> int:
+    """The queue's buttons: a browser session's form; done is a redirect back to the queue."""
+    if who in ("anonymous", "read_token"):
+        return 403
+    return MODERATE(303)(who, case, method)
+
+
+def PUBLIC_PAGE(who: str, case: Case, method: str) -> int:
+    """A podcast's or episode's page on the public site, for what anyone may read; a member
+    asking for a private one is sent to the app (303), anyone else is told it is not there."""
+    if not reads(who, case.podcast):
+        return 404
+    return 303 if case.podcast == "private" else 200
+
+
 def VALIDATED(who: str, case: Case, method: str) -> int:
     """A write anyone may make whose body is checked before the thing is looked up: a read
     token is refused first, everyone else gets the body's 422 (the 404 of a private clip is
@@ -235,6 +299,7 @@ CLIP = {"episode_id": "{episode_id}", "start_ms": 500, "end_ms": 2500}
 ANALYTICS_Q = {"podcast_id": "{podcast_id}"}
 PASSWORDS = {"password": PASSWORD, "password_again": PASSWORD}
 SIGNUP_FORM = {"username": "newbie", **PASSWORDS}
+REPORT_FORM = {"form_token": "{form_token}", "reason": ""}  # no reason: refused, not filed
 PASSWORD_FORM = {"csrf": "{csrf}", "current_password": "x", "new_password": PASSWORD}
 
 ROUTES: dict[tuple[str, str], Row] = {
@@ -338,6 +403,46 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/c/{share_id}/card.png"): Row(CLIP_READ(200)),
     ("GET", "/c/{share_id}/artwork.jpg"): Row(CLIP_READ(200)),
     ("GET", "/c/{share_id}/captions.vtt"): Row(CLIP_READ(200)),
+    # listener features: what one account keeps for itself
+    ("GET", "/api/episodes/{episode_id}/progress"): Row(LISTENER(200)),
+    ("PUT", "/api/episodes/{episode_id}/progress"): Row(LISTENER(200), body={"position_ms": 1000}),
+    ("GET", "/api/history"): Row(SIGNED_IN(200)),
+    ("DELETE", "/api/history"): Row(SIGNED_IN(204)),
+    # sorted after DELETE /api/history (the calls go by path), so nothing is left to forget
+    ("DELETE", "/api/history/{episode_id}"): Row(LISTENER(404)),
+    ("GET", "/api/subscriptions"): Row(SIGNED_IN(200)),
+    ("GET", "/api/podcasts/{podcast_id}/subscription"): Row(LISTENER(200)),
+    ("PUT", "/api/podcasts/{podcast_id}/subscription"): Row(LISTENER(200)),
+    ("DELETE", "/api/podcasts/{podcast_id}/subscription"): Row(LISTENER(200)),
+    ("GET", "/api/account/listening"): Row(SIGNED_IN(200)),
+    ("PATCH", "/api/account/listening"): Row(SIGNED_IN(200), body={"mark_seconds": 30}),
+    ("GET", "/api/drafts"): Row(SIGNED_IN(200)),
+    ("POST", "/api/drafts"): Row(LISTENER(201), body={"episode_id": "{episode_id}", "at_ms": 4000}),
+    ("GET", "/history"): Row(SHELL_FOR(lambda case: False)),
+    # moderation: reports (a bad reason is refused before the clip is looked up, so the API
+    # row proves who may write; the page form's row proves the 404 of a private clip)
+    ("POST", "/api/clips/{share_id}/reports"): Row(VALIDATED, body={"reason": "nope"}),
+    ("POST", "/c/{share_id}/report"): Row(CLIP_READ(422), form=REPORT_FORM),
+    ("GET", "/api/moderation/queue"): Row(ADMIN_OR_CREATOR(200)),
+    ("POST", "/api/moderation/clips/{share_id}/{action}"): Row(MODERATE(200)),
+    ("DELETE", "/api/moderation/clips/{share_id}"): Row(MODERATE(204), fresh=True),
+    ("GET", "/moderation"): Row(MODERATION_PAGE),
+    ("POST", "/moderation/clips/{share_id}/{action}"): Row(
+        MODERATION_FORM, form={"csrf": "{csrf}"}
+    ),
+    # the public site: server pages of what anyone may read
+    ("GET", "/podcasts"): Row(OPEN(200)),
+    ("GET", "/sitemap.xml"): Row(OPEN(200)),
+    ("GET", "/robots.txt"): Row(OPEN(200)),
+    ("GET", "/podcasts/{podcast_id:int}-{slug}"): Row(PUBLIC_PAGE),
+    ("GET", "/podcasts/{podcast_id:int}/episodes/{episode_id:int}-{slug}"): Row(PUBLIC_PAGE),
+    ("GET", "/podcasts/{podcast_id:int}/episodes/{episode_id:int}"): Row(
+        lambda who, case, method: (
+            {200: 301}.get(PUBLIC_PAGE(who, case, method), 0) or PUBLIC_PAGE(who, case, method)
+        )
+    ),  # no slug: sent to the page's canonical address
+    ("GET", "/podcasts/{podcast_id:int}/episodes/{episode_id:int}/audio"): Row(READ),
+    ("HEAD", "/podcasts/{podcast_id:int}/episodes/{episode_id:int}/audio"): Row(READ),
 }
 
 
@@ -354,6 +459,7 @@ class World:
     jobs: dict[str, int]
     clips: dict[tuple[str, str], str]
     csrf: dict[str, str]
+    slugs: dict[str, dict[str, str]]  # the public site's slugs: podcast / episode, by case
 
 
 def _tone(path: Path, hz: int) -> Path:
@@ -427,7 +533,12 @@ def build_world(sb: Soundbite, tmp: Path) -> World:
             clips[(visibility, clip_visibility)] = _new_clip(
                 sb, episodes[visibility], clip_visibility
             )
-    return World(sb, clients, podcasts, episodes, media, jobs, clips, csrf)
+    slugs: dict[str, dict[str, str]] = {"podcast": {}, "episode": {}}
+    for v in VISIBILITIES:
+        podcast, episode = public_site.find_episode(sb, podcasts[v], episodes[v], admin)
+        slugs["podcast"][v] = slugify(podcast.title, "podcast")
+        slugs["episode"][v] = slugify(episode.title, "episode")
+    return World(sb, clients, podcasts, episodes, media, jobs, clips, csrf, slugs)
 
 
 def _new_clip(sb: Soundbite, episode_id: int, visibility: str) -> str:
@@ -484,7 +595,7 @@ def app_routes() -> set[tuple[str, str]]:
         sb.close()
 
 
-PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
+PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?::int)?\}")  # FastAPI's {name:int} too
 PODCAST_KEYS = {"podcast_id", "episode_id", "job_id", "sha256"}
 
 
@@ -532,6 +643,9 @@ def call(world: World, who: str, method: str, path: str, row: Row, case: Case) -
         "aspect": "1x1",
         "nobody": f"nobody-{who}",
         "csrf": csrf,
+        "action": "dismiss",  # closes no report: the world stays as it is
+        "form_token": moderation.report_form_token(world.sb, share_id) if share_id else "",
+        "slug": world.slugs["episode" if "/episodes/" in path else "podcast"][case.podcast],
     }
     kwargs: dict[str, Any] = {"params": _filled(row.query, values), "follow_redirects": False}
     if row.body is not None:

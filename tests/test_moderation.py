@@ -348,3 +348,40 @@ def test_delete_dismiss_and_disable_the_author(app: Soundbite, client: TestClien
     r = client.post(f"/moderation/clips/{mine['id']}/hide", data={"csrf": "f" * 64})
     assert r.status_code == 403
     assert anonymous.get(f"/c/{mine['id']}").status_code == 200
+
+
+def test_a_clip_made_private_after_a_report_is_its_owners_alone(
+    app: Soundbite, client: TestClient
+) -> None:
+    """A reported clip its owner then makes private leaves the admin's queue and is 404 to
+    the admin (as on every other route), until its owner shares it again."""
+    ann = listener(app)
+    r = ann.post(
+        "/api/clips",
+        json={
+            "episode_id": make_clip(client, app)["episode_id"],
+            "start_ms": 1000,
+            "end_ms": 4000,
+            "title": "Ann's",
+        },
+    )
+    assert r.status_code == 201, r.text
+    share_id = r.json()["id"]
+    assert (
+        make_client(app).post(f"/api/clips/{share_id}/reports", json={"reason": "spam"}).status_code
+        == 201
+    )
+    queued = client.get("/api/moderation/queue").json()["items"]
+    assert share_id in [i["clip"]["id"] for i in queued]
+
+    ann.patch(f"/api/clips/{share_id}", json={"visibility": "private"})
+    queued = client.get("/api/moderation/queue").json()["items"]
+    assert share_id not in [i["clip"]["id"] for i in queued]
+    assert client.post(f"/api/moderation/clips/{share_id}/hide").status_code == 404
+    assert client.delete(f"/api/moderation/clips/{share_id}").status_code == 404
+    assert share_id not in client.get("/moderation").text
+
+    ann.patch(f"/api/clips/{share_id}", json={"visibility": "public"})
+    queued = client.get("/api/moderation/queue").json()["items"]
+    assert share_id in [i["clip"]["id"] for i in queued]  # the report waited
+    assert client.post(f"/api/moderation/clips/{share_id}/hide").status_code == 200

@@ -18,7 +18,7 @@ from soundbite.context import Context
 from soundbite.domain.accounts import Account
 from soundbite.domain.clips import MIN_CLIP_MS
 from soundbite.errors import InvalidInput
-from soundbite.services import signals
+from soundbite.services import access, signals
 from soundbite.services.episodes import episode_row
 from soundbite.services.listening import MARK_SECONDS_MAX, MARK_SECONDS_MIN, get_prefs
 
@@ -31,6 +31,8 @@ def mark(
         raise InvalidInput(f"a Mark is {MARK_SECONDS_MIN} to {MARK_SECONDS_MAX} seconds long")
     if at_ms < 0:
         raise InvalidInput("at_ms cannot be negative")
+    # before anything about the episode (its duration) is told: unreadable is 404, as absent
+    access.readable_episode(app, user, episode_id)
     length_ms = (seconds or get_prefs(app, user).mark_seconds) * 1000
     length_ms = min(length_ms, app.settings.clip_max_seconds * 1000)
     duration = episode_row(app, episode_id).duration_ms

@@ -17,14 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from soundbite.context import Context
+from soundbite.domain.access import read_scope
 from soundbite.domain.accounts import Account
 from soundbite.errors import InvalidInput, NotFound
-from soundbite.services import signals
+from soundbite.services import access, signals
+from soundbite.store.access import podcast_where
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.db import get_or_not_found
 from soundbite.store.listener_models import ListenerSettings, Listening, Subscription
@@ -75,14 +76,15 @@ class ListenerPrefs:
     mark_seconds: int
 
 
-def _episode(s: Session, episode_id: int) -> Episode:
-    # the one place that decides which episodes a listener may keep progress for; podcast
-    # visibility (members-only podcasts) plugs in here
-    return get_or_not_found(s, Episode, episode_id, "episode")
+def _episode(app: Context, user: Account, episode_id: int) -> None:
+    # the one place that decides which episodes a listener may keep progress for: those they
+    # may read (services/access.py), so one they may not read is 404, as if it did not exist.
+    # Asked before the write opens, so the check's own read is not nested in it.
+    access.readable_episode(app, user, episode_id)
 
 
-def _podcast(s: Session, podcast_id: int) -> Podcast:
-    return get_or_not_found(s, Podcast, podcast_id, "podcast")
+def _podcast(app: Context, user: Account, podcast_id: int) -> None:
+    access.readable_podcast(app, user, podcast_id)
 
 
 # --- progress -----------------------------------------------------------------------------
@@ -94,9 +96,10 @@ def record_progress(
     """Store where `user` is in the episode (upsert); returns what was stored."""
     if position_ms < 0:
         raise InvalidInput("position_ms cannot be negative")
+    _episode(app, user, episode_id)
     now = utcnow()
     with app.db.write() as s:
-        duration = _episode(s, episode_id).duration_ms
+        duration = get_or_not_found(s, Episode, episode_id, "episode").duration_ms
         if duration is not None:
             position_ms = min(position_ms, duration)
             ended = ended or position_ms >= max(0, duration - DONE_MARGIN_MS)
@@ -114,8 +117,9 @@ def record_progress(
 
 
 def get_progress(app: Context, user: Account, episode_id: int) -> Progress:
+    _episode(app, user, episode_id)
     with app.db.read() as s:
-        duration = _episode(s, episode_id).duration_ms
+        duration = get_or_not_found(s, Episode, episode_id, "episode").duration_ms
         row = s.get(Listening, (user.id, episode_id))
         if row is None:
             return Progress(episode_id, 0, False, duration, None)
@@ -129,9 +133,19 @@ def list_history(
     app: Context, user: Account, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[HistoryItem], int]:
     """Episodes `user` played, the most recently played first; (page, total)."""
-    mine = Listening.user_id == user.id
+    # only what the listener may still read (a podcast made members-only since is left out)
+    mine = and_(Listening.user_id == user.id, podcast_where(read_scope(user)))
     with app.db.read() as s:
-        total = s.scalar(select(func.count()).select_from(Listening).where(mine)) or 0
+        total = (
+            s.scalar(
+                select(func.count())
+                .select_from(Listening)
+                .join(Episode, Episode.id == Listening.episode_id)
+                .join(Podcast, Podcast.id == Episode.podcast_id)
+                .where(mine)
+            )
+            or 0
+        )
         rows = s.execute(
             select(Listening, Episode, Podcast)
             .join(Episode, Episode.id == Listening.episode_id)
@@ -184,16 +198,16 @@ def clear_history(app: Context, user: Account) -> int:
 
 def subscribe(app: Context, user: Account, podcast_id: int) -> None:
     """Follow a podcast; following it again changes nothing."""
+    _podcast(app, user, podcast_id)
     with app.db.write() as s:
-        _podcast(s, podcast_id)
         if s.get(Subscription, (user.id, podcast_id)) is None:
             s.add(Subscription(user_id=user.id, podcast_id=podcast_id))
     signals.note_subscription(app, user, podcast_id, subscribed=True)
 
 
 def unsubscribe(app: Context, user: Account, podcast_id: int) -> None:
+    _podcast(app, user, podcast_id)
     with app.db.write() as s:
-        _podcast(s, podcast_id)
         s.execute(
             delete(Subscription).where(
                 Subscription.user_id == user.id, Subscription.podcast_id == podcast_id
@@ -203,8 +217,8 @@ def unsubscribe(app: Context, user: Account, podcast_id: int) -> None:
 
 
 def is_subscribed(app: Context, user: Account, podcast_id: int) -> bool:
+    _podcast(app, user, podcast_id)
     with app.db.read() as s:
-        _podcast(s, podcast_id)
         return s.get(Subscription, (user.id, podcast_id)) is not None
 
 
@@ -218,7 +232,7 @@ def list_subscriptions(app: Context, user: Account) -> list[SubscriptionItem]:
             select(Subscription.created_at, Podcast, func.coalesce(counts.c.n, 0))
             .join(Podcast, Podcast.id == Subscription.podcast_id)
             .outerjoin(counts, counts.c.podcast_id == Podcast.id)
-            .where(Subscription.user_id == user.id)
+            .where(Subscription.user_id == user.id, podcast_where(read_scope(user)))
             .order_by(Podcast.title, Podcast.id)
         ).all()
         return [

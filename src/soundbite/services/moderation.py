@@ -55,6 +55,13 @@ def may_moderate(account: Account | None, podcast_id: int | None = None) -> bool
     return bool(account.creator_of) if podcast_id is None else account.creates_for(podcast_id)
 
 
+def _sees(moderator: Account, view: ClipView) -> bool:
+    """A private clip (a draft, or one its owner took back) is its owner's alone, as everywhere
+    else: nobody can report it, so there is nothing to moderate, and an admin or creator must
+    not learn it exists. Its open reports wait until it is shared again."""
+    return view.visibility != "private" or view.owner_id == moderator.id
+
+
 def _require_moderator(account: Account) -> None:
     if not may_moderate(account):
         raise Forbidden("only moderators (admins, and creators for their podcasts) may do this")
@@ -172,7 +179,9 @@ def queue(app: Context, moderator: Account) -> list[QueueItem]:
                 ReportView(report.reason, report.note, reporter, as_utc(report.created_at))
             )
     views = clips_by_id(app, list(by_clip))
-    mine = [v for v in views.values() if may_moderate(moderator, v.podcast_id)]
+    mine = [
+        v for v in views.values() if _sees(moderator, v) and may_moderate(moderator, v.podcast_id)
+    ]
     with app.db.read() as s:
         disabled = set(
             s.scalars(
@@ -192,9 +201,9 @@ def queue(app: Context, moderator: Account) -> list[QueueItem]:
 def _moderated_clip(app: Context, moderator: Account, share_id: str) -> ClipView:
     _require_moderator(moderator)
     view = clip_by_share_id(app, share_id)
+    if not _sees(moderator, view):  # its existence is not theirs to learn
+        raise NotFound("no such clip")
     if not may_moderate(moderator, view.podcast_id):
-        if view.visibility == "private":  # its existence is not theirs to learn
-            raise NotFound("no such clip")
         raise Forbidden("you do not moderate this clip's podcast")
     return view
 

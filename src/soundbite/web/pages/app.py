@@ -54,6 +54,10 @@ def _csp(nonce: str) -> str:
     )
 
 
+# one account's own pages: a signed-out visitor is sent to sign in first
+ACCOUNT_PATHS = ("/analytics", "/history")
+
+
 def _open_to_visitors(sb: SoundbiteDep, path_params: dict[str, str], path: str) -> bool:
     """Whether a signed-out visitor gets the app on this path rather than the sign-in page:
     a podcast or episode page they may read (public or unlisted), or the library, clips and
@@ -71,7 +75,7 @@ def _open_to_visitors(sb: SoundbiteDep, path_params: dict[str, str], path: str) 
             except NotFound:
                 return False
             return True
-    return path != "/analytics" and access.anything_listed(sb, None)
+    return path not in ACCOUNT_PATHS and access.anything_listed(sb, None)
 
 
 def app_shell(request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Response:
