@@ -430,6 +430,18 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/moderation/clips/{share_id}/{action}"): Row(
         MODERATION_FORM, form={"csrf": "{csrf}"}
     ),
+    # For you: anyone gets a feed (signed out: popular and newest); the rest is one's own
+    ("GET", "/api/for-you"): Row(OPEN(200)),
+    ("GET", "/api/for-you/privacy"): Row(SIGNED_IN(200)),
+    ("PUT", "/api/for-you/privacy"): Row(SIGNED_IN(200), body={"personalised": True}),
+    ("GET", "/api/for-you/signals"): Row(SIGNED_IN(200)),
+    ("DELETE", "/api/for-you/signals/{signal_id}"): Row(SIGNED_IN(404)),  # none of theirs
+    ("GET", "/api/for-you/excluded-podcasts"): Row(ADMIN(200)),
+    # PUT before DELETE (same path, kept in this order): the podcast ends up included again
+    ("PUT", "/api/for-you/excluded-podcasts/{podcast_id}"): Row(ADMIN(204)),
+    ("DELETE", "/api/for-you/excluded-podcasts/{podcast_id}"): Row(ADMIN(204)),
+    ("GET", "/for-you"): Row(SHELL_FOR(lambda case: True)),
+    ("GET", "/for-you/signals"): Row(SHELL_FOR(lambda case: False)),
     # the public site: server pages of what anyone may read
     ("GET", "/podcasts"): Row(OPEN(200)),
     ("GET", "/sitemap.xml"): Row(OPEN(200)),
@@ -639,6 +651,7 @@ def call(world: World, who: str, method: str, path: str, row: Row, case: Case) -
         "token_id": "99999",
         "session_id": "99999",
         "invite_id": "99999",
+        "signal_id": "no-such-signal",
         "fmt": "mp3",
         "aspect": "1x1",
         "nobody": f"nobody-{who}",

@@ -55,7 +55,7 @@ def _csp(nonce: str) -> str:
 
 
 # one account's own pages: a signed-out visitor is sent to sign in first
-ACCOUNT_PATHS = ("/analytics", "/history")
+ACCOUNT_PATHS = ("/analytics", "/history", "/for-you/signals")
 
 
 def _open_to_visitors(sb: SoundbiteDep, path_params: dict[str, str], path: str) -> bool:
