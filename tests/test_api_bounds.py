@@ -130,7 +130,10 @@ def test_an_upload_field_named_outside_latin_1_is_refused_by_name(client: TestCl
     )
     r = client.post("/api/episodes", content=body, headers=headers)
     assert r.status_code == 422, r.text
-    assert r.json()["detail"] == "unexpected form field '名前': send file, title or transcript"
+    assert (
+        r.json()["detail"]
+        == "unexpected form field '名前': send file, title, podcast_id or transcript"
+    )
 
 
 def test_an_upload_named_in_utf_8_keeps_its_name(client: TestClient) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from soundbite.context import Context
@@ -61,8 +62,15 @@ class SignalView:
 def _privacy_row(s: Session, user_id: int) -> ListenerPrivacy:
     row = s.get(ListenerPrivacy, user_id)
     if row is None:
-        row = ListenerPrivacy(user_id=user_id, personalised=True, history_paused=False)
-        s.add(row)
+        # insert-or-nothing, not add(): two requests of one listener (a burst of clips) may
+        # both find no row, and the second plain INSERT would fail on the primary key
+        insert = (postgresql if s.get_bind().dialect.name == "postgresql" else sqlite).insert
+        s.execute(
+            insert(ListenerPrivacy)
+            .values(user_id=user_id, personalised=True, history_paused=False)
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
+        row = s.get_one(ListenerPrivacy, user_id, populate_existing=True)
     return row
 
 
