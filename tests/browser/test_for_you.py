@@ -9,9 +9,11 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from soundbite.bootstrap import Soundbite
@@ -34,22 +36,35 @@ def soundbite(server: Server, *args: str) -> str:
     return done.stdout
 
 
-def arrange_shows(server: Server, sonnet: dict) -> dict[str, list[int]]:
-    """Three shows about different things (and a members-only one), playable: their episodes
-    use the demo recording's audio."""
-    app = Soundbite.from_settings(
+def _server_app(server: Server) -> Soundbite:
+    return Soundbite.from_settings(
         Settings(data_dir=server.data_dir, model_dir=MODEL_DIR, workers=0), migrate=False
     )
+
+
+@pytest.fixture
+def shows(server: Server, sonnet: dict) -> Iterator[dict[str, list[int]]]:
+    """Three shows about different things (and a members-only one), playable: their episodes
+    use the demo recording's audio. Afterwards they are made members-only, since the browser
+    tests share one server and others expect a visitor to find nothing public."""
+    app = _server_app(server)
     try:
-        shows = add_shows(app, owner_id=1)
+        made = add_shows(app, owner_id=1)
         with app.db.write() as s:
             sha = s.get_one(Episode, sonnet["id"]).media_sha256
-            for ids in shows.values():
+            for ids in made.values():
                 for episode_id in ids:
                     s.get_one(Episode, episode_id).media_sha256 = sha
     finally:
         app.close()
-    return shows
+    yield made
+    app = _server_app(server)
+    try:
+        with app.db.write() as s:
+            for ids in made.values():
+                s.get_one(Episode, ids[0]).podcast.visibility = "private"
+    finally:
+        app.close()
 
 
 def listener(browser: Browser, server: Server, name: str, width: int = 1280) -> BrowserContext:
@@ -83,11 +98,10 @@ def eyebrows(page: Page) -> set[str]:
 
 
 def test_for_you_feeds_reasons_opt_out_and_deleting_history(
-    browser: Browser, server: Server, api: httpx.Client, sonnet: dict
+    browser: Browser, server: Server, api: httpx.Client, shows: dict[str, list[int]]
 ) -> None:
     shots = Shots("for-you")
     SHOTS_DIR.mkdir(exist_ok=True)
-    shows = arrange_shows(server, sonnet)
     ann, bob = listener(browser, server, "annika"), listener(browser, server, "bruno")
     for e in shows["Kitchen Table"][:2]:
         finish(ann, server, e)
