@@ -91,7 +91,12 @@ def test_share_open_play_click_through_then_the_dashboard_and_csv_agree(
     expect(page).to_have_url(f"{server.base}/episodes/{sonnet['id']}?t=2")
     # the listener listens: a paused player may stop buffering short of the whole file, and
     # a download counts once the whole file (this one is under a minute) has been fetched
-    page.wait_for_function("() => !!document.getElementById('sb-audio')")
+    # the app sets the player's source after the element exists: play once it has loaded
+    # that source, or the load interrupts this play() (a rejection of the test's own call)
+    page.wait_for_function(
+        "() => { const a = document.getElementById('sb-audio');"
+        " return a && a.currentSrc && a.readyState >= 1; }"
+    )
     page.evaluate(
         "() => { const a = document.getElementById('sb-audio'); a.muted = true; a.play(); }"
     )
