@@ -9,6 +9,7 @@ depths it reports are real), on SQLite and PostgreSQL; the end-to-end tests run 
 from __future__ import annotations
 
 import secrets
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -166,9 +167,38 @@ def test_every_stage_run_twice_leaves_one_result(app: Soundbite, owner_id: int) 
     assert len(transcripts_of(app, eid)) == 1
 
 
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def _rabbitmq_up() -> bool:
+    from kombu import Connection
+    from kombu.exceptions import OperationalError
+
+    try:
+        with Connection(RABBITMQ_URL, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+        return True
+    except (OSError, OperationalError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> str:
+    """The machine's RabbitMQ, started if it is down (a CI run once found it stopped)."""
+    if not _rabbitmq_up():
+        subprocess.run(["rabbitmq-server", "-detached"], check=False)
+        deadline = time.monotonic() + 90  # the Erlang node takes a few seconds to boot
+        while not _rabbitmq_up():
+            if time.monotonic() > deadline:
+                pytest.fail(f"RabbitMQ is not reachable at {RABBITMQ_URL} and could not be started")
+            time.sleep(1)
+    return RABBITMQ_URL
+
+
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
 def test_celery_workers_run_the_pipeline(
     broker: str,
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     postgres_server: str,
     seaweedfs: SeaweedFS,  # noqa: F811
@@ -177,7 +207,7 @@ def test_celery_workers_run_the_pipeline(
     schema = f"sbcel_{secrets.token_hex(5)}"
     url, admin = fresh_schema(postgres_server, schema)
     redis = Redis(tmp_path / "redis") if broker == "redis" else None
-    broker_url = redis.url if redis else "amqp://guest:guest@127.0.0.1:5672//"
+    broker_url = redis.url if redis else request.getfixturevalue("rabbitmq_server")
     prefix = f"t{secrets.token_hex(4)}-"
     settings = make_settings(
         tmp_path / "data",
@@ -188,6 +218,7 @@ def test_celery_workers_run_the_pipeline(
         **s3_settings(seaweedfs.endpoint),
     )
     worker = None
+    sb = None
     try:
         if redis:
             redis.start()
@@ -202,8 +233,9 @@ def test_celery_workers_run_the_pipeline(
         assert all(j.attempts == 1 for j in jobs)
         assert all(j.worker_id and j.worker_id.endswith(":celery") for j in jobs)
         assert all(len(transcripts_of(sb, e)) == 1 for e in episodes)
-        sb.close()
     finally:
+        if sb:  # a failed test must not leave its pooled connections to the garbage collector
+            sb.close()
         if worker:
             worker.kill()
         if redis:
@@ -231,6 +263,7 @@ def test_a_render_worker_prerenders_new_clips(
         **s3_settings(seaweedfs.endpoint),
     )
     worker = None
+    sb = None
     try:
         redis.start()
         sb = Soundbite.from_settings(settings)
@@ -261,9 +294,9 @@ def test_a_render_worker_prerenders_new_clips(
         assert int(audio.headers["content-length"]) == row.size
         assert sb.renders.encodes == 0
         assert [j.state for j in jobs(sb)] == ["queued"] * len(jobs(sb))  # no stage ran
-        sb.renders.close()
-        sb.close()
     finally:
+        if sb:
+            sb.close()
         if worker:
             worker.kill()
         redis.stop()

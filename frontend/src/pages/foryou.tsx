@@ -3,7 +3,7 @@
 // hear it in place, arrow keys or a swipe for the next, one tap to open the episode at that
 // second. The listener picks a time budget, and can turn personalisation off or pause history.
 import type { JSX } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { get, put, session, signInUrl } from "../api/client";
 import type { ForYouFeed, ForYouItem, ForYouPrivacy } from "../api/types";
 import {
@@ -33,10 +33,14 @@ export function ForYouPage(): JSX.Element {
     };
   }, []);
   const flat = (feed.data?.rows ?? []).flatMap((row) => row.items.map((item) => ({ row: row.title, item })));
+  // Every load gets a list element of its own, so a new feed starts at its top. Scrolling the
+  // old list back was not enough: scroll snapping re-snaps to the card it last rested on, and
+  // that card, kept by its key, may sit far down the new feed.
+  const loads = useRef(0);
+  const generation = useMemo(() => ++loads.current, [feed.data]);
   useEffect(() => {
     feedItems.value = flat.map((f) => f.item);
     current.value = 0;
-    document.querySelector(".fy-feed")?.scrollTo({ top: 0 }); // a new feed starts at its top
   }, [feed.data]);
 
   const change = (body: Partial<ForYouPrivacy>, message: string) => attempt(async () => {
@@ -77,7 +81,7 @@ export function ForYouPage(): JSX.Element {
       {feed.loading && !feed.data && <p class="muted">Loading…</p>}
       {feed.data && !flat.length && <p class="muted">Nothing to suggest yet: add a podcast to the library.</p>}
       {flat.length > 0 && <p class="muted small-text fy-help">Tap to hear · <kbd>↓</kbd>/<kbd>↑</kbd> or swipe for the next · <kbd>O</kbd> opens the episode there · <kbd>?</kbd> all keys</p>}
-      <Feed entries={flat} />
+      <Feed key={generation} entries={flat} />
     </div>
   );
 }
