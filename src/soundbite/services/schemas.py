@@ -7,13 +7,15 @@ adding a column (a password hash, a lease holder) cannot leak it, and /docs show
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from soundbite.domain.accounts import Role, TokenScope
 from soundbite.domain.pipeline import EpisodeStatus
 from soundbite.store.base import as_utc
+
+ItemT = TypeVar("ItemT")
 
 # SQLite hands back naive datetimes; clients always get an explicit UTC offset
 Timestamp = Annotated[datetime, AfterValidator(as_utc)]
@@ -35,6 +37,17 @@ SpanMs = Annotated[int, Field(ge=-MAX_MS, le=MAX_MS)]
 
 class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of a list: its items (service objects are read by attribute), how many there
+    are in all, and where the page starts. Subclass it per item type, so the OpenAPI schema
+    keeps a plain name (``EpisodePage``)."""
+
+    items: list[ItemT]
+    total: int
+    limit: int
+    offset: int
 
 
 class LoginRequest(BaseModel):
@@ -238,8 +251,5 @@ class EpisodeDetail(EpisodeSummary):
     )
 
 
-class EpisodePage(BaseModel):
-    items: list[EpisodeSummary]
-    total: int
-    limit: int
-    offset: int
+class EpisodePage(Page[EpisodeSummary]):
+    pass

@@ -142,16 +142,7 @@ def note_progress(
         fresh = current is not None and now - as_utc(current.updated_at) < SESSION_GAP
         if current is None or not fresh:
             _close_short_plays(s, user.id)
-            finished_before = s.scalar(
-                select(func.count())
-                .select_from(Signal)
-                .where(
-                    Signal.user_id == user.id,
-                    Signal.episode_id == episode_id,
-                    Signal.kind == "complete",
-                )
-            )
-            kind = "replay" if finished_before else "play"
+            kind = "replay" if _completions(s, user.id, episode_id) else "play"
             current = _add(
                 s, user.id, kind, episode_id=episode_id, start_ms=position_ms, listened_ms=0
             )
@@ -162,19 +153,24 @@ def note_progress(
                 current.kind = "play"  # it was closed too early: the listener came back to it
                 _touch(s, user.id)
             current.updated_at = now
-        if done:
-            session_completed = s.scalar(
-                select(func.count())
-                .select_from(Signal)
-                .where(
-                    Signal.user_id == user.id,
-                    Signal.episode_id == episode_id,
-                    Signal.kind == "complete",
-                    Signal.at >= current.at,
-                )
-            )
-            if not session_completed:
-                _add(s, user.id, "complete", episode_id=episode_id)
+        if done and not _completions(s, user.id, episode_id, since=current.at):
+            _add(s, user.id, "complete", episode_id=episode_id)
+
+
+def _completions(s: Session, user_id: int, episode_id: int, since: datetime | None = None) -> int:
+    """How many times the listener finished the episode (since a play began, if given)."""
+    query = (
+        select(func.count())
+        .select_from(Signal)
+        .where(
+            Signal.user_id == user_id,
+            Signal.episode_id == episode_id,
+            Signal.kind == "complete",
+        )
+    )
+    if since is not None:
+        query = query.where(Signal.at >= since)
+    return s.scalar(query) or 0
 
 
 def _close_short_plays(s: Session, user_id: int) -> None:

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from soundbite.services.schemas import Timestamp
-
-
-class _FromObject(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+from soundbite.services.schemas import Page, Public, Timestamp
 
 
-class ReasonPublic(_FromObject):
+class ReasonPublic(Public):
     text: str = Field(description="One line a listener can read.")
     signal_kind: Literal["interaction", "popularity", "recency", "budget"]
     signal_id: str = Field(description="The signal's id (a play, clip, search…) or a label.")
     link: str | None = Field(description="Where the app shows that signal; null for none.")
 
 
-class ForYouItemPublic(_FromObject):
+class ForYouItemPublic(Public):
     id: str
     kind: Literal["episode", "highlight", "clip"]
     title: str
@@ -35,13 +31,13 @@ class ForYouItemPublic(_FromObject):
     reason: ReasonPublic
 
 
-class ForYouRowPublic(_FromObject):
+class ForYouRowPublic(Public):
     key: str = Field(description="continue, for_you, new_from_shows, because_clipped, fits, …")
     title: str
     items: list[ForYouItemPublic]
 
 
-class ForYouPublic(_FromObject):
+class ForYouPublic(Public):
     personalised: bool = Field(
         description="False: only popular and newest (opted out, signed out, or no model yet)."
     )
@@ -50,7 +46,7 @@ class ForYouPublic(_FromObject):
     rows: list[ForYouRowPublic]
 
 
-class PrivacyPublic(_FromObject):
+class PrivacyPublic(Public):
     personalised: bool
     history_paused: bool
 
@@ -60,7 +56,7 @@ class PrivacyUpdate(BaseModel):
     history_paused: bool | None = Field(None, description="On: nothing new is recorded.")
 
 
-class SignalPublic(_FromObject):
+class SignalPublic(Public):
     id: str
     kind: str
     at: Timestamp
@@ -73,11 +69,8 @@ class SignalPublic(_FromObject):
     listened_ms: int | None
 
 
-class SignalPage(BaseModel):
-    items: list[SignalPublic]
-    total: int
-    limit: int
-    offset: int
+class SignalPage(Page[SignalPublic]):
+    pass
 
 
 class ExcludedPodcastPublic(BaseModel):

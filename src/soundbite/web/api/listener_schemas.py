@@ -3,14 +3,10 @@ and Mark (``routes/listening.py``, ``routes/drafts.py``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from soundbite.services.listening import MARK_SECONDS_MAX, MARK_SECONDS_MIN
-from soundbite.services.schemas import MAX_MS, RowIdField, Timestamp
-
-
-class _FromObject(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+from soundbite.services.schemas import MAX_MS, Page, Public, RowIdField, Timestamp
 
 
 class ProgressUpdate(BaseModel):
@@ -22,7 +18,7 @@ class ProgressUpdate(BaseModel):
     ended: bool = Field(False, description="The player reached the end: the episode is done.")
 
 
-class ProgressPublic(_FromObject):
+class ProgressPublic(Public):
     episode_id: int
     position_ms: int
     done: bool = Field(description="Played to the end (or within its last 10 s).")
@@ -30,7 +26,7 @@ class ProgressPublic(_FromObject):
     updated_at: Timestamp | None = Field(description="Null: never played.")
 
 
-class HistoryItemPublic(_FromObject):
+class HistoryItemPublic(Public):
     episode_id: int
     episode_title: str
     podcast_id: int
@@ -43,14 +39,11 @@ class HistoryItemPublic(_FromObject):
     last_played_at: Timestamp
 
 
-class HistoryPage(BaseModel):
-    items: list[HistoryItemPublic]
-    total: int
-    limit: int
-    offset: int
+class HistoryPage(Page[HistoryItemPublic]):
+    pass
 
 
-class SubscriptionPublic(_FromObject):
+class SubscriptionPublic(Public):
     podcast_id: int
     title: str
     author: str | None
@@ -64,7 +57,7 @@ class SubscribedPublic(BaseModel):
     subscribed: bool
 
 
-class ListenerSettingsPublic(_FromObject):
+class ListenerSettingsPublic(Public):
     mark_seconds: int = Field(description="How much a Mark saves, ending at the playhead.")
 
 

@@ -14,7 +14,6 @@ from soundbite.web.api.for_you_schemas import (
     PrivacyPublic,
     PrivacyUpdate,
     SignalPage,
-    SignalPublic,
 )
 from soundbite.web.api.params import Offset, RowIdPath
 from soundbite.web.deps import CurrentUser, OptionalAuth, SoundbiteDep
@@ -65,12 +64,7 @@ def list_signals(
 ) -> SignalPage:
     """What you did that shapes your feed, newest first."""
     items, total = signals.list_signals(sb, user, limit=limit, offset=offset)
-    return SignalPage(
-        items=[SignalPublic.model_validate(i) for i in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return SignalPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.delete("/for-you/signals/{signal_id}", status_code=204)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response
 
 from soundbite.services import listening
 from soundbite.web.api.listener_schemas import (
-    HistoryItemPublic,
     HistoryPage,
     ListenerSettingsPublic,
     ListenerSettingsUpdate,
@@ -49,12 +48,7 @@ def history(
 ) -> HistoryPage:
     """Episodes you played, the most recent first, each with where you are in it."""
     items, total = listening.list_history(sb, user, limit=limit, offset=offset)
-    return HistoryPage(
-        items=[HistoryItemPublic.model_validate(i) for i in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return HistoryPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.delete("/history/{episode_id}", status_code=204)
