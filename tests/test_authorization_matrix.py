@@ -177,6 +177,11 @@ def CLIP_CREATE(who: str, case: Case, method: str) -> int:
     return _auth_first(who, method) or 201
 
 
+def CLIP_CREATE_PREVIEW(who: str, case: Case, method: str) -> int:
+    """Where a clip would start and end: whoever may clip the episode (CLIP_CREATE), as a read."""
+    return _auth_first(who, method) or 200
+
+
 def ADMIN_OR_CREATOR(ok: int) -> Rule:
     """Admins and creators of any podcast (the moderation queue: each sees their podcasts')."""
 
@@ -352,6 +357,10 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/api/clips"): Row(CLIP_CREATE, body=CLIP),
     ("GET", "/api/clips"): Row(OPEN(200)),
     ("GET", "/api/clips/soundbites"): Row(CLIP_READ(200), query={"id": "{share_id}"}),
+    ("GET", "/api/clips/span"): Row(
+        CLIP_CREATE_PREVIEW,
+        query={"episode_id": "{episode_id}", "start_ms": "500", "end_ms": "2500"},
+    ),
     ("GET", "/api/clips/{share_id}"): Row(CLIP_READ(200)),
     ("PATCH", "/api/clips/{share_id}"): Row(CLIP_EDIT(200), body={"title": "Still the title"}),
     ("DELETE", "/api/clips/{share_id}"): Row(CLIP_EDIT(204), fresh=True),

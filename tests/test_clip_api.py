@@ -6,6 +6,7 @@ model runs here); renders are tested in test_clip_renders.py.
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 from xml.etree import ElementTree
@@ -313,3 +314,48 @@ def test_events_count_listeners_once_a_day_and_keep_no_address(
         assert s.scalar(select(Clip.id)) is not None
     dump = "\n".join(str(row) for row in listeners)
     assert "testclient" not in dump and "127.0.0.1" not in dump
+
+
+def test_the_previewed_span_is_the_span_the_clip_gets(
+    app: Soundbite, client: TestClient, owner_id: int
+) -> None:
+    """The editor previews GET /api/clips/span; creating with the same edges must give exactly
+    that span and those words, wherever the edges fall (mid-word, between words, at a pause)."""
+    episode_id = add_sonnet(app, owner_id)
+    rng = random.Random(7)
+    moved = 0
+    for snap in ("word", "sentence"):
+        for _ in range(8):
+            start = rng.randrange(0, SONNET_MS - 12_000)
+            end = start + rng.randrange(2_000, 11_000)
+            asked = {"episode_id": episode_id, "start_ms": start, "end_ms": end, "snap": snap}
+            preview = client.get("/api/clips/span", params=asked)
+            assert preview.status_code == 200, preview.text
+            made = clip(client, episode_id, start, end, snap=snap)
+            span = preview.json()
+            assert (span["start_ms"], span["end_ms"]) == (made["start_ms"], made["end_ms"]), asked
+            assert span["text"] == made["text"]
+            assert span["moved"] == ((start, end) != (made["start_ms"], made["end_ms"]))
+            moved += span["moved"]
+    assert moved, "no random span had its edges moved: the test would prove nothing"
+
+    get = lambda **kw: client.get(  # noqa: E731
+        "/api/clips/span", params={"episode_id": episode_id, **kw}
+    )
+    r = get(start_ms=9000, end_ms=4000)
+    assert r.status_code == 422 and "reversed" in r.json()["detail"]
+    assert get(start_ms=0, end_ms=5000, snap="syllable").status_code == 422
+    r = client.get("/api/clips/span", params={"episode_id": 999, "start_ms": 0, "end_ms": 5000})
+    assert r.status_code == 404
+    assert (
+        make_client(app)
+        .get("/api/clips/span", params={"episode_id": episode_id, "start_ms": 0, "end_ms": 5000})
+        .status_code
+        == 401
+    )
+    untranscribed = add_sonnet(app, owner_id, transcribed=False, title="Raw")
+    r = client.get(
+        "/api/clips/span",
+        params={"episode_id": untranscribed, "start_ms": 10_123, "end_ms": 17_456},
+    )
+    assert r.json() == {"start_ms": 10_123, "end_ms": 17_456, "text": None, "moved": False}

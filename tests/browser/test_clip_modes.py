@@ -151,3 +151,63 @@ def test_clip_flow_by_keyboard_alone(
     assert len(new) == 1 and 13 < new[0]["duration_ms"] / 1000 < 16
     assert not errors, errors
     context.close()
+
+
+def _clock(text: str) -> float:
+    m, s = text.split(":")
+    return int(m) * 60 + float(s)
+
+
+def test_the_preview_plays_the_span_the_clip_will_hold(
+    browser: Browser, server: Server, sonnet: dict, api: httpx.Client
+) -> None:
+    """Edges set inside words move to pauses when the clip is made; the editor says where it
+    will be cut before that, and Preview plays exactly that span."""
+    shot = Shots("cut")
+    for width in (1280, 375):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        sign_in(context, server)
+        page = context.new_page()
+        errors = collect_errors(page)
+        page.goto(server.url(f"/episodes/{sonnet['id']}"))
+        expect(page.locator(".transcript .w").first).to_be_visible()
+        page.get_by_role("button", name=f"Play {sonnet['title']}").click()
+        page.wait_for_function("() => document.getElementById('sb-audio').currentTime > 3")
+        page.get_by_test_id("scissors").click()
+        editor = page.get_by_test_id("clip-editor")
+        expect(editor.locator(".waveform[data-status=ready]")).to_be_visible()
+        page.get_by_role("button", name="Pause").first.click()
+        # both edges a few tenths into the sentence's words: no word may be cut there
+        for _ in range(3):
+            editor.get_by_role("button", name="Move start 0.1 seconds later").click()
+            editor.get_by_role("button", name="Move end 0.1 seconds earlier").click()
+        asked = (edge_value(page, "start"), edge_value(page, "end"))
+        note = page.get_by_test_id("cut-note")
+        expect(note).to_contain_text("Cut at")
+        cut_start, cut_end = (
+            _clock(t) for t in note.inner_text().split("Cut at ")[1].split(" (")[0].split("–")
+        )
+        assert (cut_start, cut_end) != asked
+        shot(page, f"cut-note-{width}")
+        assert unlabelled_controls(page) == []
+
+        editor.get_by_role("button", name="Preview", exact=True).click()
+        page.wait_for_function("() => !document.getElementById('sb-audio').paused")
+        assert abs(audio_state(page)["t"] - cut_start) < 0.35  # from the cut, not the edge asked
+        page.wait_for_function(
+            "() => document.getElementById('sb-audio').paused",
+            timeout=(cut_end - cut_start + 5) * 1000,
+        )
+        assert (
+            abs(audio_state(page)["t"] - cut_start) < 0.1
+        )  # stopped at the end, back at the start
+
+        editor.get_by_role("button", name="Create clip").click()
+        dialog = page.get_by_role("dialog", name="Your clip is ready")
+        expect(dialog).to_be_visible()
+        share_id = dialog.locator("#share-link").input_value().rsplit("/", 1)[1]
+        made = api.get(f"/api/clips/{share_id}").json()
+        assert abs(made["start_ms"] / 1000 - cut_start) <= 0.05
+        assert abs(made["end_ms"] / 1000 - cut_end) <= 0.05
+        assert not errors, errors
+        context.close()

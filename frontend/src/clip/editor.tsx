@@ -7,13 +7,14 @@ import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { patch, post } from "../api/client";
 import type { Clip, ClipCreate, ClipUpdate, EpisodeDetail, Visibility } from "../api/types";
-import { clock, length } from "../lib/time";
+import { clock, clockTenths, length } from "../lib/time";
 import { episodeDuration, playing } from "../player/state";
 import { showHelp } from "../shortcuts";
 import { Icon } from "../ui/icons";
 import { notify, reportError } from "../ui/toast";
 import { draftsChanged } from "../player/mark";
 import { Edge } from "./edge";
+import { followPlacement, placed, spanKey } from "./placed";
 import {
   clip, clipText, editing, endAtPlayhead, exitClipMode, limitHit, loop, MAX_S, previewing,
   showPlayerAndClipTool, startAtPlayhead, togglePreview,
@@ -38,6 +39,7 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
     showPlayerAndClipTool();
     section.current?.focus({ preventScroll: true });
   }, []);
+  useEffect(followPlacement, []);
   const save = async (share: boolean) => {
     const span = clip.value;
     if (!span || busy) return;
@@ -82,7 +84,8 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
   if (!c || c.episodeId !== ep.id) return null;
   const len = c.end - c.start;
   const ratio = len / MAX_S;
-  const text = clipText.value;
+  const cut = placed.value?.key === spanKey(c) ? placed.value : null;
+  const text = cut && cut.text !== null ? cut.text : clipText.value;
   const limitNote = limitHit.value
     ? `At the ${length(MAX_S)} limit`
     : ratio >= NEAR_LIMIT ? `Near the ${length(MAX_S)} limit` : `Up to ${length(MAX_S)}`;
@@ -119,6 +122,12 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
           aria-label={`Clip length ${length(len)} of at most ${length(MAX_S)}`} />
         <span class="limit-note" aria-live="polite">{limitNote}</span>
       </div>
+      {cut?.moved && (
+        <p class="cut-note muted small-text" data-testid="cut-note" aria-live="polite">
+          Cut at {clockTenths(cut.start)}–{clockTenths(cut.end)} ({length(cut.end - cut.start)}): the edges
+          move to the nearest pause, so no word is cut. Preview plays exactly this.
+        </p>
+      )}
       <blockquote class="span-text" aria-live="polite" aria-label="Words in the clip" data-testid="span-text">
         {text === null ? <span class="muted">No transcript yet: the clip is cut at exactly these times.</span>
           : text || <span class="muted">No words in this span.</span>}

@@ -5,6 +5,7 @@ import { config } from "../api/client";
 import type { Clip, EpisodeDetail } from "../api/types";
 import { loadTranscript, sentenceAt, type Transcript, wordsIn } from "../transcript/model";
 import { audio, episode, episodeDuration, load, pause, play, playing, seek, time } from "../player/state";
+import { spanToHear } from "./placed";
 
 export interface Span { start: number; end: number }
 
@@ -114,14 +115,14 @@ export const endAtPlayhead = () => setEnd(audio.currentTime);
 // ~4 times a second and would let up to 250 ms past the end be heard.
 let watch = 0;
 export function preview(): void {
-  const c = clip.value;
+  const c = spanToHear();
   if (!c) return;
   stopPreview();
   previewing.value = true;
   seek(c.start);
   void play();
   const check = () => {
-    const span = clip.value;
+    const span = spanToHear();
     if (!previewing.value || !span) return;
     const t = audio.currentTime;
     if (t >= span.end - 0.01) {

@@ -166,16 +166,7 @@ def create_clip(
     """Insert a clip and return it complete; nothing is rendered here."""
     max_ms = app.settings.clip_max_seconds * 1000
     with app.db.write() as s:
-        found = s.execute(
-            select(Episode, Podcast.visibility)
-            .join(Podcast, Podcast.id == Episode.podcast_id)
-            .where(Episode.id == episode_id)
-        ).first()
-        if found is None:
-            raise NotFound(f"no episode {episode_id}")
-        episode, podcast_visibility = found
-        missing = f"no episode {episode_id}"
-        places.require_read(owner, episode.podcast_id, podcast_visibility, missing)
+        episode = _clippable_episode(s, owner, episode_id)
         if source == "creator" and not access.may_edit(owner, episode.podcast_id):
             raise Forbidden("only an admin or the podcast's creators can make creator clips")
         snapped, transcribed = place(s, episode, start_ms, end_ms, snap, max_ms=max_ms)
@@ -195,6 +186,40 @@ def create_clip(
         )
         share_id = add_clip(s, clip).share_id
     return get_clip(app, share_id, owner)
+
+
+def place_span(
+    app: Context,
+    viewer: Account,
+    *,
+    episode_id: int,
+    start_ms: int,
+    end_ms: int,
+    snap: rules.Snap = "word",
+) -> tuple[rules.Snapped, bool]:
+    """The span a clip of these edges would get, without making it: (the snapped span,
+    whether a transcript exists). The clip editor previews this, so that what a listener
+    hears before creating is what the clip holds (its edges may move to a pause)."""
+    with app.db.read() as s:
+        episode = _clippable_episode(s, viewer, episode_id)
+        return place(
+            s, episode, start_ms, end_ms, snap, max_ms=app.settings.clip_max_seconds * 1000
+        )
+
+
+def _clippable_episode(s: Session, viewer: Account, episode_id: int) -> Episode:
+    """The episode, if `viewer` may read it (else NotFound: its existence must not leak)."""
+    missing = f"no episode {episode_id}"
+    found = s.execute(
+        select(Episode, Podcast.visibility)
+        .join(Podcast, Podcast.id == Episode.podcast_id)
+        .where(Episode.id == episode_id)
+    ).first()
+    if found is None:
+        raise NotFound(missing)
+    episode, podcast_visibility = found
+    places.require_read(viewer, episode.podcast_id, podcast_visibility, missing)
+    return episode
 
 
 def add_clip(s: Session, clip: Clip) -> Clip:

@@ -24,6 +24,15 @@ Visibility = Literal["public", "unlisted", "private"]
 Source = Literal["listener", "suggested", "creator"]
 
 
+class ClipSpanPublic(BaseModel):
+    """Where a clip of the asked edges would start and end, and the words it would hold."""
+
+    start_ms: int
+    end_ms: int
+    text: str | None = Field(description="Null: the episode has no transcript yet.")
+    moved: bool = Field(description="The edges differ from the ones asked for.")
+
+
 class ClipCreate(BaseModel):
     episode_id: RowIdField
     start_ms: SpanMs = Field(description="Where the clip starts, in ms from the episode's start.")

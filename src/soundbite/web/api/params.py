@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query
 
-from soundbite.services.schemas import MAX_OFFSET, MAX_ROW_ID
+from soundbite.services.schemas import MAX_MS, MAX_OFFSET, MAX_ROW_ID
 
 RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+SpanMsQuery = Annotated[int, Query(ge=-MAX_MS, le=MAX_MS)]
 
 
 def links_to(parameter: str, value: str, targets: dict[str, str]) -> dict[str, Any]:

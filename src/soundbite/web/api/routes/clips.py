@@ -20,21 +20,24 @@ from soundbite.clips.links import clip_links, render_job
 from soundbite.errors import Forbidden
 from soundbite.media.frames import VideoStyle
 from soundbite.services import signals
+from soundbite.services.schemas import MAX_ROW_ID
 from soundbite.web.api.clip_schemas import (
     ClipCreate,
     ClipEventCounted,
     ClipEventCreate,
     ClipPagePublic,
     ClipPublic,
+    ClipSpanPublic,
     ClipStatsPublic,
     ClipUpdate,
+    Snap,
     Source,
     VideoPublic,
     VideoRequest,
     Visibility,
     clip_public,
 )
-from soundbite.web.api.params import Offset, RowIdQuery, links_to
+from soundbite.web.api.params import Offset, RowIdQuery, SpanMsQuery, links_to
 from soundbite.web.counting import count_clip
 from soundbite.web.deps import (
     CurrentUser,
@@ -125,6 +128,28 @@ def export_soundbites(
     viewer = auth.account if auth else None
     views = [service.get_clip(sb, share_id, viewer) for share_id in dict.fromkeys(id)]
     return Response(soundbites_xml(sb, views), media_type="application/xml")
+
+
+@router.get("/clips/span", response_model=ClipSpanPublic)
+def clip_span(
+    sb: SoundbiteDep,
+    user: CurrentUser,
+    episode_id: Annotated[int, Query(ge=1, le=MAX_ROW_ID)],
+    start_ms: SpanMsQuery,
+    end_ms: SpanMsQuery,
+    snap: Snap = "word",
+) -> ClipSpanPublic:
+    """The span `POST /api/clips` would give these edges, without making a clip: whole words,
+    and edges moved to the nearest pause. The clip editor previews this span."""
+    snapped, transcribed = service.place_span(
+        sb, user, episode_id=episode_id, start_ms=start_ms, end_ms=end_ms, snap=snap
+    )
+    return ClipSpanPublic(
+        start_ms=snapped.start_ms,
+        end_ms=snapped.end_ms,
+        text=snapped.text if transcribed else None,
+        moved=(snapped.start_ms, snapped.end_ms) != (start_ms, end_ms),
+    )
 
 
 @router.get("/clips/{share_id}", response_model=ClipPublic, responses={200: {"links": CLIP_LINKS}})
