@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -603,9 +605,10 @@ def world(
 
 
 def app_routes() -> set[tuple[str, str]]:
-    from soundbite.settings import Settings
-
-    sb = Soundbite.from_settings(Settings(data_dir=Path("/nonexistent-matrix"), workers=0))
+    # a data dir of its own: a fixed path was shared by every checkout on the machine, and one
+    # with a newer migration left a database the others could not open
+    data = Path(tempfile.mkdtemp(prefix="matrix-routes-"))
+    sb = Soundbite.from_settings(make_settings(data, f"sqlite:///{data / 'sb.db'}"))
     try:
         found = set()
         for path, route in _api_routes(create_app(sb).routes):
@@ -614,6 +617,7 @@ def app_routes() -> set[tuple[str, str]]:
         return found
     finally:
         sb.close()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)(?::int)?\}")  # FastAPI's {name:int} too
