@@ -242,3 +242,12 @@ def collect_errors(page: object) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))  # type: ignore[attr-defined]
     return errors
+
+
+def shared_link(dialog: object) -> str:
+    """The share dialog's link without its channel tag, which must be ``?ch=copy`` (arrivals
+    by a copied link count for the "copy" channel)."""
+    value: str = dialog.locator("#share-link").input_value()  # type: ignore[attr-defined]
+    base, _, tag = value.partition("?")
+    assert tag == "ch=copy", value
+    return base

@@ -10,6 +10,7 @@ from tests.browser.conftest import (
     Shots,
     audio_state,
     collect_errors,
+    shared_link,
     sign_in,
     unlabelled_controls,
 )
@@ -67,7 +68,7 @@ def test_clip_flow_at_phone_width(browser: Browser, server: Server, sonnet: dict
     box = dialog.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
     shot(page, "share-dialog")
-    share_url = dialog.locator("#share-link").input_value()
+    share_url = shared_link(dialog)
 
     share = context.new_page()
     share.goto(share_url)
@@ -205,7 +206,7 @@ def test_the_preview_plays_the_span_the_clip_will_hold(
         editor.get_by_role("button", name="Create clip").click()
         dialog = page.get_by_role("dialog", name="Your clip is ready")
         expect(dialog).to_be_visible()
-        share_id = dialog.locator("#share-link").input_value().rsplit("/", 1)[1]
+        share_id = shared_link(dialog).rsplit("/", 1)[1]
         made = api.get(f"/api/clips/{share_id}").json()
         assert abs(made["start_ms"] / 1000 - cut_start) <= 0.05
         assert abs(made["end_ms"] / 1000 - cut_end) <= 0.05

@@ -18,7 +18,14 @@ import re
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Server, Shots, collect_errors, sign_in, unlabelled_controls
+from tests.browser.conftest import (
+    Server,
+    Shots,
+    collect_errors,
+    shared_link,
+    sign_in,
+    unlabelled_controls,
+)
 from tests.browser.test_journey import edge_value
 from tests.browser.test_listener import KEEP_MEDIA_HANDLERS, clock, play_until
 
@@ -124,7 +131,7 @@ def test_invite_mark_share_report_hide(
         editor.get_by_role("button", name="Share clip").click()
         dialog = b.get_by_role("dialog", name="Your clip is ready")
         expect(dialog).to_be_visible()
-        share_url = dialog.locator("#share-link").input_value()
+        share_url = shared_link(dialog)
         assert re.search(r"/c/[A-Za-z0-9]{12,}$", share_url), share_url
         shot(b, "3-shared")
         clip = listener.request.get(server.url(f"/api/clips/{share_url.rsplit('/', 1)[1]}"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import quote
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import (
     SONNET,
@@ -14,6 +15,7 @@ from tests.browser.conftest import (
     Shots,
     audio_state,
     collect_errors,
+    shared_link,
     unlabelled_controls,
 )
 from tests.conftest import OWNER_PASSWORD
@@ -42,6 +44,14 @@ def edge_value(page: Page, edge: str) -> float:
     text = page.locator(f"[data-edge-value={edge}]").inner_text()
     m, s = text.split(":")
     return int(m) * 60 + float(s)
+
+
+def cut_span(editor: Locator) -> tuple[float, float]:
+    """Where the clip will be cut (seconds), once the editor has asked the server for the
+    current edges."""
+    expect(editor).to_have_attribute("data-cut", re.compile(r"^\d+-\d+$"))
+    start_ms, end_ms = (editor.get_attribute("data-cut") or "").split("-")
+    return int(start_ms) / 1000, int(end_ms) / 1000
 
 
 def test_journey(browser: Browser, server: Server) -> None:
@@ -135,13 +145,16 @@ def test_journey(browser: Browser, server: Server) -> None:
     assert b is not None
     last.hover(position={"x": b["width"] - 1, "y": 4})
     page.mouse.up()
-    chosen = " ".join(words.nth(i).inner_text() for i in range(8, 15))
-    expect(editor.get_by_test_id("span-text")).to_have_text(chosen)
     start, end = edge_value(page, "start"), edge_value(page, "end")
     assert 1 <= end - start < 10
+    # where the clip will be cut: an edge word that runs into its neighbour moves the edge to
+    # the nearest pause (in or out), and the words shown follow; the middle stays
+    start, end = cut_span(editor)
+    middle = " ".join(words.nth(i).inner_text() for i in range(10, 13))
+    expect(editor.get_by_test_id("span-text")).to_contain_text(middle)
     shot(page, "words-selected")
 
-    # preview plays the span once: the audio never leaves it
+    # preview plays that span once: the audio never leaves it
     editor.get_by_role("button", name="Preview", exact=True).click()
     played = page.evaluate(SAMPLE_PLAYBACK)
     seen = played["seen"]
@@ -153,10 +166,14 @@ def test_journey(browser: Browser, server: Server) -> None:
     editor.get_by_role("button", name="Create clip").click()
     dialog = page.get_by_role("dialog", name="Your clip is ready")
     expect(dialog).to_be_visible()
-    share_url = dialog.locator("#share-link").input_value()
+    share_url = shared_link(dialog)
     assert re.search(r"/c/[A-Za-z0-9]{12,}$", share_url)
     for target in ("X", "Facebook", "LinkedIn", "Reddit", "WhatsApp", "Telegram", "Email"):
-        expect(dialog.get_by_role("link", name=f"Share on {target}")).to_be_visible()
+        link = dialog.get_by_role("link", name=f"Share on {target}")
+        expect(link).to_be_visible()
+        # each target's link names its channel, so arrivals by it are counted for it
+        channel = quote(f"{share_url}?ch={target.lower()}", safe="")
+        assert channel in (link.get_attribute("href") or ""), (target, link.get_attribute("href"))
     assert unlabelled_controls(page) == []
     shot(page, "share-dialog")
     clip = context.request.get(server.url(f"/api/clips/{share_url.rsplit('/', 1)[1]}")).json()

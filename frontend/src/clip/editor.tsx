@@ -90,7 +90,8 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
     ? `At the ${length(MAX_S)} limit`
     : ratio >= NEAR_LIMIT ? `Near the ${length(MAX_S)} limit` : `Up to ${length(MAX_S)}`;
   return (
-    <section class="clip-editor" ref={section} tabIndex={-1} aria-labelledby="clip-h" data-testid="clip-editor">
+    <section class="clip-editor" ref={section} tabIndex={-1} aria-labelledby="clip-h" data-testid="clip-editor"
+      data-cut={cut ? `${Math.round(cut.start * 1000)}-${Math.round(cut.end * 1000)}` : undefined}>
       <header class="clip-head">
         <h2 id="clip-h"><Icon name="scissors" size={20} /> {draft ? "Refine draft" : "New clip"}</h2>
         <div class="row">

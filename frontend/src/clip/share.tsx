@@ -10,17 +10,24 @@ import { Icon } from "../ui/icons";
 import { notify } from "../ui/toast";
 import { VideoMaker } from "./video";
 
+/** The link as shared through one channel (`?ch=x`), so that the creator's analytics can
+ * tell which channel brought each arrival; the server's share page tags its links the same
+ * way (web/pages/share.py, `tagged`). */
+export function tagged(url: string, channel: string): string {
+  return `${url}${url.includes("?") ? "&" : "?"}ch=${channel}`;
+}
+
 export function shareTargets(url: string, title: string): { id: string; label: string; href: string }[] {
-  const u = encodeURIComponent(url);
   const t = encodeURIComponent(title);
+  const u = (channel: string) => encodeURIComponent(tagged(url, channel));
   return [
-    { id: "x", label: "X", href: `https://x.com/intent/post?url=${u}&text=${t}` },
-    { id: "facebook", label: "Facebook", href: `https://www.facebook.com/sharer/sharer.php?u=${u}` },
-    { id: "linkedin", label: "LinkedIn", href: `https://www.linkedin.com/sharing/share-offsite/?url=${u}` },
-    { id: "reddit", label: "Reddit", href: `https://www.reddit.com/submit?url=${u}&title=${t}` },
-    { id: "whatsapp", label: "WhatsApp", href: `https://wa.me/?text=${encodeURIComponent(`${title} ${url}`)}` },
-    { id: "telegram", label: "Telegram", href: `https://t.me/share/url?url=${u}&text=${t}` },
-    { id: "email", label: "Email", href: `mailto:?subject=${t}&body=${encodeURIComponent(`${title}\n\n${url}`)}` },
+    { id: "x", label: "X", href: `https://x.com/intent/post?url=${u("x")}&text=${t}` },
+    { id: "facebook", label: "Facebook", href: `https://www.facebook.com/sharer/sharer.php?u=${u("facebook")}` },
+    { id: "linkedin", label: "LinkedIn", href: `https://www.linkedin.com/sharing/share-offsite/?url=${u("linkedin")}` },
+    { id: "reddit", label: "Reddit", href: `https://www.reddit.com/submit?url=${u("reddit")}&title=${t}` },
+    { id: "whatsapp", label: "WhatsApp", href: `https://wa.me/?text=${encodeURIComponent(`${title} ${tagged(url, "whatsapp")}`)}` },
+    { id: "telegram", label: "Telegram", href: `https://t.me/share/url?url=${u("telegram")}&text=${t}` },
+    { id: "email", label: "Email", href: `mailto:?subject=${t}&body=${encodeURIComponent(`${title}\n\n${tagged(url, "email")}`)}` },
   ];
 }
 
@@ -54,6 +61,7 @@ export function ShareDialog({ clip, onClose }: { clip: Clip; onClose: () => void
   const [showEmbed, setShowEmbed] = useState(false);
   const canShare = typeof navigator.share === "function";
   const span = `${clock(clip.start_ms / 1000)}–${clock(clip.end_ms / 1000)}`;
+  const link = tagged(clip.share_url, "copy");
   return (
     <Dialog title="Your clip is ready" onClose={onClose} class="share-dialog">
       <p class="share-title">{clip.title}</p>
@@ -61,15 +69,15 @@ export function ShareDialog({ clip, onClose }: { clip: Clip; onClose: () => void
       {clip.text && <blockquote class="share-quote">{clip.text}</blockquote>}
       <label for="share-link" class="field-label">Link</label>
       <div class="row copy-row">
-        <input id="share-link" readOnly value={clip.share_url} onFocus={(e) => e.currentTarget.select()} />
-        <button onClick={() => { void copy(clip.share_url, "Link"); recordShare(clip, "copy"); }} aria-label="Copy link">
+        <input id="share-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
+        <button onClick={() => { void copy(link, "Link"); recordShare(clip, "copy"); }} aria-label="Copy link">
           <Icon name="copy" size={18} /> Copy
         </button>
       </div>
       <div class="share-targets" role="group" aria-label="Share to">
         {canShare && (
           <button class="target" onClick={() => {
-            navigator.share({ title: clip.title, text: clip.title, url: clip.share_url })
+            navigator.share({ title: clip.title, text: clip.title, url: tagged(clip.share_url, "native") })
               .then(() => recordShare(clip, "native")).catch(() => {});
           }}><Icon name="share" size={18} /> Share…</button>
         )}
