@@ -435,6 +435,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/api/clips/{share_id}/reports"): Row(VALIDATED, body={"reason": "nope"}),
     ("POST", "/c/{share_id}/report"): Row(CLIP_READ(422), form=REPORT_FORM),
     ("GET", "/api/moderation/queue"): Row(ADMIN_OR_CREATOR(200)),
+    ("GET", "/api/moderation/hidden"): Row(ADMIN_OR_CREATOR(200)),
     ("POST", "/api/moderation/clips/{share_id}/{action}"): Row(MODERATE(200)),
     ("DELETE", "/api/moderation/clips/{share_id}"): Row(MODERATE(204), fresh=True),
     ("GET", "/moderation"): Row(MODERATION_PAGE),

@@ -5,15 +5,18 @@ every surface (410) and every list.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from soundbite.bootstrap import Soundbite
+from soundbite.cli import cli
 from soundbite.domain.accounts import Account, Role
 from soundbite.domain.public_pages import episode_path
 from soundbite.errors import Forbidden, NotFound
@@ -172,6 +175,17 @@ def test_a_creator_moderates_only_their_podcasts_clips(app: Soundbite, client: T
     assert moderation.hide_clip(app, creator, mine["id"]) == 1
     assert anonymous.get(f"/c/{mine['id']}").status_code == 410
     assert anonymous.get(f"/c/{theirs['id']}").status_code == 200
+    # the hidden list is theirs too: an admin's hide elsewhere is not the creator's to undo
+    moderation.hide_clip(app, owner_account(app), theirs["id"])
+    assert [v.share_id for v in moderation.hidden_clips(app, creator)] == [mine["id"]]
+    assert [v.share_id for v in moderation.hidden_clips(app, owner_account(app))] == [
+        theirs["id"],
+        mine["id"],
+    ]
+    with pytest.raises(Forbidden):
+        moderation.unhide_clip(app, creator, theirs["id"])
+    assert moderation.unhide_clip(app, creator, mine["id"]) is True
+    assert anonymous.get(f"/c/{mine['id']}").status_code == 200
 
 
 @pytest.fixture
@@ -385,3 +399,90 @@ def test_a_clip_made_private_after_a_report_is_its_owners_alone(
     queued = client.get("/api/moderation/queue").json()["items"]
     assert share_id in [i["clip"]["id"] for i in queued]  # the report waited
     assert client.post(f"/api/moderation/clips/{share_id}/hide").status_code == 200
+
+
+def test_a_mistaken_hide_is_undone_from_the_page_and_the_api(
+    app: Soundbite, client: TestClient
+) -> None:
+    clip = make_clip(client, app, title="Hidden by mistake")
+    share_id = clip["id"]
+    anonymous = make_client(app)
+    assert anonymous.get(f"/c/{share_id}").status_code == 200  # cached in this process
+    page = client.get("/moderation").text
+    assert "Hidden clips" in page and "None." in page
+    assert client.post(f"/api/moderation/clips/{share_id}/hide").status_code == 200
+    assert anonymous.get(f"/c/{share_id}").status_code == 410
+    listed = client.get("/api/moderation/hidden").json()["items"]
+    assert [(i["clip"]["id"], i["clip"]["title"]) for i in listed] == [
+        (share_id, "Hidden by mistake")
+    ]
+    page = client.get("/moderation").text
+    assert f'data-hidden-clip="{share_id}"' in page and "Unhide: Hidden by mistake" in page
+
+    r = client.post(
+        f"/moderation/clips/{share_id}/unhide",
+        data={"csrf": csrf_of(client)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "Clip back" in client.get(r.headers["location"]).text
+    assert anonymous.get(f"/c/{share_id}").status_code == 200  # the cached 410 was dropped
+    assert anonymous.get(clip["links"]["audio"]["mp3"]).status_code == 200
+    assert client.get("/api/moderation/hidden").json()["items"] == []
+    r = client.post(f"/api/moderation/clips/{share_id}/unhide")
+    assert r.status_code == 409 and "not hidden" in r.json()["detail"]
+    assert client.post(f"/api/moderation/clips/{share_id}/shred").status_code == 422
+    assert listener(app).get("/api/moderation/hidden").status_code == 403
+    assert anonymous.get("/api/moderation/hidden").status_code == 401
+
+
+def test_what_cannot_be_undone_asks_once_more(app: Soundbite, client: TestClient) -> None:
+    """Delete and disable sit behind a disclosure that says what happens (no script needed);
+    hide and dismiss, which can be undone, act at once."""
+    ann = listener(app)
+    clip = make_clip(ann, app, title="Reported")
+    make_client(app).post(f"/api/clips/{clip['id']}/reports", json={"reason": "spam"})
+    page = client.get("/moderation").text
+    item = page[page.index(f'data-clip="{clip["id"]}"') :]
+    item = item[: item.index('id="hidden"')]  # up to the hidden list
+    for label in ("Delete clip", "Disable author"):
+        summary = re.search(
+            rf"<details class=\"confirm\">\s*<summary[^>]*>{label}…</summary>", item
+        )
+        assert summary, f"{label} is not behind a confirmation"
+    assert "deleted for good" in item and "ann will no longer be able to sign in" in item
+    assert re.search(r"<form[^>]*/hide\">\s*<input[^>]*>\s*<button", item)  # one step
+
+
+def test_the_queue_from_a_shell(
+    app: Soundbite, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = make_clip(client, app, title="Reported twice")
+    for reason in ("spam", "spam"):
+        make_client(app).post(f"/api/clips/{clip['id']}/reports", json={"reason": reason})
+    monkeypatch.setenv("SOUNDBITE_DATA_DIR", str(app.settings.data_dir))
+    monkeypatch.setenv("SOUNDBITE_DATABASE_URL", app.settings.resolved_database_url)
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["moderation", *args], catch_exceptions=False)
+
+    queued = run("queue", "--json")
+    assert queued.exit_code == 0, queued.output
+    assert json.loads(queued.output) == [
+        {
+            "id": clip["id"],
+            "title": "Reported twice",
+            "author": "owner",
+            "reports": 2,
+            "reasons": {"spam": 2},
+        }
+    ]
+    assert run("hide", clip["id"]).output.startswith("Clip hidden (2 reports closed)")
+    assert make_client(app).get(f"/c/{clip['id']}").status_code == 410
+    assert clip["id"] in run("hidden").output and run("queue").output == "no open reports\n"
+    assert run("unhide", clip["id"]).exit_code == 0
+    assert make_client(app).get(f"/c/{clip['id']}").status_code == 200
+    again = run("unhide", clip["id"])
+    assert again.exit_code != 0 and "not hidden" in again.output
+    missing = run("hide", "nosuchclip")
+    assert missing.exit_code != 0 and "no such clip" in missing.output

@@ -192,6 +192,12 @@ def test_invite_mark_share_report_hide(
         expect(c.get_by_role("heading", level=1)).to_have_text("This clip was removed")
         assert c.request.get(f"{share_url}/audio.mp3").status == 410
         shot(c, "6-removed")
+        # a mistaken hide can be undone: the clip waits under "Hidden clips"
+        a.goto(server.url("/moderation#hidden"))
+        hidden_item = a.locator(".hidden-list .queue-item", has_text=clip_data["title"])
+        expect(hidden_item.get_by_role("button", name="Unhide")).to_be_visible()
+        assert not unlabelled_controls(a)
+        shoot_both(shot, a, "6-hidden-list")
         assert admin_errors == [] and listener_errors == [] and visitor_errors == []
     finally:
         # the podcast is shared with the other browser tests: leave it as it was

@@ -5,6 +5,7 @@ from soundbite.cli import (  # noqa: F401  (registers the commands)
     clips,
     jobs,
     library,
+    moderation,
     podcasts,
     recommend,
     scale,

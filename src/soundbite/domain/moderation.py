@@ -28,8 +28,9 @@ FORM_TOKEN_DAYS = 2
 
 Resolution = Literal["dismissed", "hidden"]
 # what a moderator can do to a reported clip
-Action = Literal["hide", "delete", "dismiss", "disable-author"]
-ACTIONS: tuple[Action, ...] = ("hide", "delete", "dismiss", "disable-author")
+Action = Literal["hide", "unhide", "delete", "dismiss", "disable-author"]
+ACTIONS: tuple[Action, ...] = ("hide", "unhide", "delete", "dismiss", "disable-author")
+HIDDEN_LIST_LIMIT = 200  # the most recently hidden, on the page and from the API
 
 
 def form_token(key: str, share_id: str, issued_s: int) -> str:

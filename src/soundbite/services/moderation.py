@@ -230,6 +230,37 @@ def hide_clip(app: Context, moderator: Account, share_id: str) -> int:
         return _resolve(s, view.id, moderator, "hidden")
 
 
+def unhide_clip(app: Context, moderator: Account, share_id: str) -> bool:
+    """Bring a hidden clip back (a mistaken hide): its link, audio and lists work again.
+    Returns False if it was not hidden. Its closed reports stay closed."""
+    view = _moderated_clip(app, moderator, share_id)
+    with app.db.write() as s:
+        changed = s.execute(
+            update(Clip)
+            .where(Clip.id == view.id, Clip.hidden_at.is_not(None))
+            .values(hidden_at=None)
+        )
+        return rowcount(changed) > 0
+
+
+def hidden_clips(app: Context, moderator: Account) -> list[ClipView]:
+    """Clips hidden by moderators that `moderator` moderates, the most recently hidden first
+    (at most HIDDEN_LIST_LIMIT): where a mistaken hide is undone."""
+    _require_moderator(moderator)
+    with app.db.read() as s:
+        ids = list(
+            s.scalars(
+                select(Clip.id)
+                .where(Clip.hidden_at.is_not(None))
+                .order_by(Clip.hidden_at.desc(), Clip.id.desc())
+            )
+        )
+    views = clips_by_id(app, ids)
+    in_order = (views[i] for i in ids if i in views)
+    mine = [v for v in in_order if _sees(moderator, v) and may_moderate(moderator, v.podcast_id)]
+    return mine[: rules.HIDDEN_LIST_LIMIT]
+
+
 def delete_clip(app: Context, moderator: Account, share_id: str) -> None:
     """Delete the clip with its events and reports (renders stay: other clips share them)."""
     view = _moderated_clip(app, moderator, share_id)
@@ -266,6 +297,10 @@ def act(app: Context, moderator: Account, share_id: str, action: str) -> str:
     if action == "hide":
         closed = hide_clip(app, moderator, share_id)
         return f"Clip hidden ({_reports(closed)} closed): its link now says it was removed."
+    if action == "unhide":
+        if not unhide_clip(app, moderator, share_id):
+            raise Conflict("this clip is not hidden")
+        return "Clip back: its link plays again."
     if action == "delete":
         delete_clip(app, moderator, share_id)
         return "Clip deleted, with its reports."

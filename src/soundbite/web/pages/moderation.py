@@ -29,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 # fixed sentences, so the `done` query parameter cannot put words of its own on the page
 DONE = {
     "hide": "Clip hidden: its link now says it was removed.",
+    "unhide": "Clip back: its link plays again.",
     "delete": "Clip deleted, with its reports.",
     "dismiss": "Reports dismissed; the clip stays.",
     "disable-author": "The clip's author can no longer sign in.",
@@ -112,6 +113,7 @@ def _queue(
         return render(request, "moderation.html", {"error": error, "items": None}, 403)
     context = {
         "items": moderation.queue(sb, auth.account),
+        "hidden": moderation.hidden_clips(sb, auth.account),
         "me": auth.account,
         "csrf": csrf_token(auth.session_token),
         "done": done,

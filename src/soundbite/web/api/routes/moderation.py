@@ -48,6 +48,15 @@ class QueuePublic(BaseModel):
     items: list[QueueItemPublic]
 
 
+class HiddenClipPublic(BaseModel):
+    clip: ClipPublic
+    hidden_at: datetime
+
+
+class HiddenPublic(BaseModel):
+    items: list[HiddenClipPublic]
+
+
 class ActionDone(BaseModel):
     done: str
 
@@ -86,15 +95,30 @@ def queue(request: Request, sb: SoundbiteDep, user: CurrentUser) -> QueuePublic:
     return QueuePublic(items=items)
 
 
+@router.get("/moderation/hidden", response_model=HiddenPublic)
+def hidden(request: Request, sb: SoundbiteDep, user: CurrentUser) -> HiddenPublic:
+    """Hidden clips that you moderate, the most recently hidden first (403 if you moderate
+    nothing): `POST .../{share_id}/unhide` brings one back."""
+    base = public_base(request, sb.settings)
+    return HiddenPublic(
+        items=[
+            HiddenClipPublic(clip=clip_public(v, base, sb.settings), hidden_at=v.hidden_at)
+            for v in moderation.hidden_clips(sb, user)
+            if v.hidden_at is not None
+        ]
+    )
+
+
 @router.post("/moderation/clips/{share_id}/{action}", response_model=ActionDone)
 def act(
     share_id: str,
-    action: Literal["hide", "dismiss", "disable-author"],
+    action: Literal["hide", "unhide", "dismiss", "disable-author"],
     sb: SoundbiteDep,
     user: CurrentUser,
 ) -> ActionDone:
-    """`hide`: the clip is gone for everyone (410) and its reports are closed; `dismiss`:
-    close its reports, keep the clip; `disable-author`: its author can no longer sign in."""
+    """`hide`: the clip is gone for everyone (410) and its reports are closed; `unhide`: a
+    hidden clip comes back (409 if it is not hidden); `dismiss`: close its reports, keep the
+    clip; `disable-author`: its author can no longer sign in."""
     done = moderation.act(sb, user, share_id, action)
     sb.pages.forget(share_id)
     return ActionDone(done=done)
