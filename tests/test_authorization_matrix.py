@@ -340,6 +340,8 @@ ROUTES: dict[tuple[str, str], Row] = {
     # episodes and what is derived from them
     ("GET", "/api/episodes"): Row(OPEN(200)),
     ("GET", "/api/episodes/{episode_id}"): Row(READ),
+    # a blank title, which only the route refuses: the shared world keeps its titles
+    ("PATCH", "/api/episodes/{episode_id}"): Row(EDIT(422), body={"title": " "}),
     ("POST", "/api/episodes/{episode_id}/process"): Row(EDIT(409)),  # already queued
     ("POST", "/api/episodes"): Row(UPLOADER(422), body={}),
     ("GET", "/api/episodes/{episode_id}/transcript"): Row(READ),

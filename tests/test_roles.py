@@ -149,3 +149,67 @@ def test_podcast_visibility_and_creators_from_the_cli(
     assert run("users", "creator", "cora", pid, "--remove").exit_code == 0
     assert listed()[0]["creators"] == []
     assert episode_id  # the podcast is the upload's
+
+
+def test_a_creator_writes_the_podcasts_details_and_the_feed_keeps_them(app: Soundbite) -> None:
+    admin = accounts.owner_account(app)
+    for name in ("cora", "cory", "lena"):
+        accounts.add_user(app, name, PASSWORD)
+    url = "https://example.org/other.xml"
+    podcast_id = add_feed_document(app, FEED, url, admin.id).podcast_id
+    set_creator(app, admin, podcast_id, "cora", on=True)
+    cora, cory, lena = _as(app, "cora"), _as(app, "cory"), _as(app, "lena")
+    episode_id = lena.get("/api/episodes", params={"podcast_id": podcast_id}).json()["items"][0][
+        "id"
+    ]
+    assert cora.get(f"/api/episodes/{episode_id}").json()["may_edit"] is True
+    assert lena.get(f"/api/episodes/{episode_id}").json()["may_edit"] is False
+
+    # cora writes her own words; nobody else may
+    r = cora.patch(
+        f"/api/episodes/{episode_id}",
+        json={"title": "  The A episode, retitled  ", "description": "What it is about."},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["title"], r.json()["description"]) == (
+        "The A episode, retitled",
+        "What it is about.",
+    )
+    r = cora.patch(f"/api/podcasts/{podcast_id}", json={"title": "Cora's show"})
+    assert r.status_code == 200 and r.json()["title"] == "Cora's show"
+    for other in (cory, lena):
+        assert other.patch(f"/api/episodes/{episode_id}", json={"title": "Mine"}).status_code == 403
+        assert other.patch(f"/api/podcasts/{podcast_id}", json={"title": "Mine"}).status_code == 403
+    assert (
+        make_client(app).patch(f"/api/episodes/{episode_id}", json={"title": "x"}).status_code
+        == 401
+    )
+
+    # bad input: said, and nothing half applied
+    for body, says in [
+        ({"title": "   "}, "cannot be empty"),
+        ({"title": "x" * 301}, "at most 300 characters"),
+        ({"description": "x" * 20_001}, "at most 20000 characters"),
+    ]:
+        r = cora.patch(f"/api/episodes/{episode_id}", json=body)
+        assert r.status_code == 422 and says in r.text, (body, r.text)
+    r = cora.patch(f"/api/podcasts/{podcast_id}", json={"title": "Half", "visibility": "public"})
+    assert r.status_code == 403  # visibility is an admin's: the title did not change either
+    assert cora.get(f"/api/podcasts/{podcast_id}").json()["title"] == "Cora's show"
+    r = cora.patch(f"/api/podcasts/{podcast_id}", json={"title": "", "description": "ok"})
+    assert r.status_code == 422
+    assert cora.get(f"/api/podcasts/{podcast_id}").json()["description"] == ""
+
+    # reading the feed again: her words stay, the feed's other news arrives
+    newer = FEED.replace(b"<title>A</title>", b"<title>A (feed edit)</title>").replace(
+        b"</channel>", b"<description>The feed's own blurb</description></channel>"
+    )
+    add_feed_document(app, newer, url, admin.id)
+    episode = cora.get(f"/api/episodes/{episode_id}").json()
+    assert (episode["title"], episode["description"]) == (
+        "The A episode, retitled",
+        "What it is about.",
+    )
+    podcast = cora.get(f"/api/podcasts/{podcast_id}").json()
+    assert podcast["title"] == "Cora's show"  # edited
+    assert podcast["description"] == "The feed's own blurb"  # never edited: the feed's

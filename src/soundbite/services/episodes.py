@@ -179,6 +179,7 @@ def get_episode(ctx: Context, viewer: Viewer, episode_id: int) -> EpisodeDetail:
             **_summary_fields(episode, podcast, stages, transcript is not None),
             "podcast_title": podcast.title,
             "description": episode.description,
+            "may_edit": rules.may_edit(viewer, podcast.id),
             "link": episode.link,
             "enclosure_url": episode.enclosure_url,
             "codec": episode.codec,

@@ -107,8 +107,10 @@ def _store_feed(
                 visibility=new_podcast_visibility(app),
             )
             s.add(podcast)
-        podcast.title = feed.title or podcast.title
-        podcast.description = feed.description or ""
+        if "title" not in (podcast.edited or ()):  # a creator's own words outlive the feed's
+            podcast.title = feed.title or podcast.title
+        if "description" not in (podcast.edited or ()):
+            podcast.description = feed.description or ""
         podcast.link, podcast.artwork_url = feed.link, feed.artwork_url
         podcast.author, podcast.language = feed.author, feed.language
         podcast.etag, podcast.last_modified, podcast.polled_at = etag, last_modified, utcnow()
@@ -148,8 +150,10 @@ def _store_feed(
 
 
 def _apply_feed_episode(s: Session, episode: Episode, parsed: ParsedEpisode, *, new: bool) -> None:
-    episode.title = parsed.title or parsed.guid
-    episode.description = parsed.description or ""
+    if "title" not in (episode.edited or ()):  # a creator's own words outlive the feed's
+        episode.title = parsed.title or parsed.guid
+    if "description" not in (episode.edited or ()):
+        episode.description = parsed.description or ""
     episode.published_at, episode.link = parsed.published, parsed.link
     episode.artwork_url = parsed.artwork_url
     episode.enclosure_url, episode.enclosure_type = parsed.enclosure_url, parsed.enclosure_type

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from soundbite.domain.accounts import Role, TokenScope
+from soundbite.domain.details import DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS
 from soundbite.domain.pipeline import EpisodeStatus
 from soundbite.store.base import as_utc
 
@@ -183,6 +184,22 @@ class PodcastUpdate(BaseModel):
     visibility: Literal["public", "unlisted", "private"] | None = Field(
         None, description="Admins only."
     )
+    title: str | None = Field(
+        None,
+        max_length=TITLE_MAX_CHARS,
+        description="Admins and the podcast's creators; kept when the feed is read again.",
+    )
+    description: str | None = Field(
+        None, max_length=DESCRIPTION_MAX_CHARS, description="As the title: plain text."
+    )
+
+
+class EpisodeUpdate(BaseModel):
+    """What PATCH /api/episodes/{id} changes (admins and the podcast's creators); fields left
+    out stay as they are, and changed ones are kept when the feed is read again."""
+
+    title: str | None = Field(None, max_length=TITLE_MAX_CHARS)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX_CHARS)
 
 
 class FeedCreate(BaseModel):
@@ -229,6 +246,9 @@ class EpisodeSummary(BaseModel):
 class EpisodeDetail(EpisodeSummary):
     podcast_title: str
     description: str
+    may_edit: bool = Field(
+        False, description="Whether the caller may change its title and description."
+    )
     link: str | None
     enclosure_url: str | None
     codec: str | None

@@ -113,6 +113,8 @@ class Podcast(Base):
     )
     # domain.accounts.Visibility: who may read it and whether the public site lists it
     visibility: Mapped[str] = mapped_column(String(16), default="private", server_default="private")
+    # details changed by hand ("title", "description"): reading the feed leaves them alone
+    edited: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     episodes: Mapped[list[Episode]] = relationship(back_populates="podcast")
@@ -142,6 +144,8 @@ class Episode(Base):
     guid: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
+    # details changed by hand ("title", "description"): reading the feed leaves them alone
+    edited: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     published_at: Mapped[datetime | None]
     link: Mapped[str | None] = mapped_column(Text)
     artwork_url: Mapped[str | None] = mapped_column(Text)

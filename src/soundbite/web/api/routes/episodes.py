@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from soundbite.services import episodes
-from soundbite.services.schemas import EpisodeDetail, EpisodePage
+from soundbite.services import details, episodes
+from soundbite.services.schemas import EpisodeDetail, EpisodePage, EpisodeUpdate
 from soundbite.web.api.params import Offset, RowIdPath, RowIdQuery, links_to
 from soundbite.web.deps import CurrentUser, SoundbiteDep, Viewer
 
@@ -68,6 +68,16 @@ def list_episodes(
 def get_episode(episode_id: RowIdPath, sb: SoundbiteDep, viewer: Viewer) -> EpisodeDetail:
     """Everything about one episode: metadata, media and transcript links, pipeline stages."""
     return episodes.get_episode(sb, viewer, episode_id)
+
+
+@router.patch("/episodes/{episode_id}", response_model=EpisodeDetail)
+def update_episode(
+    episode_id: RowIdPath, body: EpisodeUpdate, sb: SoundbiteDep, user: CurrentUser
+) -> EpisodeDetail:
+    """Change the episode's title or description (admins and its podcast's creators); a
+    changed field is kept when the feed is read again."""
+    details.edit_episode(sb, user, episode_id, body.model_dump(exclude_none=True))
+    return episodes.get_episode(sb, user, episode_id)
 
 
 @router.post("/episodes/{episode_id}/process", response_model=EpisodeDetail, status_code=202)

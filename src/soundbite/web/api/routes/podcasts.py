@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from soundbite.services import access, episodes, library
+from soundbite.services import access, details, episodes, library
 from soundbite.services.accounts import Account
 from soundbite.services.library import FeedResult
 from soundbite.services.schemas import FeedAdded, FeedCreate, PodcastPublic, PodcastUpdate
@@ -53,11 +53,15 @@ def get_podcast(podcast_id: RowIdPath, sb: SoundbiteDep, viewer: Viewer) -> Podc
 def update_podcast(
     podcast_id: RowIdPath, body: PodcastUpdate, sb: SoundbiteDep, user: CurrentUser
 ) -> PodcastPublic:
-    """Change who may see the podcast (admins only): `public`, `unlisted` or `private`."""
+    """Change who may see the podcast (`visibility`: admins only) or its title and description
+    (admins and its creators; kept when the feed is read again)."""
+    # every check before any change: a refused field must not leave the others half applied
+    changes = details.validated(body.model_dump(exclude_none=True, exclude={"visibility"}))
+    access.editable_podcast(sb, user, podcast_id)
     if body.visibility is not None:
         access.set_visibility(sb, user, podcast_id, body.visibility)
-    else:
-        access.editable_podcast(sb, user, podcast_id)
+    if changes:
+        details.edit_podcast(sb, user, podcast_id, changes)
     return episodes.get_podcast(sb, user, podcast_id)
 
 

@@ -1,0 +1,31 @@
+"""edited fields: which of a podcast's or episode's details (title, description) an admin or
+creator changed by hand, so that reading the feed again does not put the feed's back
+
+Revision ID: 0017
+Revises: 0012
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+# the lead re-chains it after the last migration merged beside it
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for table in ("podcasts", "episodes"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(
+                sa.Column("edited", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+            )
+
+
+def downgrade() -> None:
+    for table in ("podcasts", "episodes"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("edited")
