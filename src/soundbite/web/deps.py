@@ -115,6 +115,19 @@ def _checked(request: Request, auth: Auth) -> Auth:
     return auth
 
 
+def beacon_writer(request: Request, auth: Auth | None, body_token: str | None) -> Account:
+    """A signed-in write sent by ``navigator.sendBeacon``, which cannot set headers: the CSRF
+    token may come in the body instead. It is the same double submit (a page on another site
+    cannot read the token to put it anywhere), only carried differently."""
+    if auth is None:
+        raise AuthRequired("sign in first: listening is reported for signed-in listeners only")
+    if auth.session_token and body_token and not request.headers.get(CSRF_HEADER):
+        if not csrf_valid(auth.session_token, body_token):
+            raise Forbidden("wrong csrf_token in the body: send the one from /api/auth/me")
+        auth = Auth(auth.account, None, auth.scope)  # checked: the header check is skipped
+    return _checked(request, auth).account
+
+
 RequiredAuth = Annotated[Auth, Depends(require_auth)]
 OptionalWriter = Annotated[Auth | None, Depends(optional_writer)]
 
