@@ -21,11 +21,12 @@ from soundbite.analytics.curves import Hearing, bucket_count, check_batch, heard
 from soundbite.analytics.rollup import catch_up, rollup_day
 from soundbite.analytics.sink import RawHearings
 from soundbite.bootstrap import Soundbite
+from soundbite.domain.pipeline import ANALYZE, DONE, QUEUED
 from soundbite.errors import InvalidInput
 from soundbite.services import accounts
 from soundbite.services.accounts import ensure_owner
 from soundbite.store.analytics_models import AnalyticsCurve, AnalyticsHearing
-from soundbite.store.models import User
+from soundbite.store.models import Job, User
 from tests.conftest import make_settings
 from tests.test_clip_support import add_sonnet
 from tests.test_web_support import make_client, sign_in
@@ -151,6 +152,24 @@ def test_prune_deletes_old_hearings_and_keeps_the_curve(app: Soundbite, owner_id
     assert _curve_rows(app) == [(episode_id, 0, 1, 0)]
 
 
+def test_a_final_day_with_replays_queues_the_analysis_again(app: Soundbite, owner_id: int) -> None:
+    episode_id = add_sonnet(app, owner_id)
+    with app.db.write() as s:
+        job = s.scalars(
+            sa.select(Job).where(Job.episode_id == episode_id, Job.stage == ANALYZE)
+        ).one()
+        job.state = DONE  # analysed before anyone listened
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    app.analytics.add(RawHearings(yesterday, owner_id, 1, episode_id, {3: 2}))
+    app.analytics.flush()
+    catch_up(app)
+    with app.db.read() as s:
+        state = s.scalar(
+            sa.select(Job.state).where(Job.episode_id == episode_id, Job.stage == ANALYZE)
+        )
+    assert state == QUEUED  # highlights will take the replays in
+
+
 # --- through the web app --------------------------------------------------------------------
 
 
@@ -229,7 +248,9 @@ def test_listeners_report_buckets_and_the_creator_reads_the_curves(
     body = curve.json()
     assert body["started"] == 2 and body["bucket_ms"] == 5000
     assert len(body["points"]) == last + 1
-    by_bucket = {p["bucket"]: (p["listeners"], p["retention"], p["replays"]) for p in body["points"]}
+    by_bucket = {
+        p["bucket"]: (p["listeners"], p["retention"], p["replays"]) for p in body["points"]
+    }
     assert by_bucket[0] == (2, 1.0, 0)
     assert by_bucket[2] == (1, 0.5, 1)  # lena heard 10-15 s twice
     assert by_bucket[3] == (1, 0.5, 0)
@@ -243,7 +264,9 @@ def test_listeners_report_buckets_and_the_creator_reads_the_curves(
 
     # who may read the curves: admins and the podcast's creators; listeners and visitors not
     assert otto.get(f"/api/analytics/episodes/{episode_id}/retention").status_code == 403
-    assert make_client(app).get(f"/api/analytics/episodes/{episode_id}/retention").status_code == 401
+    assert (
+        make_client(app).get(f"/api/analytics/episodes/{episode_id}/retention").status_code == 401
+    )
     bad_range = owner.get(
         f"/api/analytics/episodes/{episode_id}/retention?start=2026-02-01&end=2026-01-01"
     )
