@@ -31,7 +31,7 @@ from soundbite.services import access
 from soundbite.services.accounts import Account
 from soundbite.web.api.params import RowIdPath, RowIdQuery
 from soundbite.web.counting import count_clip, do_not_track
-from soundbite.web.deps import CurrentUser, OptionalAuth, SoundbiteDep, beacon_writer
+from soundbite.web.deps import BeaconUser, CurrentUser, OptionalAuth, SoundbiteDep
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
@@ -307,12 +307,11 @@ def listening(
     body: ListeningReport,
     request: Request,
     sb: SoundbiteDep,
-    auth: OptionalAuth,
+    user: BeaconUser,
 ) -> ListeningAccepted:
     """A signed-in listener's player: which 5 s buckets of this episode it heard, batched
     (every 30 s and when the page is hidden or left). Kept for the episode's listening curves
     unless the browser sends DNT / Sec-GPC or the listener paused their history."""
-    user = beacon_writer(request, auth, body.csrf_token)
     got = hearings.accept(
         sb, sb.analytics, user, episode_id, body.heard, do_not_track=do_not_track(request)
     )
