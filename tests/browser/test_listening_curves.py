@@ -4,18 +4,24 @@ the retention and "most replayed" curves over the waveform, lists the replayed m
 click on the chart opens the clip tool at that second. The CSV agrees. Screenshots at 1280 and
 375 px.
 
-The episode is an upload of its own (the sonnet again), so that other tests' listening on
-the shared server does not add to its curve.
+The episode is an upload of its own (the sonnet, encoded again so that it is a file of its
+own too), and the listener an account of its own, so that other tests on the shared server
+neither add to its curve nor see its listening as theirs.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from soundbite.media.ffmpeg import run_ffmpeg
 from tests.browser.conftest import (
     SONNET,
     Server,
@@ -27,25 +33,55 @@ from tests.browser.conftest import (
     wait_ready,
 )
 from tests.browser.test_analytics import _roll_up
-from tests.browser.test_listener import add_listener, signed_in
 
 AUDIO = "document.getElementById('sb-audio')"
+LISTENER = "curt"
+PASSWORD = "curt's own sturdy listening passphrase"
+
+
+def _listener(browser: Browser, server: Server) -> BrowserContext:
+    """A listener account of this test's own (`soundbite users add`), signed in."""
+    cli = Path(sys.executable).parent / "soundbite"
+    env = {**os.environ, "SOUNDBITE_DATA_DIR": str(server.data_dir)}
+    done = subprocess.run(
+        [str(cli), "users", "add", LISTENER, "--password", PASSWORD],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 or "taken" in done.stderr, done.stderr
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    r = context.request.post(
+        server.url("/api/auth/login"), data={"username": LISTENER, "password": PASSWORD}
+    )
+    assert r.ok, r.text()
+    return context
 
 
 def _play_until(page: Page, seconds: float) -> None:
     page.wait_for_function(f"() => {AUDIO}.currentTime >= {seconds}", timeout=60_000, polling=100)
 
 
+def _whole_page_loaded(page: Page) -> None:
+    """The rest of the dashboard too, so the screenshot shows the curves in their page."""
+    expect(page.locator("[data-metric=downloads] .stat-value")).to_be_visible()
+    expect(page.locator("ol.funnel")).to_be_visible()
+    expect(page.locator(".chart:not(.curve-chart) canvas")).to_be_visible()
+    expect(page.get_by_text("Loading…")).to_have_count(0)
+
+
 def test_a_listener_plays_then_the_creator_sees_the_curves_and_clips_a_peak(
-    browser: Browser, server: Server, api: object
+    browser: Browser, server: Server, api: object, tmp_path: Path
 ) -> None:
     shot = Shots("listening-curves")
-    episode_id = upload(api, SONNET, "Sonnet 1, for the listening curves")  # type: ignore[arg-type]
+    own = tmp_path / "sonnet-again.mp3"
+    run_ffmpeg(["-i", SONNET, "-ac", "1", "-c:a", "libmp3lame", "-b:a", "48k", own])
+    episode_id = upload(api, own, "Sonnet 1, for the listening curves")  # type: ignore[arg-type]
     wait_ready(api, episode_id, stages={"probe", "peaks"})  # type: ignore[arg-type]
-    add_listener(server)
 
     # the listener plays 0-16 s at double speed, goes back to 1 s and hears 1-9 s again
-    listener = signed_in(browser, server)
+    listener = _listener(browser, server)
     page = listener.new_page()
     errors = collect_errors(page)
     page.goto(server.url(f"/episodes/{episode_id}"))
@@ -84,6 +120,7 @@ def test_a_listener_plays_then_the_creator_sees_the_curves_and_clips_a_peak(
     expect(peaks.first).to_have_text("Clip from 0:00")
     expect(peaks.first).to_have_attribute("href", f"/episodes/{episode_id}?t=0&clip=1")
     assert not unlabelled_controls(page)
+    _whole_page_loaded(page)
     shot(page, "dashboard-1280", full_page=True)
 
     exported = creator.request.get(
@@ -111,6 +148,7 @@ def test_a_listener_plays_then_the_creator_sees_the_curves_and_clips_a_peak(
     page.goto(server.url(f"/analytics?episode_id={episode_id}"))
     expect(curves.get_by_test_id("clip-peak")).to_have_count(1)
     expect(chart.locator("canvas")).to_be_visible()
+    _whole_page_loaded(page)
     shot(page, "dashboard-375", full_page=True)
     wide = page.evaluate(
         "() => [...document.querySelectorAll('body *')]"
