@@ -377,6 +377,12 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/api/analytics/series"): Row(ANALYTICS, query=ANALYTICS_Q),
     ("GET", "/api/analytics/breakdown"): Row(ANALYTICS, query={**ANALYTICS_Q, "dimension": "app"}),
     ("GET", "/api/analytics/funnel"): Row(ANALYTICS, query=ANALYTICS_Q),
+    # listening curves: a listener reports what they heard of what they may read; the curves
+    # are the podcast's analytics
+    ("POST", "/api/analytics/episodes/{episode_id}/listening"): Row(
+        LISTENER(202), body={"heard": [0]}
+    ),
+    ("GET", "/api/analytics/episodes/{episode_id}/retention"): Row(ANALYTICS),
     # server pages
     ("GET", "/login"): Row(lambda who, case, m: 303 if who not in ("anonymous",) else 200),
     ("POST", "/login"): Row(OPEN(401), form={"username": "{nobody}", "password": "x"}),

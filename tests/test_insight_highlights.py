@@ -9,7 +9,7 @@ import pytest
 from soundbite.domain.transcript import Transcript
 from soundbite.insight.analyze import analyze
 from soundbite.insight.audio import loudness_from_peaks
-from soundbite.insight.highlights import HighlightOptions
+from soundbite.insight.highlights import HighlightOptions, ReplayCurve
 from soundbite.insight.sentences import split_sentences, timed_words
 from soundbite.media.peaks import compute_peaks
 from tests.conftest import DATA as TEST_DATA
@@ -82,3 +82,27 @@ def test_an_hour_is_analysed_well_within_the_budget(minutes: int) -> None:
     result = analyze(hour)
     assert time.perf_counter() - t0 < 10, "the issue's budget: 10 s for 60 minutes on 2 cores"
     assert len(split_sentences(timed_words(hour))) == len(result.sentences)
+
+
+def test_a_moment_listeners_replay_becomes_a_suggestion_that_says_so() -> None:
+    tips = podcast_tips()
+    before = analyze(tips).highlights
+    duration = tips.words[-1].end_ms
+    buckets = -(-duration // 5000)
+    # a stretch nobody suggested before: 30 s in the middle of the gap between two suggestions
+    taken = sorted((h.start_ms, h.end_ms) for h in before)
+    gap = max(itertools.pairwise(taken), key=lambda p: p[1][0] - p[0][1])
+    middle = (gap[0][1] + gap[1][0]) // 2
+    hot = range(middle // 5000 - 3, middle // 5000 + 3)
+    listeners = [max(10, 200 - b) for b in range(buckets)]  # fewer reach the end
+    replays = [30 if b in hot else 1 for b in range(buckets)]
+    found = analyze(tips, replays=ReplayCurve(5000, replays, listeners)).highlights
+    top = found[0]
+    assert top.reason.startswith("listeners replay this"), top.reason
+    assert top.start_ms < (hot[-1] + 1) * 5000 and top.end_ms > hot[0] * 5000
+    assert not any(h.start_ms < (hot[-1] + 1) * 5000 and h.end_ms > hot[0] * 5000 for h in before)
+    # two stray replays are no evidence: the suggestions are what they were
+    stray = [0] * buckets
+    stray[hot[0]] = 2
+    same = analyze(tips, replays=ReplayCurve(5000, stray, listeners)).highlights
+    assert [(h.start_ms, h.reason) for h in same] == [(h.start_ms, h.reason) for h in before]

@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { loadSession } from "./api/client";
 import { App } from "./app";
+import { installListeningCurves } from "./player/curves";
 import { installMark } from "./player/mark";
 import { audio } from "./player/state";
 import { installProgressSync } from "./player/sync";
@@ -13,6 +14,7 @@ async function boot(): Promise<void> {
   installLinkInterception();
   installShortcuts();
   installProgressSync();
+  installListeningCurves();
   installMark();
   try {
     await loadSession();

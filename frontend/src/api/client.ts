@@ -48,6 +48,12 @@ export function csrfHeader(): Record<string, string> {
   return csrf ? { "X-CSRF-Token": csrf } : {};
 }
 
+/** The token itself, for `navigator.sendBeacon`, which cannot send headers: the listening
+ * beacon carries it in its body instead (routes/analytics.py). */
+export function csrfToken(): string | null {
+  return csrf;
+}
+
 export function setSession(s: Session | null): void {
   session.value = s;
   csrf = s?.csrf_token ?? null;

@@ -11,6 +11,7 @@ import { get, session, signInUrl } from "../api/client";
 import type { Podcast } from "../api/types";
 import { navigate, route } from "../router";
 import { useLoad } from "../ui/hooks";
+import { ListeningCurves } from "./curves";
 
 interface Summary {
   range: { start: string; end: string };
@@ -68,6 +69,16 @@ function scopeQuery(q: URLSearchParams): URLSearchParams {
   return out;
 }
 
+/** Only the date range, for figures whose scope is in their path (an episode's curves). */
+function rangeQuery(scope: URLSearchParams): string {
+  const out = new URLSearchParams();
+  for (const key of ["start", "end"]) {
+    const v = scope.get(key);
+    if (v) out.set(key, v);
+  }
+  return out.toString();
+}
+
 function change(now: number, before: number): JSX.Element | null {
   if (!before) return now ? <span class="delta up">new</span> : null;
   const pct = Math.round(((now - before) / before) * 100);
@@ -84,9 +95,13 @@ export function AnalyticsPage(): JSX.Element {
   const listeners = useLoad((signal) => get<Series>(`/api/analytics/series?metric=listeners&${key}`, { signal }), [key]);
   const funnel = useLoad((signal) => get<Counts>(`/api/analytics/funnel?${key}`, { signal }), [key]);
   const podcasts = useLoad((signal) => get<Podcast[]>("/api/podcasts", { signal }), []);
-  if (!session.value?.user.is_owner) {
-    return <div class="page"><h1>Analytics</h1><p><a href={signInUrl()}>Sign in</a> as the owner to see the numbers.</p></div>;
+  // admins, and creators of a podcast (the API says which figures each may see)
+  const mayEdit = session.value?.user.is_owner || (podcasts.data ?? []).some((p) => p.may_edit);
+  if (!mayEdit) {
+    if (session.value && podcasts.loading) return <div class="page"><p class="muted">Loading…</p></div>;
+    return <div class="page"><h1>Analytics</h1><p><a href={signInUrl()}>Sign in</a> as an admin or a podcast's creator to see the numbers.</p></div>;
   }
+  const episodeId = Number(q.get("episode_id")) || 0;
   const setParam = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(q);
     for (const [k, v] of Object.entries(changes)) {
@@ -113,7 +128,7 @@ export function AnalyticsPage(): JSX.Element {
             onChange={(e) => setParam({ podcast_id: (e.target as HTMLSelectElement).value || null, episode_id: null, clip: null })}
           >
             <option value="">All podcasts</option>
-            {(podcasts.data ?? []).map((p) => <option key={p.id} value={String(p.id)}>{p.title}</option>)}
+            {(podcasts.data ?? []).filter((p) => session.value?.user.is_owner || p.may_edit).map((p) => <option key={p.id} value={String(p.id)}>{p.title}</option>)}
           </select>
         </label>
         <div class="segmented" role="group" aria-label="Date range">
@@ -160,6 +175,7 @@ export function AnalyticsPage(): JSX.Element {
           <TimeChart series={[downloads.data, listeners.data, plays.data]} labels={["Downloads", "Listeners", "Clip plays"]} />
         )}
       </section>
+      {episodeId > 0 && <ListeningCurves episodeId={episodeId} query={rangeQuery(scope)} />}
       <section aria-labelledby="funnel">
         <h2 id="funnel">The clip funnel <a class="csv" href={`/api/analytics/funnel?format=csv&${key}`}>CSV</a></h2>
         {funnel.data && <Funnel items={funnel.data.items} />}

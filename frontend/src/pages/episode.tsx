@@ -1,14 +1,15 @@
 // The episode page, which is also its Now Playing view: controls, the scissors, the clip
 // editor, the transcript following playback, suggested clips, chapters and the description.
 // `?t=SECONDS` (the share page's "play the full episode from mm:ss") opens it at that second;
-// `?draft=ID` (from Drafts) opens that draft in the clip tool. A signed-in listener who stopped
+// `?t=SECONDS&clip=1` (from a peak of the listening curves on the dashboard) opens the clip
+// tool there; `?draft=ID` (from Drafts) opens that draft in the clip tool. A signed-in listener who stopped
 // somewhere in it, on any browser, is offered "Resume at 12:34".
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { get, post } from "../api/client";
 import type { Chapters, Clip, EpisodeDetail, Highlights, Progress as Position } from "../api/types";
 import { ClipEditor, created } from "../clip/editor";
-import { clip, editing, enterClipMode } from "../clip/state";
+import { clip, DEFAULT_S, editing, enterClipMode } from "../clip/state";
 import { clock, date, length } from "../lib/time";
 import { ForwardButton, PlayButton, Scrubber, SkipButtons, SpeedSelect } from "../player/controls";
 import { mark, marking } from "../player/mark";
@@ -38,6 +39,13 @@ export function EpisodePage({ id }: { id: number }): JSX.Element {
   useEffect(() => {
     if (ep?.audio_url && hasStart) load(ep, { at: startAt });
   }, [ep?.id, ep?.audio_url, hasStart && startAt]);
+
+  // opened from a peak of the listening curves: the clip tool, from that second
+  const clipAt = hasStart && route.value.query.get("clip") === "1";
+  useEffect(() => {
+    if (!ep?.audio_url || !clipAt) return;
+    void enterClipMode(ep, { start: startAt, end: startAt + DEFAULT_S }).catch(reportError);
+  }, [ep?.id, ep?.audio_url, clipAt && startAt]);
 
   // opened from Drafts: that draft, in the clip tool
   const draftId = route.value.query.get("draft");

@@ -18,11 +18,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select
 
+from soundbite.analytics.curves import BUCKET_MS, bucket_count
 from soundbite.analytics.rollup import day_start
 from soundbite.context import Context
 from soundbite.errors import InvalidInput
-from soundbite.store.analytics_models import AnalyticsRollup
+from soundbite.store.analytics_models import AnalyticsCurve, AnalyticsRollup
 from soundbite.store.base import as_utc
+from soundbite.store.db import get_or_not_found
+from soundbite.store.models import Episode
 
 METRICS = (
     "downloads",
@@ -188,3 +191,55 @@ def funnel(ctx: Context, scope: Scope, days: DayRange) -> list[tuple[str, int]]:
     """Share-page views → plays → completed plays → click-throughs → episode listens."""
     totals = summary(ctx, scope, days).totals
     return [(stage, totals[stage]) for stage in FUNNEL]
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    bucket: int
+    start_ms: int
+    listeners: int  # heard this bucket (listener-days)
+    replays: int  # heard it more than once in a day
+    retention: float  # listeners / started, 0..1 (0 when nobody started)
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    episode_id: int
+    duration_ms: int
+    bucket_ms: int
+    started: int  # listener-days that heard any of the episode
+    points: list[CurvePoint]
+
+
+def curve(ctx: Context, episode_id: int, days: DayRange) -> Curve:
+    """An episode's retention and "most replayed" curves over the range, one point per 5 s
+    bucket, zeros included. Listeners are counted per day (their hash changes at midnight),
+    so over a range every figure is in listener-days, the denominator too."""
+    first, end = days.bounds()
+    c, r = AnalyticsCurve, AnalyticsRollup
+    with ctx.db.read() as s:
+        duration = get_or_not_found(s, Episode, episode_id, "episode").duration_ms or 0
+        started = s.scalar(
+            select(func.coalesce(func.sum(r.count), 0)).where(
+                r.clip_id == 0,
+                r.episode_id == episode_id,
+                r.period == "day",
+                r.metric == "starts",
+                r.dimension == "",
+                r.start >= first,
+                r.start < end,
+            )
+        )
+        rows = s.execute(
+            select(c.bucket, func.sum(c.listeners), func.sum(c.replays))
+            .where(c.episode_id == episode_id, c.start >= first, c.start < end)
+            .group_by(c.bucket)
+        ).all()
+    started = int(started or 0)
+    heard = {int(b): (int(n), int(again)) for b, n, again in rows}
+    points = []
+    for b in range(bucket_count(duration)):
+        n, again = heard.get(b, (0, 0))
+        retention = round(n / started, 4) if started else 0.0
+        points.append(CurvePoint(b, b * BUCKET_MS, n, again, retention))
+    return Curve(episode_id, duration, BUCKET_MS, started, points)

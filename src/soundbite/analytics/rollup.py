@@ -17,6 +17,12 @@ bucket: the clip (podcast, episode, clip), the episode (clip 0), the podcast (ep
 clip 0) and the whole instance (all 0). Listeners are distinct hashes at each level, so they
 are computed per level and period rather than summed.
 
+The listening curves (analytics/curves.py) are rolled up in the same transaction: the day's
+hearings become ``analytics_curves`` rows (per episode and 5 s bucket) and ``starts`` rows in
+``analytics_rollups`` (per episode and podcast, day only). When a day's final rollup finds
+replays of an episode that has been analysed, the episode's ``analyze`` stage is queued again,
+so its highlight suggestions take the new "most replayed" signal in.
+
 On PostgreSQL concurrent rollups (several web processes) take a transaction-level advisory
 lock; on SQLite the write transaction already serialises them.
 """
@@ -31,10 +37,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from soundbite.analytics import counting
+from soundbite.analytics import counting, curves
 from soundbite.context import Context
-from soundbite.store.analytics_models import AnalyticsEvent, AnalyticsRollup, AnalyticsRollupRun
+from soundbite.domain.pipeline import ANALYZE, DONE
+from soundbite.store.analytics_models import (
+    AnalyticsCurve,
+    AnalyticsEvent,
+    AnalyticsHearing,
+    AnalyticsRollup,
+    AnalyticsRollupRun,
+)
 from soundbite.store.base import Base, as_utc, utcnow
+from soundbite.store.models import Job
 
 GRACE = timedelta(minutes=10)
 ROLLUP_LOCK = 0x50D_B17E  # pg_advisory_xact_lock key
@@ -49,6 +63,7 @@ class RollupResult:
     day: date
     events: int
     rows: int
+    replayed: tuple[int, ...] = ()  # episodes with a bucket someone heard twice that day
 
 
 def day_start(day: date) -> datetime:
@@ -69,6 +84,17 @@ def hits_of_day(s: Session, day: date) -> list[counting.Hit]:
         values["at"] = as_utc(values["at"])
         out.append(counting.Hit(**values))
     return out
+
+
+def hearings_of_day(s: Session, day: date) -> list[curves.Hearing]:
+    start = day_start(day)
+    h = AnalyticsHearing
+    rows = s.execute(
+        select(h.podcast_id, h.episode_id, h.listener, h.bucket, h.heard).where(
+            h.at >= start, h.at < start + timedelta(days=1)
+        )
+    ).all()
+    return [curves.Hearing(*row) for row in rows]
 
 
 def _levels(c: counting.Counted) -> Iterator[tuple[int, int, int]]:
@@ -114,7 +140,25 @@ def rollup_day(ctx: Context, day: date, *, now: datetime | None = None) -> Rollu
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROLLUP_LOCK})
         hits = hits_of_day(s, day)
+        hearings = hearings_of_day(s, day)
         rows = aggregate(day, counting.count_day(hits, anomaly_limit=limit))
+        day_curves = curves.count_day(hearings)
+        rows.update(_starts(start, day_curves))
+        s.execute(delete(AnalyticsCurve).where(AnalyticsCurve.start == start))
+        curve_rows = [
+            {
+                "start": start,
+                "episode_id": episode,
+                "bucket": bucket,
+                "podcast_id": curve.podcast_id,
+                "listeners": listeners,
+                "replays": replays,
+            }
+            for episode, curve in day_curves.items()
+            for bucket, (listeners, replays) in curve.buckets.items()
+        ]
+        if curve_rows:
+            s.execute(insert(Base.metadata.tables[AnalyticsCurve.__tablename__]), curve_rows)
         s.execute(
             delete(AnalyticsRollup).where(
                 AnalyticsRollup.start >= start,
@@ -153,14 +197,32 @@ def rollup_day(ctx: Context, day: date, *, now: datetime | None = None) -> Rollu
                 AnalyticsRollupRun.period == "day", AnalyticsRollupRun.start == start
             )
         )
-        s.add(AnalyticsRollupRun(period="day", start=start, finished_at=now, events=len(hits)))
-    return RollupResult(day, len(hits), len(rows))
+        events = len(hits) + len(hearings)
+        s.add(AnalyticsRollupRun(period="day", start=start, finished_at=now, events=events))
+    replayed = tuple(
+        sorted(e for e, c in day_curves.items() if any(r for _, r in c.buckets.values()))
+    )
+    return RollupResult(day, events, len(rows) + len(curve_rows), replayed)
+
+
+def _starts(day: datetime, day_curves: dict[int, curves.EpisodeCurve]) -> dict[_Key, int]:
+    """Listeners who started each episode (the retention curve's 100 %), and per podcast."""
+    out: dict[_Key, int] = defaultdict(int)
+    for episode, curve in day_curves.items():
+        out[("day", "starts", day, curve.podcast_id, episode, 0, "", "")] = curve.started
+        # a podcast's figure sums its episodes': one listener of two episodes starts twice
+        out[("day", "starts", day, curve.podcast_id, 0, 0, "", "")] += curve.started
+    return out
 
 
 def days_to_roll(ctx: Context, now: datetime) -> list[date]:
     """Days with raw events that are not final yet (never rolled up after their end + GRACE)."""
     with ctx.db.read() as s:
-        first = s.scalar(select(func.min(AnalyticsEvent.at)))
+        firsts = [
+            s.scalar(select(func.min(AnalyticsEvent.at))),
+            s.scalar(select(func.min(AnalyticsHearing.at))),
+        ]
+        first = min((as_utc(f) for f in firsts if f is not None), default=None)
         final = {
             as_utc(start).date()
             for start, finished in s.execute(
@@ -172,7 +234,7 @@ def days_to_roll(ctx: Context, now: datetime) -> list[date]:
         }
     if first is None:
         return []
-    day, today = as_utc(first).date(), now.date()
+    day, today = first.date(), now.date()
     out = []
     while day <= today:
         if day not in final:
@@ -185,8 +247,33 @@ def catch_up(ctx: Context, *, now: datetime | None = None) -> list[RollupResult]
     """Roll up every day that is not final, oldest first; then prune past retention."""
     now = now or utcnow()
     results = [rollup_day(ctx, day, now=now) for day in days_to_roll(ctx, now)]
+    final = {
+        e
+        for r in results
+        if now >= day_start(r.day) + timedelta(days=1) + GRACE
+        for e in r.replayed
+    }
+    reanalyse(ctx, final)
     prune(ctx, now=now)
     return results
+
+
+def reanalyse(ctx: Context, episodes: Iterable[int]) -> list[int]:
+    """Queue ``analyze`` again for those of `episodes` it has already run for (highlights
+    read the replay curve); an episode still on its way through the pipeline gets there."""
+    wanted = sorted(set(episodes))
+    if not wanted:
+        return []
+    with ctx.db.read() as s:
+        found = s.scalars(
+            select(Job.episode_id).where(
+                Job.episode_id.in_(wanted), Job.stage == ANALYZE, Job.state == DONE
+            )
+        ).all()
+    done = sorted(e for e in found if e is not None)
+    for episode_id in done:
+        ctx.enqueue(episode_id, [ANALYZE])
+    return done
 
 
 def prune(ctx: Context, *, now: datetime | None = None) -> int:
@@ -207,4 +294,9 @@ def prune(ctx: Context, *, now: datetime | None = None) -> int:
                 )
             )
             deleted += result.rowcount or 0  # type: ignore[attr-defined]
+            s.execute(
+                delete(AnalyticsHearing).where(
+                    AnalyticsHearing.at >= start, AnalyticsHearing.at < start + timedelta(days=1)
+                )
+            )
     return deleted

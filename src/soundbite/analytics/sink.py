@@ -7,6 +7,10 @@ counting.py), hashes address and User-Agent with the day's salt, names the app, 
 finds the episode behind a media hash and its bit rate, and inserts the batch in one
 transaction. The address and User-Agent are gone once the batch is written.
 
+A listening-curve beacon (``RawHearings``) goes the same way: the account id it carries is
+replaced by a hash with the day's salt before it is written, so once the salt is deleted the
+stored buckets cannot be tied to the account (analytics/curves.py).
+
 If the database is down the batch is logged and dropped: analytics never breaks listening.
 If writes fall far behind, the list is capped (``MAX_PENDING``) and the excess dropped and
 counted in ``dropped``, so memory stays bounded under a flood.
@@ -14,6 +18,7 @@ counted in ``dropped``, so memory stays bounded under a flood.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -26,7 +31,7 @@ from soundbite.analytics import counting
 from soundbite.analytics.agents import classify
 from soundbite.clips.events import address_hash, listener_hash, salt_for_day
 from soundbite.context import Context
-from soundbite.store.analytics_models import AnalyticsEvent
+from soundbite.store.analytics_models import AnalyticsEvent, AnalyticsHearing
 from soundbite.store.base import Base
 from soundbite.store.models import Episode, MediaBlob
 
@@ -59,6 +64,23 @@ class RawEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class RawHearings:
+    """A listening-curve beacon, checked (analytics/curves.py): bucket -> times heard."""
+
+    at: datetime
+    account_id: int
+    podcast_id: int
+    episode_id: int
+    heard: dict[int, int]
+
+
+def account_hash(salt: str, account_id: int) -> str:
+    """An account as the day's listener: a different input shape from ``listener_hash``, so a
+    hearing can never be matched with a request's (address, User-Agent)."""
+    return hashlib.sha256(f"{salt}\naccount\n{account_id}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
 class _Episode:
     podcast_id: int
     episode_id: int
@@ -79,7 +101,7 @@ class EventSink:
         self.enabled = enabled
         self.flush_s = flush_s
         self.dropped = 0
-        self._pending: list[RawEvent] = []
+        self._pending: list[RawEvent | RawHearings] = []
         self._lock = threading.Lock()  # guards _pending only: held for an append or a swap
         self._flush_lock = threading.Lock()
         self._stop = threading.Event()
@@ -87,7 +109,7 @@ class EventSink:
         self._salts: dict[date, str] = {}
         self._episodes: dict[str, _Episode | None] = {}
 
-    def add(self, event: RawEvent) -> None:
+    def add(self, event: RawEvent | RawHearings) -> None:
         if not self.enabled:
             return
         with self._lock:
@@ -119,11 +141,16 @@ class EventSink:
                 batch, self._pending = self._pending, []
             if not batch:
                 return 0
-            rows = [r for r in map(self._row, batch) if r is not None]
-            if rows:
+            rows = [r for e in batch if isinstance(e, RawEvent) if (r := self._row(e)) is not None]
+            heard = [r for e in batch if isinstance(e, RawHearings) for r in self._hearings(e)]
+            if rows or heard:
                 with self.ctx.db.write() as s:
-                    s.execute(insert(Base.metadata.tables[AnalyticsEvent.__tablename__]), rows)
-            return len(rows)
+                    if rows:
+                        s.execute(insert(Base.metadata.tables[AnalyticsEvent.__tablename__]), rows)
+                    if heard:
+                        table = Base.metadata.tables[AnalyticsHearing.__tablename__]
+                        s.execute(insert(table), heard)
+            return len(rows) + len(heard)
 
     def close(self) -> None:
         self._stop.set()
@@ -181,6 +208,20 @@ class EventSink:
             "channel": e.channel[:16],
             "referrer": referrer,
         }
+
+    def _hearings(self, e: RawHearings) -> list[dict[str, object]]:
+        listener = account_hash(self._salt(e.at.date()), e.account_id)
+        return [
+            {
+                "at": e.at,
+                "podcast_id": e.podcast_id,
+                "episode_id": e.episode_id,
+                "listener": listener,
+                "bucket": bucket,
+                "heard": times,
+            }
+            for bucket, times in sorted(e.heard.items())
+        ]
 
     def _salt(self, day: date) -> str:
         salt = self._salts.get(day)

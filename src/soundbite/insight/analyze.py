@@ -17,7 +17,12 @@ from soundbite.domain.progress import ProgressFn, no_progress
 from soundbite.domain.transcript import Transcript
 from soundbite.ingest.chapters import Chapter
 from soundbite.insight.audio import Loudness
-from soundbite.insight.highlights import Highlight, HighlightOptions, detect_highlights
+from soundbite.insight.highlights import (
+    Highlight,
+    HighlightOptions,
+    ReplayCurve,
+    detect_highlights,
+)
 from soundbite.insight.keywords import describe_topics
 from soundbite.insight.outline import ChapterOptions, chapter_ranges, nest
 from soundbite.insight.sentences import Sentence, SentenceOptions, split_sentences, timed_words
@@ -57,8 +62,10 @@ def analyze(
     options: AnalysisOptions | None = None,
     progress: ProgressFn = no_progress,
     titles: TitleWriter | None = None,
+    replays: ReplayCurve | None = None,
 ) -> Analysis:
-    """`titles` may write chapter titles (a language model); the lexical ones stand in."""
+    """`titles` may write chapter titles (a language model); the lexical ones stand in.
+    `replays` is the episode's "most replayed" curve, once listeners have made one."""
     opts = options or AnalysisOptions()
     progress(5, "finding sentences")
     sentences = split_sentences(timed_words(transcript), opts.sentences)
@@ -74,7 +81,7 @@ def analyze(
     nested = nest(fine, parts, sentences, opts.topics.min_topic_ms)
     topics = describe_topics(sentences, nested, titles=chapter_titles(sentences, nested))
     progress(50, "scoring highlight candidates")
-    highlights = detect_highlights(sentences, topics, loudness, opts.highlights)
+    highlights = detect_highlights(sentences, topics, loudness, opts.highlights, replays)
     progress(95, f"{len(chapters)} chapters, {len(topics)} topics, {len(highlights)} highlights")
     return Analysis(sentences, chapters, topics, highlights)
 

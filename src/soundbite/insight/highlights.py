@@ -11,16 +11,23 @@ each is scored from features that editors name when they pick clips by hand:
   on a full stop, and is framed by pauses;
 - coherence: it stays inside one topic, and starting where a topic starts is a bonus, since
   the speaker introduces the subject there (not at the episode's start: that is the show's
-  own introduction, rarely worth sharing).
+  own introduction, rarely worth sharing);
+- replays, once listeners have been: how surely its 5 s buckets were heard again by the same
+  listener more than the episode's usual bucket (the "most replayed" curve, analytics/curves.py).
+  Only a curve with at least ``MIN_REPLAYERS`` replays counts as evidence; without one the
+  feature is absent and the scores are what they were before anyone listened.
 
 Prefix sums make each candidate's features O(1). Selection is greedy by score with no overlap,
 at most two per topic and a minimum distance between picks, so suggestions spread over the
 episode instead of crowding into its liveliest minute. The reason names the feature that
-contributed most ("self-contained answer about show notes", "strong claim", "energy peak").
+contributed most ("self-contained answer about show notes", "strong claim", "energy peak");
+a clear replay peak comes first ("listeners replay this"), since what people went back to hear
+is better evidence than anything read from the words.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections.abc import Sequence
@@ -51,6 +58,7 @@ class HighlightWeights:
     length: float = 0.3
     opening: float = 0.4  # starts where a topic starts (not the episode's own opening)
     crossing: float = 0.6  # subtracted when a candidate spans two topics
+    replay: float = 1.0  # listeners went back to hear it (when a replay curve is given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,23 @@ class HighlightOptions:
     min_gap_ms: int = 20_000  # between two suggestions
     pause_ms: int = 300  # a gap this long before/after makes a clean cut
     weights: HighlightWeights = field(default_factory=HighlightWeights)
+
+
+MIN_REPLAYERS = 3  # replays over the whole episode before the curve is taken as evidence
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayCurve:
+    """Per 5 s bucket of the episode, how many listeners heard it more than once, and how many
+    heard it at all (fewer reach the end than the start, so fewer can replay it there)."""
+
+    bucket_ms: int
+    replays: Sequence[int]
+    listeners: Sequence[int]
+
+    @property
+    def evidence(self) -> bool:
+        return sum(self.replays) >= MIN_REPLAYERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +121,7 @@ class _Features:
         topics: Sequence[Topic],
         loudness: Loudness | None,
         opts: HighlightOptions,
+        replays: ReplayCurve | None = None,
     ) -> None:
         self.s = sentences
         self.topic_of = [0] * len(sentences)
@@ -121,6 +147,13 @@ class _Features:
         self.loud_mid = statistics.median(known) if known else None
         self.clean_start = [self._clean_start(i, opts.pause_ms) for i in range(len(sentences))]
         self.clean_end = [self._clean_end(i, opts.pause_ms) for i in range(len(sentences))]
+        self.replays = replays if replays is not None and replays.evidence else None
+        if self.replays is not None:
+            counts = list(self.replays.replays)
+            heard = [max(n, r) for n, r in zip(self.replays.listeners, counts, strict=True)]
+            self.p_replay = [0, *accumulate(counts)]
+            self.p_heard = [0, *accumulate(heard)]
+            self.replay_rate = sum(counts) / max(sum(heard), 1)
 
     def _clean_start(self, i: int, pause_ms: int) -> float:
         first = tokens(self.s[i].text)[:1]
@@ -157,6 +190,22 @@ class _Features:
             return 0.5 * rate
         return 0.7 * _clip((statistics.fmean(levels) - self.loud_mid) / 4, -1, 2) + 0.3 * rate
 
+    def replay(self, a: int, b: int) -> float:
+        """How surely the span's buckets were replayed more than the episode's usual: the
+        excess over what the episode's replay rate would give the listeners who heard them,
+        in standard deviations of a count (Poisson), so a few stray replays, or the busy
+        start every episode has, are no peak. 0 up to two deviations, 1 at five."""
+        curve = self.replays
+        if curve is None:
+            return 0.0
+        n = len(curve.replays)
+        first = min(self.s[a].start_ms // curve.bucket_ms, n - 1)
+        end = max(first + 1, min(-(-self.s[b - 1].end_ms // curve.bucket_ms), n))
+        seen = self.p_replay[end] - self.p_replay[first]
+        expected = self.replay_rate * (self.p_heard[end] - self.p_heard[first])
+        z = (seen - expected) / math.sqrt(expected + 1)
+        return _clip((z - 2) / 3, 0, 1.5)
+
 
 def _clip(x: float, lo: float, hi: float) -> float:
     return lo if x < lo else hi if x > hi else x
@@ -174,6 +223,8 @@ def _score(f: _Features, a: int, b: int, opts: HighlightOptions) -> _Candidate:
         "length": w.length * (1 - abs(duration - opts.ideal_ms) / opts.max_ms),
         "opening": w.opening * (a > 0 and f.topic_of[a] != f.topic_of[a - 1]),
     }
+    if f.replays is not None:
+        parts["replay"] = w.replay * f.replay(a, b)
     if f.topic_of[a] != f.topic_of[b - 1]:
         parts["crossing"] = -w.crossing
     return _Candidate(a, b, sum(parts.values()), parts)
@@ -220,24 +271,25 @@ def detect_highlights(
     topics: Sequence[Topic],
     loudness: Loudness | None = None,
     options: HighlightOptions | None = None,
+    replays: ReplayCurve | None = None,
 ) -> list[Highlight]:
     opts = options or HighlightOptions()
     if not sentences or not topics:
         return []
-    f = _Features(sentences, topics, loudness, opts)
+    f = _Features(sentences, topics, loudness, opts, replays)
     minutes = (sentences[-1].end_ms - sentences[0].start_ms) / 60_000
     count = max(opts.min_count, round(minutes * opts.per_hour / 60))
     chosen = _select(f, candidates(f, opts), count, opts)
-    top = sum(max(v, 0.0) for v in _max_parts(opts).values())
+    top = sum(max(v, 0.0) for v in _max_parts(opts, f.replays is not None).values())
     return [
         _highlight(f, topics, c, rank, min(max(c.score / top, 0.0), 1.0))
         for rank, c in enumerate(chosen, 1)
     ]
 
 
-def _max_parts(opts: HighlightOptions) -> dict[str, float]:
+def _max_parts(opts: HighlightOptions, replays: bool = False) -> dict[str, float]:
     w = opts.weights
-    return {
+    return ({"replay": 1.5 * w.replay} if replays else {}) | {
         "salience": 2 * w.salience,
         "answer": w.answer,
         "claim": 1.5 * w.claim,
@@ -279,6 +331,10 @@ def _about(span: Sequence[Sentence], topic: Topic) -> str:
 
 
 def _reason(parts: dict[str, float], about: str) -> str:
+    if parts.get("replay", 0.0) >= 0.5 and parts["replay"] >= max(
+        parts["claim"], parts["energy"], parts["salience"]
+    ):
+        return f"listeners replay this: {about}" if about else "listeners replay this"
     if parts["answer"] > 0:
         return f"self-contained answer about {about}" if about else "self-contained answer"
     label = max(("claim", "energy", "salience"), key=lambda k: parts[k])

@@ -14,11 +14,13 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from soundbite.analytics import queries as analytics
 from soundbite.clips.service import fill_clip_texts
 from soundbite.context import Context
 from soundbite.derived import load_peaks
@@ -27,6 +29,7 @@ from soundbite.domain.transcript import Transcript
 from soundbite.errors import Conflict, InvalidInput
 from soundbite.insight.analyze import Analysis, analyze
 from soundbite.insight.audio import Loudness, loudness_from_peaks
+from soundbite.insight.highlights import ReplayCurve
 from soundbite.insight.sentences import split_sentences, timed_words
 from soundbite.search import semantic
 from soundbite.search.units import Unit, build_units
@@ -92,12 +95,27 @@ def _loudness(app: Context, episode: Episode) -> Loudness | None:
     return loudness_from_peaks(peaks) if peaks is not None else None
 
 
+REPLAY_DAYS = 365  # the listening curves a highlight suggestion learns from
+
+
+def _replays(app: Context, episode_id: int) -> ReplayCurve | None:
+    """The episode's "most replayed" curve over the last year, if listeners made one (the
+    analytics rollup queues this stage again when they do)."""
+    today = datetime.now(UTC).date()
+    days = analytics.DayRange(today - timedelta(days=REPLAY_DAYS - 1), today)
+    curve = analytics.curve(app, episode_id, days)
+    counts = [p.replays for p in curve.points]
+    heard = [p.listeners for p in curve.points]
+    return ReplayCurve(curve.bucket_ms, counts, heard) if any(counts) else None
+
+
 def run_analyze(app: Context, episode_id: int, progress: ProgressFn) -> str:
     """Chapters, topics (titles, keywords) and highlight suggestions."""
     fill_clip_texts(app, episode_id)  # clips made before the transcript get its words
+    replays = _replays(app, episode_id)
 
     def compute(_tid: int, transcript: Transcript, episode: Episode) -> Analysis:
-        return analyze(transcript, _loudness(app, episode), progress=progress)
+        return analyze(transcript, _loudness(app, episode), progress=progress, replays=replays)
 
     def write(s: Session, transcript_id: int, result: Analysis) -> None:
         s.execute(delete(EpisodeChapter).where(EpisodeChapter.episode_id == episode_id))

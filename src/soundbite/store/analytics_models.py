@@ -12,6 +12,14 @@
   replaces every row of its period in one transaction, so running it twice, or again after
   it was killed, counts nothing twice.
 - ``analytics_rollup_runs``: which periods have been rolled up, so a catch-up knows where to go.
+- ``analytics_hearings``: the listening curves' raw rows (analytics/curves.py): which 5 s buckets
+  of an episode a signed-in listener's player heard, and how often, one row per bucket per
+  batch. The listener is a hash of the account id with the day's salt, so after the salt is
+  deleted (48 hours) no row can be tied to an account; the rows are pruned with the events.
+- ``analytics_curves``: per UTC day, episode and bucket, the listeners who heard it and those
+  who heard it more than once (replays); replaced by each rollup of the day, like the rollups.
+  The listeners who started the episode that day are ``analytics_rollups`` rows of metric
+  ``starts`` (the curve's denominator).
 """
 
 from __future__ import annotations
@@ -102,3 +110,28 @@ class AnalyticsRollupRun(Base):
     start: Mapped[datetime] = mapped_column(primary_key=True)
     finished_at: Mapped[datetime]
     events: Mapped[int] = mapped_column(BigInteger)
+
+
+class AnalyticsHearing(Base):
+    __tablename__ = "analytics_hearings"
+    __table_args__ = (Index("ix_analytics_hearings_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime]
+    podcast_id: Mapped[int] = mapped_column(Integer)
+    episode_id: Mapped[int] = mapped_column(Integer)
+    listener: Mapped[str] = mapped_column(String(32))  # the account, hashed with the day's salt
+    bucket: Mapped[int] = mapped_column(Integer)  # 5 s of the episode: [5000 * bucket, +5000) ms
+    heard: Mapped[int] = mapped_column(Integer)  # times heard in this batch (at least 1)
+
+
+class AnalyticsCurve(Base):
+    __tablename__ = "analytics_curves"
+    __table_args__ = (Index("ix_analytics_curves_episode", "episode_id", "start"),)
+
+    start: Mapped[datetime] = mapped_column(primary_key=True)  # the UTC day
+    episode_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    podcast_id: Mapped[int] = mapped_column(Integer)
+    listeners: Mapped[int] = mapped_column(BigInteger)  # heard it at least once that day
+    replays: Mapped[int] = mapped_column(BigInteger)  # heard it more than once that day

@@ -115,6 +115,29 @@ def _checked(request: Request, auth: Auth) -> Auth:
     return auth
 
 
+async def beacon_writer(request: Request, auth: OptionalAuth) -> Account:
+    """A signed-in write sent by ``navigator.sendBeacon``, which cannot set headers: the CSRF
+    token may come in the JSON body's ``csrf_token`` instead. It is the same double submit (a
+    page on another site cannot read the token to put it anywhere), only carried differently.
+    Checked before the body is validated, like every other write's CSRF header."""
+    body_token = None
+    if auth is not None and auth.session_token and not request.headers.get(CSRF_HEADER):
+        try:
+            body = await request.json()  # read once by FastAPI already: this is its cache
+        except ValueError:
+            body = None
+        found = body.get("csrf_token") if isinstance(body, dict) else None
+        body_token = found if isinstance(found, str) else None
+    if auth is None:
+        raise AuthRequired("sign in first: listening is reported for signed-in listeners only")
+    if auth.session_token and body_token and not request.headers.get(CSRF_HEADER):
+        if not csrf_valid(auth.session_token, body_token):
+            raise Forbidden("wrong csrf_token in the body: send the one from /api/auth/me")
+        auth = Auth(auth.account, None, auth.scope)  # checked: the header check is skipped
+    return _checked(request, auth).account
+
+
+BeaconUser = Annotated[Account, Depends(beacon_writer)]
 RequiredAuth = Annotated[Auth, Depends(require_auth)]
 OptionalWriter = Annotated[Auth | None, Depends(optional_writer)]
 

@@ -5,6 +5,10 @@ whole instance, a podcast, an episode or a clip (by share id), over a range of U
 the period of the same length before it for comparison. Admins see everything; a podcast's
 creators see that podcast, its episodes and its clips (asking for the whole instance, a
 creator of one podcast gets that podcast); listeners see none (403).
+
+Listening curves: a signed-in listener's player reports the 5 s buckets of an episode it heard
+(``POST /episodes/{id}/listening``, sent with ``navigator.sendBeacon``), and a creator reads the
+episode's retention and "most replayed" curves (``GET /episodes/{id}/retention``).
 """
 
 from __future__ import annotations
@@ -19,15 +23,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from soundbite.analytics import queries
+from soundbite.analytics import curves, hearings, queries
 from soundbite.analytics.queries import DayRange, Scope
 from soundbite.clips import service
 from soundbite.clips.events import SHARE_CHANNELS
 from soundbite.services import access
 from soundbite.services.accounts import Account
-from soundbite.web.api.params import RowIdQuery
-from soundbite.web.counting import count_clip
-from soundbite.web.deps import CurrentUser, OptionalAuth, SoundbiteDep
+from soundbite.web.api.params import RowIdPath, RowIdQuery
+from soundbite.web.counting import count_clip, do_not_track
+from soundbite.web.deps import BeaconUser, CurrentUser, OptionalAuth, SoundbiteDep
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
@@ -63,6 +67,43 @@ class BeaconAccepted(BaseModel):
 class RangePublic(BaseModel):
     start: date
     end: date
+
+
+class ListeningReport(BaseModel):
+    heard: list[int] = Field(
+        max_length=curves.MAX_HEARINGS,
+        description="The 5 s buckets of the episode heard since the last report, a bucket once "
+        "per hearing (bucket b is [5 b, 5 b + 5) s; heard = half of it played without seeking).",
+        examples=[[0, 1, 2, 2]],
+    )
+    csrf_token: str | None = Field(
+        None,
+        max_length=128,
+        description="For `navigator.sendBeacon`, which cannot send the X-CSRF-Token header.",
+    )
+
+
+class ListeningAccepted(BaseModel):
+    kept: bool = Field(description="False when DNT / Sec-GPC or a paused history said not to.")
+    hearings: int = Field(description="Bucket hearings kept.")
+    reason: str | None = Field(None, description="Why nothing was kept.")
+
+
+class CurvePointPublic(BaseModel):
+    bucket: int
+    start_ms: int
+    listeners: int = Field(description="Listeners (per day) who heard this bucket.")
+    retention: float = Field(description="`listeners` / `started`, 0 to 1.")
+    replays: int = Field(description="Listeners who heard this bucket more than once a day.")
+
+
+class CurvePublic(BaseModel):
+    episode_id: int
+    range: RangePublic
+    duration_ms: int
+    bucket_ms: int
+    started: int = Field(description="Listeners (per day) who heard any of the episode.")
+    points: list[CurvePointPublic]
 
 
 class SummaryPublic(BaseModel):
@@ -249,3 +290,72 @@ def funnel(sb: SoundbiteDep, asked: Asked) -> CountsPublic | Response:
     if asked.format == "csv":
         return _csv("funnel", ("stage", "count"), rows)
     return CountsPublic(items=[CountPublic(name=n, count=c) for n, c in rows])
+
+
+@router.post(
+    "/episodes/{episode_id}/listening",
+    response_model=ListeningAccepted,
+    status_code=202,
+    responses={
+        401: {"description": "Not signed in"},
+        404: {"description": "No such episode, or one you may not read"},
+        422: {"description": "A bucket outside the episode, or too many hearings"},
+    },
+)
+def listening(
+    episode_id: RowIdPath,
+    body: ListeningReport,
+    request: Request,
+    sb: SoundbiteDep,
+    user: BeaconUser,
+) -> ListeningAccepted:
+    """A signed-in listener's player: which 5 s buckets of this episode it heard, batched
+    (every 30 s and when the page is hidden or left). Kept for the episode's listening curves
+    unless the browser sends DNT / Sec-GPC or the listener paused their history."""
+    got = hearings.accept(
+        sb, sb.analytics, user, episode_id, body.heard, do_not_track=do_not_track(request)
+    )
+    return ListeningAccepted(kept=got.kept, hearings=got.hearings, reason=got.reason)
+
+
+@router.get("/episodes/{episode_id}/retention", response_model=CurvePublic, responses=CSV)
+def retention(
+    episode_id: RowIdPath,
+    sb: SoundbiteDep,
+    user: CurrentUser,
+    start: Day = None,
+    end: Day = None,
+    format: Format = "json",
+) -> CurvePublic | Response:
+    """The episode's retention curve (the share of listeners who started it that heard each
+    5 s) and its "most replayed" curve (listeners who heard each 5 s more than once a day),
+    from signed-in listeners' players. Listeners are counted per day."""
+    _scope(sb, user, None, episode_id, None)
+    days = _days(start, end)
+    found = queries.curve(sb, episode_id, days)
+    if format == "csv":
+        return _csv(
+            f"retention-episode-{episode_id}",
+            ("start_s", "listeners", "retention", "replays", "started"),
+            (
+                (p.start_ms / 1000, p.listeners, p.retention, p.replays, found.started)
+                for p in found.points
+            ),
+        )
+    return CurvePublic(
+        episode_id=episode_id,
+        range=RangePublic(start=days.first, end=days.last),
+        duration_ms=found.duration_ms,
+        bucket_ms=found.bucket_ms,
+        started=found.started,
+        points=[
+            CurvePointPublic(
+                bucket=p.bucket,
+                start_ms=p.start_ms,
+                listeners=p.listeners,
+                retention=p.retention,
+                replays=p.replays,
+            )
+            for p in found.points
+        ],
+    )
