@@ -164,6 +164,9 @@ def test_a_creator_writes_the_podcasts_details_and_the_feed_keeps_them(app: Soun
     ]
     assert cora.get(f"/api/episodes/{episode_id}").json()["may_edit"] is True
     assert lena.get(f"/api/episodes/{episode_id}").json()["may_edit"] is False
+    # the app shows a creator her podcasts' analytics link from this
+    assert cora.get("/api/auth/me").json()["user"]["creates_for"] == [podcast_id]
+    assert lena.get("/api/auth/me").json()["user"]["creates_for"] == []
 
     # cora writes her own words; nobody else may
     r = cora.patch(

@@ -73,7 +73,7 @@ export function App(): JSX.Element {
           <a href="/for-you" aria-current={path === "/for-you" ? "page" : undefined}>For you</a>
           <a href="/clips" aria-current={path === "/clips" ? "page" : undefined}>Your clips</a>
           {user && <a href="/history" aria-current={path === "/history" ? "page" : undefined}>History</a>}
-          {user?.is_owner && <a href="/analytics" aria-current={path === "/analytics" ? "page" : undefined}>Analytics</a>}
+          {(user?.is_owner || !!user?.creates_for?.length) && <a href="/analytics" aria-current={path === "/analytics" ? "page" : undefined}>Analytics</a>}
         </nav>
         <SearchBox />
         <div class="account">

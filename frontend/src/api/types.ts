@@ -1,7 +1,10 @@
 // Shapes of the JSON API (src/soundbite/web/api/schemas.py, clip_schemas.py, routes/*.py).
 // Times are integer milliseconds, as everywhere on the server.
 
-export interface User { id: number; username: string; role: "admin" | "listener"; is_owner: boolean }
+export interface User {
+  id: number; username: string; role: "admin" | "listener"; is_owner: boolean;
+  creates_for?: number[]; // podcasts this account is a creator of
+}
 export interface Session { user: User; csrf_token: string | null }
 
 // What reading a malformed feed repaired or skipped; item null: the feed as a whole.
@@ -27,7 +30,7 @@ export interface EpisodeSummary {
   has_transcript: boolean; stages: Job[];
 }
 export interface EpisodeDetail extends EpisodeSummary {
-  podcast_title: string; description: string; link: string | null;
+  podcast_title: string; description: string; may_edit?: boolean; link: string | null;
   chapters: unknown[]; audio_url: string | null; has_peaks: boolean; peaks_url: string | null;
   transcript_source: string | null; transcript_urls: Record<string, string>;
   /** false while the episode is still being transcribed: the transcript is its start only */

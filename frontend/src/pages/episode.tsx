@@ -22,6 +22,7 @@ import { Artwork } from "../ui/artwork";
 import { useLoad } from "../ui/hooks";
 import { Icon } from "../ui/icons";
 import { reportError } from "../ui/toast";
+import { EditDetails } from "./details";
 import { busy, Progress, StatusBadge } from "./progress";
 
 const POLL_MS = 1500;
@@ -71,6 +72,7 @@ export function EpisodePage({ id }: { id: number }): JSX.Element {
             {" "}{ep.status !== "ready" && <StatusBadge status={ep.status} />}
           </div>
           <Progress episode={ep} onChange={detail.reload} />
+          <EditDetails ep={ep} onSaved={detail.reload} />
         </div>
       </header>
       <NowPlaying ep={ep} inPlayer={inPlayer} />

@@ -61,6 +61,10 @@ class UserPublic(Public):
     username: str
     role: Role
     is_owner: bool = Field(description="True for an admin (the name older clients read).")
+    creates_for: list[int] = Field(
+        default_factory=list,
+        description="The podcasts this account is a creator of (their analytics are its).",
+    )
 
 
 class AccountPublic(Public):

@@ -31,7 +31,11 @@ router = APIRouter(tags=["auth"])
 
 def user_public(account: Account) -> UserPublic:
     return UserPublic(
-        id=account.id, username=account.username, role=account.role, is_owner=account.is_admin
+        id=account.id,
+        username=account.username,
+        role=account.role,
+        is_owner=account.is_admin,
+        creates_for=sorted(account.creator_of),
     )
 
 
