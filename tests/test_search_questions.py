@@ -8,6 +8,8 @@ lands the listener elsewhere. Hostile questions get a 422 with a message or noth
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -62,7 +64,7 @@ def test_a_hit_starts_at_the_sentence_that_answers_not_at_its_passage(
     assert first["start_ms"] == sentence
     # passages never overlap one another: each hit is a different moment
     spans = sorted((h["unit_start_ms"], h["unit_end_ms"]) for h in page["items"])
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
     # keyword search lands on the first matching word instead, before the answer
     keywords = ask(client, "What did Sarah say about recording in a closet?", mode="keywords")
     assert keywords["items"][0]["start_ms"] != sentence
