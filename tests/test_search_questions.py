@@ -120,3 +120,25 @@ def test_empty_huge_and_unknown_mode_requests_are_refused_with_4xx(
     # a question about something never said finds nothing, quietly
     page = ask(client, "What did they say about the zeppelin's xylophone?")
     assert page["kind"] == "question" and page["items"] == [] and page["total"] == 0
+
+
+def test_a_question_naming_a_speaker_answers_from_their_turns(
+    app: Soundbite, owner_id: int, client: TestClient
+) -> None:
+    transcript = podcast_tips(keep_speakers=True)  # Travis, Sarah and Gilon take turns
+    _, episode_id = add_episode(app, owner_id, transcript)
+    process(app, episode_id)
+
+    def said_by(t: int) -> str | None:
+        return next(s.speaker for s in transcript.segments if s.start_ms <= t < s.end_ms)
+
+    # both talk about guests; the name (never said aloud) picks whose answer comes first
+    firsts = {}
+    for name in ("Gilon", "Travis"):
+        page = ask(client, f"What did {name} say about guests?")
+        assert page["speakers"] == [name]
+        first = page["items"][0]
+        assert said_by(first["start_ms"]) == name
+        assert "<mark>guests" in first["snippet"]
+        firsts[name] = first["start_ms"]
+    assert firsts["Gilon"] != firsts["Travis"]

@@ -78,7 +78,7 @@ export interface SearchHit {
 export interface SearchResults {
   query: string; total: number; items: SearchHit[]; matched: string;
   /** "question": each hit is a passage that starts at the sentence answering it. */
-  kind: "keywords" | "question"; terms: string[];
+  kind: "keywords" | "question"; terms: string[]; speakers: string[];
 }
 
 /** Podcasting 2.0 JSON transcript: one entry per word when words are timed (seconds). */

@@ -27,7 +27,7 @@ export function SearchPage(): JSX.Element {
         <p class="muted" role="status">
           {data.kind === "question"
             ? data.items.length
-              ? `Passages that answer it, about: ${data.terms.join(", ")}. Play starts at the answering sentence.`
+              ? `Passages that answer it, about: ${data.terms.join(", ")}${data.speakers.length ? `; ${data.speakers.join(", ")} speaking first` : ""}. Play starts at the answering sentence.`
               : "Nothing found."
             : data.total ? `${data.total} moment${data.total === 1 ? "" : "s"}` : "Nothing found."}
           {data.kind !== "question" && data.matched === "any" && data.total ? " (no moment has all the words; showing any)" : ""}

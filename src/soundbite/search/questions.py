@@ -13,8 +13,12 @@ one unit that happens to hold the most query words. So a question is searched di
    sliding windows of whole sentences (about 30 s, what one clips). Each window is scored with
    BM25 (library document frequencies, so a word the whole library says counts for little),
    and windows are taken best first without overlapping one already taken.
-4. **The answering sentence.** Within a passage, the sentence with the most query weight is
-   where the hit starts: the player jumps to it, not to the start of the passage.
+4. **Who.** A question that names a speaker of those episodes ("what did the Industrial
+   Designer think…": labels of turns, which nobody says aloud) prefers passages where that
+   speaker talks, in proportion to their share of the passage (speakers.py).
+5. **The answering sentence.** Within a passage, the sentence with the most query weight is
+   where the hit starts (a named speaker's first): the player jumps to it, not to the start of
+   the passage.
 
 Query expansion by pseudo-relevance feedback (RM3: words that recur beside the question's
 words in the best candidates, added at a lower weight) was built and measured on QMSum
@@ -38,8 +42,8 @@ from sqlalchemy.orm import Session
 
 from soundbite.errors import InvalidInput
 from soundbite.insight.text import is_content, stem, tokens
-from soundbite.search import semantic
-from soundbite.search.backend import K1, B, Filters, LexicalBackend
+from soundbite.search import semantic, speakers
+from soundbite.search.backend import K1, B, Filters, LexicalBackend, Ranked
 from soundbite.search.planner import RANK_CAP, unit_count
 from soundbite.search.query import MAX_CLAUSES, Clause, Query
 from soundbite.search.units import UnitWords, decode
@@ -59,15 +63,16 @@ _SCAFFOLDING = """
     view views consider considered considering suggest suggests suggested propose proposed
     summarize summarise summarized summary decide decided conclude concluded happen happened
     mean meant according regarding concerning toward towards
-    group meeting speaker speakers guest guests host hosts everyone everybody someone
+    group meeting speaker speakers everyone everybody someone
 """
 SCAFFOLDING = frozenset(_SCAFFOLDING.split())
-_OPENERS = """what which who whom whose why how when where did does do is are was were
+_OPENERS = """please what which who whom whose why how when where did does do is are was were
     can could would should will has have had summarize summarise describe explain tell list"""
 QUESTION_START = frozenset(_OPENERS.split())
 MIN_QUESTION_TOKENS = 4
 CANDIDATES = 40
 PASSAGE_MS = 30_000
+SPEAKER_WEIGHT = 1.0
 
 
 def is_question(text: str) -> bool:
@@ -116,6 +121,7 @@ class Answers:
     terms: list[str]  # what the question was taken to ask about
     total: int  # units that mention any of the terms
     passages: list[Passage]
+    speakers: list[str]  # the speaker labels it names, whose turns are preferred
 
 
 def answer(
@@ -130,7 +136,26 @@ def answer(
 ) -> Answers:
     terms = question_terms(text)
     n = max(unit_count(session, backend, db.url), 1)
-    first = backend.search(
+    first = _candidates(session, backend, text, terms, filters)
+    if not first.hits:
+        return Answers(terms, 0, [], [])
+    # a named speaker's label stays a word to find too: "marketing" may be what was said
+    names = _named_speakers(session, text, first.hits)
+    weights = {stem(t): 1.0 for t in terms}
+    idf = _idf(session, backend, list(weights), n)
+    units = _with_neighbours(session, [i for i, _ in first.hits])
+    by = [_turns(session, run, names) for run in units]
+    scored = _passages(units, by, weights, idf)
+    if semantic.installed():
+        scored = _fuse(session, db, text, filters, scored)
+    chosen = _without_overlap(scored, offset + limit)
+    return Answers(terms, first.total, chosen[offset:], sorted(names))
+
+
+def _candidates(
+    session: Session, backend: LexicalBackend, text: str, terms: list[str], filters: Filters
+) -> Ranked:
+    return backend.search(
         session,
         Query(text, clauses(terms)),
         filters,
@@ -139,17 +164,21 @@ def answer(
         any_clause=True,
         cap=RANK_CAP,
     )
-    if not first.hits:
-        return Answers(terms, 0, [])
-    weights = {stem(t): 1.0 for t in terms}
-    idf = _idf(session, backend, list(weights), n)
-    candidates = [i for i, _ in first.hits]
-    units = _with_neighbours(session, candidates)
-    scored = _passages(units, weights, idf)
-    if semantic.installed():
-        scored = _fuse(session, db, text, filters, scored)
-    chosen = _without_overlap(scored, offset + limit)
-    return Answers(terms, first.total, chosen[offset:])
+
+
+def _named_speakers(session: Session, text: str, hits: list[tuple[int, float]]) -> set[str]:
+    """The speaker labels of the candidates' episodes that the question names."""
+    ids = [i for i, _ in hits]
+    transcripts = session.scalars(
+        select(SearchUnit.transcript_id).where(SearchUnit.id.in_(ids)).distinct()
+    )
+    return speakers.named(tokens(text), speakers.labels(session, transcripts))[0]
+
+
+def _turns(session: Session, run: list[SearchUnit], names: set[str]) -> list[speakers.Interval]:
+    if not names:
+        return []
+    return speakers.turns(session, run[0].transcript_id, names, run[0].start_ms, run[-1].end_ms)
 
 
 def _idf(session: Session, backend: LexicalBackend, roots: list[str], n: int) -> dict[str, float]:
@@ -193,6 +222,7 @@ class _Sentence:
     start_ms: int
     end_ms: int
     roots: list[str]
+    named: bool = False  # said by a speaker the question names
 
 
 def _sentences(run: list[SearchUnit]) -> tuple[UnitWords, list[_Sentence]]:
@@ -228,11 +258,16 @@ def _sentences(run: list[SearchUnit]) -> tuple[UnitWords, list[_Sentence]]:
 
 
 def _passages(
-    runs: list[list[SearchUnit]], weights: dict[str, float], idf: dict[str, float]
+    runs: list[list[SearchUnit]],
+    turns: list[list[speakers.Interval]],
+    weights: dict[str, float],
+    idf: dict[str, float],
 ) -> list[Passage]:
     windows: list[tuple[int, UnitWords, list[_Sentence]]] = []
-    for run in runs:
+    for run, named_turns in zip(runs, turns, strict=True):
         joined, sentences = _sentences(run)
+        for sentence in sentences:
+            sentence.named = speakers.inside(sentence.start_ms, named_turns)
         for i in range(len(sentences)):
             j = i
             while (
@@ -251,9 +286,14 @@ def _passages(
             continue
         norm = K1 * (1 - B + B * dl / avgdl)
         score = sum(weights[r] * idf[r] * f * (K1 + 1) / (f + norm) for r, f in tf.items())
+        # a question naming a speaker prefers their turns, in proportion to their share
+        score *= 1 + SPEAKER_WEIGHT * sum(s.named for s in sents) / len(sents)
         best = max(
             sents,
+            # a sentence with the question's words; of those, the named speaker's
             key=lambda s: (
+                any(r in weights for r in s.roots),
+                s.named,
                 sum(weights[r] * idf[r] for r in set(s.roots) if r in weights),
                 -s.first,
             ),

@@ -70,6 +70,7 @@ class SearchPage:
     hits: list[Hit]
     kind: Literal["keywords", "question"] = "keywords"
     terms: tuple[str, ...] = ()  # a question: the words it was taken to ask about
+    speakers: tuple[str, ...] = ()  # a question: the speakers it names, whose turns come first
 
 
 def search(
@@ -123,6 +124,7 @@ def _answer(db: Database, text: str, filters: Filters, *, limit: int, offset: in
         [h for h in hits if h is not None],
         "question",
         tuple(found.terms),
+        tuple(found.speakers),
     )
 
 

@@ -65,6 +65,9 @@ class SearchResults(BaseModel):
         " answers, and unit_start_ms..unit_end_ms is the passage."
     )
     terms: list[str] = Field(description="For a question: the words it was taken to ask about.")
+    speakers: list[str] = Field(
+        description="For a question: the speakers it names; passages where they talk come first."
+    )
     items: list[SearchHit]
 
 
@@ -144,5 +147,6 @@ def search_transcripts(
         semantic=page.semantic,
         kind=page.kind,
         terms=list(page.terms),
+        speakers=list(page.speakers),
         items=[hit_public(h) for h in page.hits],
     )
