@@ -165,6 +165,7 @@ def main() -> None:
     totals = {"ours": [0.0, 0.0, 0.0], "anchor": [0.0, 0.0, 0.0]}
     n = 0
     latencies = []
+    spans: list[int] = []
     for m in meetings:
         for question, gold in m.queries:
             if args.limit_queries and n >= args.limit_queries:
@@ -174,6 +175,7 @@ def main() -> None:
             hits = search(app.db, question, Filters(episode_id=ids[m.name]), limit=10).hits
             latencies.append(time.monotonic() - q0)
             ours = [((h.unit_start_ms, h.unit_end_ms), h.start_ms) for h in hits]
+            spans += [h.unit_end_ms - h.unit_start_ms for h in hits]
             for name, results in (("ours", ours), ("anchor", anchor.search(m.name, question))):
                 for i, v in enumerate(scores(results, gold)):
                     totals[name][i] += v
@@ -188,6 +190,8 @@ def main() -> None:
         f" ours p50 {1000 * latencies[len(latencies) // 2]:.0f} ms,"
         f" p95 {1000 * latencies[int(len(latencies) * 0.95)]:.0f} ms a query"
     )
+    mean = sum(spans) / max(len(spans), 1) / 1000
+    print(f"result spans: ours (passages) {mean:.1f} s on average, anchor {WINDOW_MS // 1000} s")
     print(f"{'metric':<26}{'ours':>8}{'anchor':>8}{'ratio':>8}")
     names = ("Hit@5 (span overlaps)", "MRR@10", "Landed@5 (jump in gold)")
     for i, name in enumerate(names):
