@@ -1,4 +1,4 @@
-"""Questions, not only keywords: "What did the guest say about the battery?" answered by passage.
+"""Questions, not only keywords: "What did she say about the battery?" answered by passage.
 
 A keyword search wants every word; a question mostly carries scaffolding ("what did … say
 about") around two or three words that matter, and its answer is a stretch of talk, not the
@@ -22,9 +22,10 @@ one unit that happens to hold the most query words. So a question is searched di
 
 Query expansion by pseudo-relevance feedback (RM3: words that recur beside the question's
 words in the best candidates, added at a lower weight) was built and measured on QMSum
-(bench/questions.py): it lowered Hit@5 at every weight tried (0.759 at 0.1 and 0.2, 0.743 at
-0.35, against 0.776 without), drifting towards what the whole stretch was about rather than
-the question, and so does matching inflections by prefix (0.768). Neither is kept.
+(bench/questions.py, before speakers were added): it lowered Hit@5 at every weight tried
+(0.759 at 0.1 and 0.2, 0.743 at 0.35, against 0.776 without), drifting towards what the whole
+stretch was about rather than the question; so did matching inflections by prefix (0.768).
+Neither is kept.
 
 With the semantic extra installed and units embedded, the passage ranking is fused with the
 cosine ranking of their units by reciprocal-rank fusion, as keyword search does (semantic.py).
