@@ -94,6 +94,32 @@ def test_search_hit_becomes_a_clip_and_is_listed(
     context.close()
 
 
+def test_a_question_reads_as_passages_that_answer_it(
+    browser: Browser, server: Server, api: httpx.Client, sonnet: dict
+) -> None:
+    """A question is answered by passage: the status line says so and names the words it was
+    taken to ask about, and Play starts at the answering sentence; at desktop and phone widths."""
+    shot = Shots("question")
+    wait_ready(api, sonnet["id"])
+    for width in (1280, 375):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        sign_in(context, server)
+        page = context.new_page()
+        errors = collect_errors(page)
+        page.goto(server.url("/search?q=What+does+he+say+about+the+fairest+creatures%3F"))
+        status = page.locator(".search-page [role=status]")
+        expect(status).to_contain_text("Passages that answer it, about: fairest, creatures")
+        hit = page.locator(".hit").first
+        expect(hit.locator("mark").first).to_be_visible()
+        expect(hit.get_by_role("button", name="Play from", exact=False)).to_be_visible()
+        assert not unlabelled_controls(page)
+        # nothing runs off a phone's screen
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        shot(page, f"results-{width}", full_page=True)
+        assert not errors, errors
+        context.close()
+
+
 def test_a_malformed_feed_shows_a_warning_with_what_was_skipped(
     browser: Browser, server: Server, tmp_path: Path
 ) -> None:

@@ -78,7 +78,11 @@ export interface SearchHit {
   episode: { id: number; title: string; podcast_id: number; podcast_title: string };
   start_ms: number; end_ms: number; snippet: string; score: number; clip: ClipSuggestion;
 }
-export interface SearchResults { query: string; total: number; items: SearchHit[]; matched: string }
+export interface SearchResults {
+  query: string; total: number; items: SearchHit[]; matched: string;
+  /** "question": each hit is a passage that starts at the sentence answering it. */
+  kind: "keywords" | "question"; terms: string[]; speakers: string[];
+}
 
 /** Podcasting 2.0 JSON transcript: one entry per word when words are timed (seconds). */
 export interface TranscriptJson {

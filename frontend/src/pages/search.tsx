@@ -25,8 +25,12 @@ export function SearchPage(): JSX.Element {
       {results.loading && q && <p class="muted">Searching…</p>}
       {data && (
         <p class="muted" role="status">
-          {data.total ? `${data.total} moment${data.total === 1 ? "" : "s"}` : "Nothing found."}
-          {data.matched === "any" && data.total ? " (no moment has all the words; showing any)" : ""}
+          {data.kind === "question"
+            ? data.items.length
+              ? `Passages that answer it, about: ${data.terms.join(", ")}${data.speakers.length ? `; ${data.speakers.join(", ")} speaking first` : ""}. Play starts at the answering sentence.`
+              : "Nothing found."
+            : data.total ? `${data.total} moment${data.total === 1 ? "" : "s"}` : "Nothing found."}
+          {data.kind !== "question" && data.matched === "any" && data.total ? " (no moment has all the words; showing any)" : ""}
         </p>
       )}
       <ol class="hits">

@@ -75,6 +75,8 @@ def parse_query(text: str) -> Query:
     """Raises InvalidInput for a query with nothing searchable in it (the API's 422)."""
     if len(text) > MAX_QUERY_CHARS:
         raise InvalidInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    if "\x00" in text:  # PostgreSQL text cannot hold it (the query is kept as a signal)
+        raise InvalidInput("the query contains a NUL character")
     clauses: list[Clause] = []
     for match in _PIECE.finditer(text):
         quoted, bare = match.group(1), match.group(2)

@@ -7,6 +7,10 @@ first; when nothing has them all and the query has several clauses, any of them 
 and the page says so (``matched="any"``), so a long natural-language query still finds
 something. When the optional semantic extra is installed and units have embeddings, lexical
 and semantic rankings are fused (see semantic.py).
+
+A question ("what did she say about the battery?") is answered by passage instead, by
+questions.py: its scaffolding is dropped, the query is expanded from the show's own talk, and
+each hit starts at the sentence that answers (``kind="question"``). ``mode`` forces either.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from soundbite.domain import access
 from soundbite.domain.accounts import Account
-from soundbite.search import semantic
+from soundbite.search import questions, semantic
 from soundbite.search.backend import Filters
 from soundbite.search.engines import backend_for
 from soundbite.search.planner import rank
@@ -33,6 +37,7 @@ from soundbite.store.insight_models import SearchUnit
 from soundbite.store.models import Episode, Podcast
 
 MAX_LIMIT = 100
+Mode = Literal["auto", "keywords", "question"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,9 @@ class SearchPage:
     matched: Literal["all", "any"]
     semantic: bool
     hits: list[Hit]
+    kind: Literal["keywords", "question"] = "keywords"
+    terms: tuple[str, ...] = ()  # a question: the words it was taken to ask about
+    speakers: tuple[str, ...] = ()  # a question: the speakers it names, whose turns come first
 
 
 def search(
@@ -72,10 +80,13 @@ def search(
     *,
     limit: int = 20,
     offset: int = 0,
+    mode: Mode = "auto",
 ) -> SearchPage:
     query = parse_query(text)
     limit = max(1, min(limit, MAX_LIMIT))
     filters = filters or Filters()
+    if mode == "question" or (mode == "auto" and questions.is_question(text)):
+        return _answer(db, text, filters, limit=limit, offset=offset)
     with db.read() as session:
         fused = semantic.fused_search(session, db, query, filters, limit=limit, offset=offset)
         matched: Literal["all", "any"] = "any"
@@ -95,6 +106,28 @@ def search(
     return SearchPage(text, ranked.total, limit, offset, matched, fused is not None, hits)
 
 
+def _answer(db: Database, text: str, filters: Filters, *, limit: int, offset: int) -> SearchPage:
+    with db.read() as session:
+        found = questions.answer(
+            session, db, backend_for(db), text, filters, limit=limit, offset=offset
+        )
+        clauses = questions.clauses(found.terms)
+        hits = [_answer_hit(session, p, clauses) for p in found.passages]
+    fused = questions.semantic.installed()
+    return SearchPage(
+        text,
+        found.total,
+        limit,
+        offset,
+        "any",
+        fused,
+        [h for h in hits if h is not None],
+        "question",
+        tuple(found.terms),
+        tuple(found.speakers),
+    )
+
+
 def search_for(
     db: Database,
     viewer: Account | None,
@@ -103,6 +136,7 @@ def search_for(
     *,
     limit: int = 20,
     offset: int = 0,
+    mode: Mode = "auto",
 ) -> SearchPage:
     """``search`` as `viewer` sees the library: one podcast they may read (NotFound if not),
     or every podcast listed for them (``domain/access.py``)."""
@@ -118,7 +152,9 @@ def search_for(
     if allowed == ():
         parse_query(text)  # a malformed query is refused the same with nothing to search
         return SearchPage(text, 0, limit, offset, "all", False, [])
-    return search(db, text, replace(filters, podcast_ids=allowed), limit=limit, offset=offset)
+    return search(
+        db, text, replace(filters, podcast_ids=allowed), limit=limit, offset=offset, mode=mode
+    )
 
 
 def load_hits(
@@ -168,5 +204,41 @@ def make_hit(
         clip_title=shorten(" ".join(words.words[clip_a : clip_b + 1]).replace("\u00a0", " ")),
         snippet=snippet(words, marked_words(found), found.cover),
         score=round(score, 4),
+        matches=[(words.starts[a], words.ends[b]) for a, b, _ in found.occurrences],
+    )
+
+
+def _answer_hit(
+    session: Session, passage: questions.Passage, clauses: tuple[Clause, ...]
+) -> Hit | None:
+    """A passage as a hit: it starts at the answering sentence, the passage is its unit span
+    and its clip."""
+    row = session.execute(
+        select(Episode, Podcast)
+        .join(Podcast, Podcast.id == Episode.podcast_id)
+        .where(Episode.id == passage.episode_id)
+    ).first()
+    if row is None:
+        return None
+    episode, podcast = row
+    words = passage.words
+    found = find_words(words, clauses)
+    first, last = passage.best
+    end = len(words.words) - 1
+    return Hit(
+        episode_id=episode.id,
+        episode_title=episode.title,
+        podcast_id=podcast.id,
+        podcast_title=podcast.title,
+        published_at=episode.published_at,
+        start_ms=words.starts[first],
+        end_ms=words.ends[last],
+        unit_start_ms=words.starts[0],
+        unit_end_ms=words.ends[end],
+        clip_start_ms=words.starts[0],
+        clip_end_ms=words.ends[end],
+        clip_title=shorten(" ".join(words.words[first : last + 1]).replace("\u00a0", " ")),
+        snippet=snippet(words, marked_words(found), (first, last)),
+        score=round(passage.score, 4),
         matches=[(words.starts[a], words.ends[b]) for a, b, _ in found.occurrences],
     )

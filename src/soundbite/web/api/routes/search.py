@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from soundbite.search.backend import Filters
-from soundbite.search.service import MAX_LIMIT, Hit, search_for
+from soundbite.search.service import MAX_LIMIT, Hit, Mode, search_for
 from soundbite.services import signals
 from soundbite.services.insight import ClipSuggestion
 from soundbite.services.schemas import Timestamp
@@ -60,6 +60,14 @@ class SearchResults(BaseModel):
         description='"all": every word matched; "any": no unit had all, so any word counts.'
     )
     semantic: bool = Field(description="Semantic matching was fused in (extra installed).")
+    kind: Literal["keywords", "question"] = Field(
+        description='"question": answered by passage; each hit starts at the sentence that'
+        " answers, and unit_start_ms..unit_end_ms is the passage."
+    )
+    terms: list[str] = Field(description="For a question: the words it was taken to ask about.")
+    speakers: list[str] = Field(
+        description="For a question: the speakers it names; passages where they talk come first."
+    )
     items: list[SearchHit]
 
 
@@ -112,11 +120,13 @@ def search_transcripts(
     published_to: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    mode: Annotated[
+        Mode,
+        Query(description='"auto" answers a question ("what did … say about …?") by passage.'),
+    ] = "auto",
 ) -> SearchResults:
     """Ranked moments of every transcript, with word-accurate times and marked snippets."""
     lo, hi = day_bounds(published_from, published_to)
-    if offset == 0:  # one search, not one per page of it ("For you"; nothing while paused)
-        signals.note_search(sb, viewer, q)
     page = search_for(
         sb.db,
         viewer,
@@ -124,7 +134,10 @@ def search_transcripts(
         Filters(podcast_id=podcast_id, published_from=lo, published_to=hi),
         limit=limit,
         offset=offset,
+        mode=mode,
     )
+    if offset == 0:  # one search, not one per page of it ("For you"; nothing while paused)
+        signals.note_search(sb, viewer, q)  # after search: a refused query is no signal
     return SearchResults(
         query=page.query,
         total=page.total,
@@ -132,5 +145,8 @@ def search_transcripts(
         offset=page.offset,
         matched=page.matched,
         semantic=page.semantic,
+        kind=page.kind,
+        terms=list(page.terms),
+        speakers=list(page.speakers),
         items=[hit_public(h) for h in page.hits],
     )
