@@ -18,14 +18,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # a plain ADD COLUMN, not batch mode: on SQLite batch mode copies the table, drops it and
+    # renames the copy, and dropping `episodes` cascades to every clip of it
     for table in ("podcasts", "episodes"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(
-                sa.Column("edited", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
-            )
+        op.add_column(
+            table, sa.Column("edited", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
 
 
 def downgrade() -> None:
     for table in ("podcasts", "episodes"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("edited")
+        op.drop_column(table, "edited")  # SQLite 3.35+ drops a column in place
