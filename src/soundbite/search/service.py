@@ -29,8 +29,14 @@ from soundbite.search.backend import Filters
 from soundbite.search.engines import backend_for
 from soundbite.search.planner import rank
 from soundbite.search.query import Clause, parse_query
-from soundbite.search.snippets import find_words, marked_words, sentence_bounds, snippet
-from soundbite.search.units import decode
+from soundbite.search.snippets import (
+    WordMatches,
+    find_words,
+    marked_words,
+    sentence_bounds,
+    snippet,
+)
+from soundbite.search.units import UnitWords, decode
 from soundbite.store import access as rows
 from soundbite.store.db import Database
 from soundbite.store.insight_models import SearchUnit
@@ -189,20 +195,49 @@ def make_hit(
     else:
         first, last = found.cover
     clip_a, clip_b = sentence_bounds(words, first, last)
+    return _hit(
+        episode,
+        podcast,
+        words,
+        found,
+        at=(first, last),
+        unit=(unit.start_ms, unit.end_ms),
+        clip=(clip_a, clip_b),
+        title=(clip_a, clip_b),
+        cover=found.cover,
+        score=score,
+    )
+
+
+def _hit(
+    episode: Episode,
+    podcast: Podcast,
+    words: UnitWords,
+    found: WordMatches,
+    *,
+    at: tuple[int, int],
+    unit: tuple[int, int],
+    clip: tuple[int, int],
+    title: tuple[int, int],
+    cover: tuple[int, int] | None,
+    score: float,
+) -> Hit:
+    """A hit at words `at` (word indices) of a unit spanning `unit` (ms); `clip` and `title`
+    are the word ranges its clip covers and its title quotes."""
     return Hit(
         episode_id=episode.id,
         episode_title=episode.title,
         podcast_id=podcast.id,
         podcast_title=podcast.title,
         published_at=episode.published_at,
-        start_ms=words.starts[first],
-        end_ms=words.ends[last],
-        unit_start_ms=unit.start_ms,
-        unit_end_ms=unit.end_ms,
-        clip_start_ms=words.starts[clip_a],
-        clip_end_ms=words.ends[clip_b],
-        clip_title=shorten(" ".join(words.words[clip_a : clip_b + 1]).replace("\u00a0", " ")),
-        snippet=snippet(words, marked_words(found), found.cover),
+        start_ms=words.starts[at[0]],
+        end_ms=words.ends[at[1]],
+        unit_start_ms=unit[0],
+        unit_end_ms=unit[1],
+        clip_start_ms=words.starts[clip[0]],
+        clip_end_ms=words.ends[clip[1]],
+        clip_title=shorten(" ".join(words.words[title[0] : title[1] + 1]).replace("\u00a0", " ")),
+        snippet=snippet(words, marked_words(found), cover),
         score=round(score, 4),
         matches=[(words.starts[a], words.ends[b]) for a, b, _ in found.occurrences],
     )
@@ -225,20 +260,15 @@ def _answer_hit(
     found = find_words(words, clauses)
     first, last = passage.best
     end = len(words.words) - 1
-    return Hit(
-        episode_id=episode.id,
-        episode_title=episode.title,
-        podcast_id=podcast.id,
-        podcast_title=podcast.title,
-        published_at=episode.published_at,
-        start_ms=words.starts[first],
-        end_ms=words.ends[last],
-        unit_start_ms=words.starts[0],
-        unit_end_ms=words.ends[end],
-        clip_start_ms=words.starts[0],
-        clip_end_ms=words.ends[end],
-        clip_title=shorten(" ".join(words.words[first : last + 1]).replace("\u00a0", " ")),
-        snippet=snippet(words, marked_words(found), (first, last)),
-        score=round(passage.score, 4),
-        matches=[(words.starts[a], words.ends[b]) for a, b, _ in found.occurrences],
+    return _hit(
+        episode,
+        podcast,
+        words,
+        found,
+        at=(first, last),
+        unit=(words.starts[0], words.ends[end]),
+        clip=(0, end),
+        title=(first, last),
+        cover=(first, last),
+        score=passage.score,
     )
