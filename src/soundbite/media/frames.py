@@ -187,8 +187,8 @@ def rgb_to_yuv420(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f = rgb.astype(np.float32)
     luma = 0.2126 * f[..., 0] + 0.7152 * f[..., 1] + 0.0722 * f[..., 2]
     y = 16 + luma * (219 / 255)
-    h, w = luma.shape
-    quad = f.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
+    # the 2x2 means as four strided sums: numpy's mean over a 5-d reshape took 4 ms a caption
+    quad = (f[0::2, 0::2] + f[1::2, 0::2] + f[0::2, 1::2] + f[1::2, 1::2]) * 0.25
     qluma = 0.2126 * quad[..., 0] + 0.7152 * quad[..., 1] + 0.0722 * quad[..., 2]
     u = 128 + (quad[..., 2] - qluma) / 1.8556 * (224 / 255)
     v = 128 + (quad[..., 0] - qluma) / 1.5748 * (224 / 255)
