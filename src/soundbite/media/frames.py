@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw
 
+from soundbite.domain.brand import Brand, CaptionStyle, Rgb, is_light, rgb
 from soundbite.media.text import draw_text, is_rtl, text_width, wrap
 
 Aspect = Literal["9x16", "1x1", "16x9"]
@@ -46,6 +47,46 @@ TRACK = (63, 63, 70)
 ENVELOPE_HZ = 200  # amplitude values per second the waveform scrolls through
 WINDOW_S = 3.0  # seconds of audio across the waveform's width
 BARS = 40
+UNPLAYED = (110, 110, 118)
+INK = (24, 24, 27)  # text on light backgrounds and plates
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """The colours of one video, from its podcast's brand (the defaults: ours, above)."""
+
+    background: Rgb = BACKGROUND
+    accent: Rgb = ACCENT
+    text: Rgb = TEXT
+    muted: Rgb = MUTED
+    track: Rgb = TRACK
+    unplayed: Rgb = UNPLAYED
+    on_accent: Rgb = TEXT  # text on an accent plate
+
+    @classmethod
+    def of(cls, brand: Brand) -> Palette:
+        background, accent = rgb(brand.background), rgb(brand.accent)
+        on_accent = INK if is_light(accent) else TEXT
+        if not is_light(background):
+            return cls(background, accent, on_accent=on_accent)
+        # a light background: dark text, and greys mixed from the background itself
+        return cls(
+            background,
+            accent,
+            text=INK,
+            muted=(82, 82, 91),
+            track=_mix(background, INK, 0.15),
+            unplayed=_mix(background, INK, 0.35),
+            on_accent=on_accent,
+        )
+
+
+def _mix(a: Rgb, b: Rgb, t: float) -> Rgb:
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +236,18 @@ def rgb_to_yuv420(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return tuple(np.clip(p, 0, 255).round().astype(np.uint8) for p in (y, u, v))  # type: ignore[return-value]
 
 
-def static_layer(aspect: Aspect, text: FrameText, artwork: Image.Image) -> Image.Image:
-    """Everything that does not move: background, artwork, names, title, URL, progress track."""
+def static_layer(
+    aspect: Aspect,
+    text: FrameText,
+    artwork: Image.Image,
+    palette: Palette = Palette(),
+    logo: Image.Image | None = None,
+) -> Image.Image:
+    """Everything that does not move: background, artwork, names, title, URL, progress track,
+    and the podcast's logo (top right, beside the names) when it has one."""
     width, height = SIZES[aspect]
     lay = LAYOUTS[aspect]
-    img = Image.new("RGB", (width, height), BACKGROUND)
+    img = Image.new("RGB", (width, height), palette.background)
     draw = ImageDraw.Draw(img)
     art = artwork.resize((lay.art.w, lay.art.h), Image.Resampling.LANCZOS)
     mask = Image.new("L", art.size, 0)
@@ -207,31 +255,57 @@ def static_layer(aspect: Aspect, text: FrameText, artwork: Image.Image) -> Image
     img.paste(art, (lay.art.x, lay.art.y), mask)
     x, y, w = lay.names
     name_size = lay.title_size * 2 // 3
+    if logo is not None:
+        w -= _paste_logo(img, logo, Box(x, y, w, name_size * 2 + 18)) + 24
     for line in wrap(text.podcast, name_size, w, 1, "bold"):
-        draw_text(draw, (x, y), line, name_size, ACCENT, weight="bold")
+        draw_text(draw, (x, y), line, name_size, palette.accent, weight="bold")
     for line in wrap(text.episode, name_size - 6, w, 1):
-        draw_text(draw, (x, y + name_size + 18), line, name_size - 6, MUTED)
+        draw_text(draw, (x, y + name_size + 18), line, name_size - 6, palette.muted)
     title_box = lay.title
     step = round(lay.title_size * 1.3)
     lines = max(1, title_box.h // step)
     for i, line in enumerate(wrap(text.title, lay.title_size, title_box.w, lines, "bold")):
         draw_text(
-            draw, (title_box.x, title_box.y + i * step), line, lay.title_size, TEXT, weight="bold"
+            draw,
+            (title_box.x, title_box.y + i * step),
+            line,
+            lay.title_size,
+            palette.text,
+            weight="bold",
         )
     p = lay.progress
-    draw.rounded_rectangle((p.x, p.y, p.x + p.w - 1, p.y + p.h - 1), p.h // 2, fill=TRACK)
+    draw.rounded_rectangle((p.x, p.y, p.x + p.w - 1, p.y + p.h - 1), p.h // 2, fill=palette.track)
     url_size = lay.title_size * 5 // 8
-    draw_text(draw, (width / 2, lay.url_y), text.share_url, url_size, MUTED, anchor="centre")
+    draw_text(
+        draw, (width / 2, lay.url_y), text.share_url, url_size, palette.muted, anchor="centre"
+    )
     return img
 
 
-def placeholder_art(name: str, size: int = 640) -> Image.Image:
+def _paste_logo(img: Image.Image, logo: Image.Image, names: Box) -> int:
+    """The logo at the right end of the names' row, as tall as the two name lines and at
+    most two and a half times as wide; returns the width it took."""
+    scale = min(names.h / logo.height, names.h * 2.5 / logo.width)
+    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
+    fitted = logo.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
+    img.paste(fitted, (names.x + names.w - size[0], names.y + (names.h - size[1]) // 2), fitted)
+    return size[0]
+
+
+def placeholder_art(name: str, size: int = 640, palette: Palette = Palette()) -> Image.Image:
     """A generated tile for a podcast without artwork: its initials on the accent colour."""
-    img = Image.new("RGB", (size, size), ACCENT)
+    img = Image.new("RGB", (size, size), palette.accent)
     initials = "".join(w[0] for w in name.split()[:2] if w[0].isalnum()).upper() or "SB"
     font_size = size * 4 // 11
     top = size / 2 - font_size * 0.62
-    draw_text(ImageDraw.Draw(img), (size / 2, top), initials, font_size, TEXT, anchor="centre")
+    draw_text(
+        ImageDraw.Draw(img),
+        (size / 2, top),
+        initials,
+        font_size,
+        palette.on_accent,
+        anchor="centre",
+    )
     return img
 
 
@@ -287,10 +361,17 @@ def caption_pages(words: Sequence[CaptionWord], size: int, width: int) -> list[l
 
 
 def draw_captions(
-    words: Sequence[CaptionWord], page: list[list[int]], current: int, box: Box, size: int
+    words: Sequence[CaptionWord],
+    page: list[list[int]],
+    current: int,
+    box: Box,
+    size: int,
+    palette: Palette = Palette(),
+    style: CaptionStyle = "highlight",
 ) -> np.ndarray:
-    """The caption box as RGB: the page's words, the spoken one on an accent plate."""
-    img = Image.new("RGB", (box.w, box.h), BACKGROUND)
+    """The caption box as RGB: the page's words in `style` (``domain/brand.py``), `current`
+    being the word spoken."""
+    img = Image.new("RGB", (box.w, box.h), palette.background)
     draw = ImageDraw.Draw(img)
     step = box.h // 2
     space = text_width(" ", size, "bold")
@@ -303,11 +384,19 @@ def draw_captions(
         if is_rtl(words[line[0]].text):
             order.reverse()  # right-to-left speech reads from the right
         for i, w in order:
-            if i == current:
+            if style == "highlight" and i == current:
                 pad = size * 0.18
                 plate = (x - pad, top, x + w + pad, top + size * 1.4)
-                draw.rounded_rectangle(plate, size // 6, fill=ACCENT)
-            colour = TEXT if i == current else MUTED
+                draw.rounded_rectangle(plate, size // 6, fill=palette.accent)
+            colour = _word_colour(style, i, current, palette)
             draw_text(draw, (x, top), words[i].text, size, colour, weight="bold")
             x += w + space
     return np.asarray(img)
+
+
+def _word_colour(style: CaptionStyle, i: int, current: int, palette: Palette) -> Rgb:
+    if style == "plain":
+        return palette.text
+    if style == "karaoke":  # said: full colour; being said: the accent; to come: dimmed
+        return palette.accent if i == current else palette.text if i < current else palette.muted
+    return palette.on_accent if i == current else palette.muted

@@ -17,26 +17,25 @@ import hashlib
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from soundbite.domain.brand import SIZE_SCALE, Brand
 from soundbite.domain.media import MediaSource
-from soundbite.media.card import load_artwork
+from soundbite.media.card import load_artwork, load_logo
 from soundbite.media.frames import (
-    ACCENT,
-    BACKGROUND,
     ENVELOPE_HZ,
     LAYOUTS,
     SIZES,
-    TRACK,
     WINDOW_S,
     Box,
     CaptionWord,
     FrameText,
+    Palette,
     VideoStyle,
     Yuv,
     caption_pages,
@@ -63,6 +62,8 @@ class VideoContent:
     text: FrameText
     words: tuple[CaptionWord, ...] = ()
     artwork_key: str | None = None  # blob key of the artwork picture (None: a generated tile)
+    brand: Brand = field(default_factory=Brand)  # the podcast's colours and caption style
+    logo_key: str | None = None  # blob key of the podcast's logo (a PNG), if it has one
 
     @property
     def digest(self) -> str:
@@ -74,7 +75,10 @@ class VideoContent:
     @classmethod
     def from_dict(cls, body: dict[str, Any]) -> VideoContent:
         words = tuple(CaptionWord(**w) for w in body["words"])
-        return cls(FrameText(**body["text"]), words, body.get("artwork_key"))
+        brand = Brand(**body["brand"]) if body.get("brand") else Brand()
+        return cls(
+            FrameText(**body["text"]), words, body.get("artwork_key"), brand, body.get("logo_key")
+        )
 
 
 class FrameComposer:
@@ -88,16 +92,23 @@ class FrameComposer:
         samples: np.ndarray,
         rate: int,
         frames: int,
+        logo: bytes | None = None,
     ) -> None:
         self.style, self.frames = style, frames
         self.layout = LAYOUTS[style.aspect]
-        art = load_artwork(artwork, self.layout.art.w) or placeholder_art(content.text.podcast)
-        still = static_layer(style.aspect, content.text, art)
+        self.palette = palette = Palette.of(content.brand)
+        self.caption_style = content.brand.caption_style
+        art = load_artwork(artwork, self.layout.art.w) or placeholder_art(
+            content.text.podcast, palette=palette
+        )
+        mark = load_logo(logo) if logo else None
+        still = static_layer(style.aspect, content.text, art, palette, mark)
         self.picture = Yuv(*SIZES[style.aspect])
         self.picture.paste(np.asarray(still), Box(0, 0, *SIZES[style.aspect]))
         self.words = content.words if style.captions else ()
         lay = self.layout
-        self.pages = caption_pages(self.words, lay.caption_size, lay.captions.w)
+        self.caption_size = round(lay.caption_size * SIZE_SCALE[content.brand.caption_size])
+        self.pages = caption_pages(self.words, self.caption_size, lay.captions.w)
         self._page_of = {i: n for n, page in enumerate(self.pages) for line in page for i in line}
         self._shown: tuple[int, int] | None = None
         self._speaker: str | None = None
@@ -105,8 +116,7 @@ class FrameComposer:
             self._bars = spectrum_bars(samples, rate, frames, style.fps)
         else:
             self._envelope = envelope(samples, rate)
-        self._accent, self._track = yuv_of(ACCENT), yuv_of(TRACK)
-        self._muted = yuv_of((110, 110, 118))
+        self._accent, self._muted = yuv_of(palette.accent), yuv_of(palette.unplayed)
         box = lay.visual
         self._rows = np.abs(np.arange(box.h, dtype=np.float32) - box.h / 2 + 0.5)[:, None]
         luma = (slice(box.y, box.y + box.h), slice(box.x, box.x + box.w))
@@ -166,13 +176,20 @@ class FrameComposer:
         current = self._current_word(t_ms)
         if current is None:
             return
-        state = (self._page_of[current], current)
+        # plain captions change with the page only: no redraw for each word
+        state = (self._page_of[current], -1 if self.caption_style == "plain" else current)
         if state == self._shown:
             return
         self._shown = state
         lay = self.layout
         rgb = draw_captions(
-            self.words, self.pages[state[0]], current, lay.captions, lay.caption_size
+            self.words,
+            self.pages[state[0]],
+            current,
+            lay.captions,
+            self.caption_size,
+            self.palette,
+            self.caption_style,
         )
         self.picture.paste(rgb, lay.captions)
         speaker = self.words[current].speaker
@@ -197,9 +214,10 @@ class FrameComposer:
         lay = self.layout
         size = lay.caption_size * 9 // 16
         box = _even_box(lay.speaker[0], lay.speaker[1], lay.captions.w, round(size * 1.5))
-        img = Image.new("RGB", (box.w, box.h), BACKGROUND)
+        img = Image.new("RGB", (box.w, box.h), self.palette.background)
         if name:
-            draw_text(ImageDraw.Draw(img), (0, 0), name, size, ACCENT, weight="bold")
+            accent = self.palette.accent
+            draw_text(ImageDraw.Draw(img), (0, 0), name, size, accent, weight="bold")
         self.picture.paste(np.asarray(img), box)
 
 
@@ -221,6 +239,7 @@ def render_video(
     content: VideoContent,
     artwork: bytes | None,
     *,
+    logo: bytes | None = None,
     on_progress: Callable[[float], None] = lambda done: None,
     seek_index: SeekIndex | None = None,
     loudness: float | None = None,
@@ -238,7 +257,7 @@ def render_video(
         on_progress(0.05)
         samples, rate = _mono(audio)
         frames = video_frames(end_ms - start_ms, style.fps)
-        composer = FrameComposer(style, content, artwork, samples, rate, frames)
+        composer = FrameComposer(style, content, artwork, samples, rate, frames, logo)
         width, height = SIZES[style.aspect]
         pictures = (composer.planes(n) for n in range(frames))
 
@@ -269,16 +288,29 @@ def still_frame(
     artwork: bytes | None,
     at_ms: int,
     span_ms: int,
+    *,
+    logo: bytes | None = None,
+    sound: tuple[np.ndarray, int] | None = None,
+    width: int | None = None,
+    image_format: str = "JPEG",
 ) -> bytes:
-    """One frame as a JPEG (the share dialog's preview), with a flat waveform."""
+    """One frame, as the video would show it at `at_ms` (the share dialog's preview): drawn
+    from `sound` (mono samples from the clip's start, and their rate; a flat line without),
+    scaled down to `width` pixels wide if given."""
     style = profile.video
     assert style is not None
     frames = video_frames(span_ms, style.fps)
-    rate = 8000
-    samples = np.zeros(max(1, span_ms * rate // 1000), np.float32)
-    composer = FrameComposer(style, content, artwork, samples, rate, frames)
+    samples, rate = sound or (np.zeros(max(1, span_ms * 8 // 1000), np.float32), 8000)
+    composer = FrameComposer(style, content, artwork, samples, rate, frames, logo)
     n = min(frames - 1, at_ms * style.fps // 1000)
     composer.planes(n)
+    picture = composer.picture.to_rgb()
+    if width is not None and width < picture.width:
+        height = round(picture.height * width / picture.width)
+        picture = picture.resize((width, height), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    composer.picture.to_rgb().save(buf, "JPEG", quality=80)
+    if image_format == "PNG":
+        picture.save(buf, "PNG", optimize=False, compress_level=6)
+    else:
+        picture.save(buf, "JPEG", quality=80)
     return buf.getvalue()
