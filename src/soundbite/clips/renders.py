@@ -346,7 +346,7 @@ class RenderCache:
                     self.app.storage, job.media_sha256, job.start_ms, job.end_ms
                 )
                 if job.video is not None:
-                    art = job.video.artwork_key
+                    art, logo = job.video.artwork_key, job.video.logo_key
                     render_video(
                         src,
                         job.start_ms,
@@ -355,6 +355,7 @@ class RenderCache:
                         job.profile,
                         job.video,
                         self.app.storage.get_bytes(art) if art else None,
+                        logo=self.app.storage.get_bytes(logo) if logo else None,
                         on_progress=flight.advance,
                         seek_index=seek_index,
                         loudness=loudness,
