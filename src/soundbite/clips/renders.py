@@ -144,7 +144,12 @@ class Flight:
         with self._lock:
             if self._path is None or self._done.is_set():
                 return None
-            return self._path.open("rb")
+            try:
+                return self._path.open("rb")
+            except FileNotFoundError:
+                # moved into storage a moment before the flight is marked done (seen under
+                # load in the authorization matrix): the caller waits and reads it from there
+                return None
 
     async def growing_file(self) -> BinaryIO | None:
         """The encoder's output opened for reading as soon as this process starts encoding,

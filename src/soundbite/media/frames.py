@@ -321,8 +321,9 @@ def envelope(samples: np.ndarray, rate: int) -> np.ndarray:
 def spectrum_bars(samples: np.ndarray, rate: int, frames: int, fps: int) -> np.ndarray:
     """(frames, BARS) heights 0..1: log-spaced bands of a 2048-point FFT at each frame's time."""
     size = 2048
-    padded = np.pad(samples, (size, size))
     starts = (np.arange(frames) * rate / fps).astype(np.int64) + size // 2
+    # silence after the samples when they end before the last frame's window does
+    padded = np.pad(samples, (size, max(size, int(starts[-1]) + size - len(samples) - size)))
     idx = starts[:, None] + np.arange(size)[None, :]
     spectra = np.abs(np.fft.rfft(padded[idx] * np.hanning(size), axis=1))
     freqs = np.fft.rfftfreq(size, 1 / rate)

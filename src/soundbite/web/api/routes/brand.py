@@ -67,7 +67,10 @@ async def put_logo(
     await run_in_threadpool(editable_podcast, sb, user, podcast_id)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_LOGO_BYTES + FORM_SLACK:
-        raise TooLarge(f"the request is {declared} bytes; a logo may be up to {MAX_LOGO_BYTES}")
+        raise TooLarge(
+            f"the upload is {int(declared) / 1e6:.1f} MB; a logo may be up to "
+            f"{MAX_LOGO_BYTES // (1024 * 1024)} MB"
+        )
     async with request.form(max_files=1, max_fields=4) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
