@@ -1,18 +1,19 @@
 """The frames of a clip's video: what each shows and where, drawn as YUV 4:2:0 for the encoder.
 
-Why this shape (measured on the shared 2-core machine, ``bench/video.py``): at 1080×1920 and
-30 fps, x264 itself (``ultrafast``) costs 1.8-2.6 CPU seconds per 10 s of video, whatever is
-drawn, and is most of the render; drawing the frames in Python costs about 4 ms each (1.0 s per
-10 s), because almost nothing changes between frames. So the still parts (background, artwork,
-names, title, share URL, the progress bar's track) are drawn once with Pillow and converted to
-YUV once; per frame we only repaint three boxes in the YUV planes with numpy: the waveform or
-bars (a mask from per-column heights), the progress bar, and the captions, which are drawn with
-Pillow only when the highlighted word changes (a few times a second). The frames go to the
-encoder as raw yuv420p, so ffmpeg converts no pixels. An ffmpeg filter graph (``overlay`` +
-``showwaves`` + ``drawtext``: the anchor in ``bench/video.py``) costs about the same (its x264
-is the same) but takes one font per ``drawtext`` (no per-script fallback within a line), and
-highlighting the spoken word would take a filter per word or an ASS subtitle track; drawing
-ourselves keeps one text engine (``media/text.py``) for the card, the frames and the captions.
+Why this shape (measured on the shared 2-core machine, ``bench/video.py``; profiles of a 20 s
+9:16 render): x264 (``ultrafast``, CAVLC) is most of the render, about 2.4 CPU s per 20 s of
+1080×1920; drawing costs about 1.2 ms a frame (0.7 s per 20 s), because almost nothing changes
+between frames. So the still parts (background, artwork, logo, names, title, share URL, the
+progress bar's track) are drawn once with Pillow and converted to YUV once; per frame we only
+repaint three boxes in the YUV planes with numpy: the waveform or bars (one ``np.where`` per
+plane from per-column heights), the progress bar, and the captions, which are drawn with Pillow
+only when the highlighted word changes (a few times a second; for plain captions, only when the
+page turns). The planes go to x264 as they are (``media/h264.py``), so no pixel is converted
+after drawing. An ffmpeg filter graph (``overlay`` + ``showwaves`` + ``drawtext``: the anchor
+in ``bench/video.py``) costs more CPU (its filters convert and composite every frame) and takes
+one font per ``drawtext`` (no per-script fallback within a line), and highlighting the spoken
+word would take a filter per word or an ASS subtitle track; drawing ourselves keeps one text
+engine (``media/text.py``) for the card, the frames and the captions.
 
 Colours are converted with the BT.709 matrix in limited range, and the video is tagged so.
 """
