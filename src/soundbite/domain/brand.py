@@ -18,8 +18,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from soundbite.errors import InvalidInput
-
 CaptionStyle = Literal["highlight", "karaoke", "plain"]
 CaptionSize = Literal["small", "medium", "large"]
 CAPTION_STYLES: tuple[str, ...] = get_args(CaptionStyle)
@@ -27,6 +25,11 @@ CAPTION_SIZES: tuple[str, ...] = get_args(CaptionSize)
 SIZE_SCALE: dict[str, float] = {"small": 0.8, "medium": 1.0, "large": 1.2}
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 Rgb = tuple[int, int, int]
+
+
+class BrandError(ValueError):
+    """A value a creator may not set; its message says what is allowed (the services turn it
+    into InvalidInput, a 422)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +43,14 @@ class Brand:
         for name in ("background", "accent"):
             check_colour(name, getattr(self, name))
         if self.caption_style not in CAPTION_STYLES:
-            raise InvalidInput(f"caption_style must be one of {', '.join(CAPTION_STYLES)}")
+            raise BrandError(f"caption_style must be one of {', '.join(CAPTION_STYLES)}")
         if self.caption_size not in CAPTION_SIZES:
-            raise InvalidInput(f"caption_size must be one of {', '.join(CAPTION_SIZES)}")
+            raise BrandError(f"caption_size must be one of {', '.join(CAPTION_SIZES)}")
 
 
 def check_colour(name: str, value: str) -> str:
     if not isinstance(value, str) or not COLOUR.match(value):
-        raise InvalidInput(f"{name} must be a colour written #rrggbb, got {value!r}")
+        raise BrandError(f"{name} must be a colour written #rrggbb, got {value!r}")
     return value.lower()
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from soundbite.context import Context
 from soundbite.domain.accounts import Account
-from soundbite.domain.brand import Brand, check_colour
-from soundbite.errors import NotFound
+from soundbite.domain.brand import Brand, BrandError, check_colour
+from soundbite.errors import InvalidInput, NotFound
 from soundbite.media.logo import normalise_logo
 from soundbite.services.access import editable_podcast
 from soundbite.store.blobs.base import derived_key
@@ -53,10 +53,13 @@ def update_brand(
     current = _view(ctx, podcast_id).brand
     default = Brand()
     values = {k: v if v is not None else getattr(default, k) for k, v in changes.items()}
-    for name in ("background", "accent"):
-        if name in values:
-            values[name] = check_colour(name, values[name])
-    brand = dataclasses.replace(current, **{k: values[k] for k in EDITABLE if k in values})
+    try:
+        for name in ("background", "accent"):
+            if name in values:
+                values[name] = check_colour(name, values[name])
+        brand = dataclasses.replace(current, **{k: values[k] for k in EDITABLE if k in values})
+    except BrandError as exc:
+        raise InvalidInput(str(exc)) from exc
     with ctx.db.write() as s:
         row = s.get_one(Podcast, podcast_id)
         row.brand_background = None if brand.background == default.background else brand.background
