@@ -6,17 +6,23 @@ people's podcasts are refused with a status and a sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import time
 
 import av
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from soundbite.bootstrap import Soundbite
-from soundbite.media.frames import LAYOUTS
+from soundbite.derived import RenderJob
+from soundbite.domain.brand import Brand
+from soundbite.media.frames import LAYOUTS, CaptionWord, FrameText, VideoStyle
+from soundbite.media.render import RenderProfile
+from soundbite.media.video import VideoContent
 from tests.test_clip_api import clip, other_user
 from tests.test_clip_support import add_sonnet, word
 from tests.test_web_support import make_client, sign_in
@@ -33,8 +39,6 @@ def _png(img: Image.Image, fmt: str = "PNG") -> bytes:
 def _logo() -> bytes:
     """A red disc on a transparent square: what is drawn must keep the transparency."""
     img = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
-    from PIL import ImageDraw
-
     ImageDraw.Draw(img).ellipse((20, 20, 280, 280), fill=(*LOGO_RED, 255))
     return _png(img)
 
@@ -247,3 +251,29 @@ def test_only_the_podcasts_creators_and_admins_change_its_brand(
     r = signed_in.patch("/api/podcasts/999999/brand", json={"accent": "#000000"})
     assert r.status_code == 404 and "no podcast" in r.text
     assert signed_in.get(f"/api/podcasts/{podcast_id}/brand").json()["accent"] == "#c2410c"
+
+
+def test_the_brand_is_in_the_render_key_and_survives_the_render_queue() -> None:
+    """Celery carries a render as JSON: a branded video must come back as the same job, and
+    two brands must never share a cached file."""
+    content = VideoContent(
+        FrameText("Podcast", "Episode", "Title", "sb.test/c/x"),
+        (CaptionWord(0, 300, "Hello", "Ann"),),
+        "art-key",
+        Brand("#ffffff", "#0f766e", "karaoke", "large"),
+        "logo-key",
+    )
+    job = RenderJob("a" * 64, 0, 1000, RenderProfile(format="mp4", video=VideoStyle()), content)
+    again = RenderJob.from_message(json.loads(json.dumps(job.to_message())))
+    assert again == job and again.key == job.key
+    keys = {
+        dataclasses.replace(job, video=dataclasses.replace(content, **change)).key
+        for change in (
+            {},
+            {"brand": Brand()},
+            {"brand": Brand("#ffffff", "#0f766e", "plain", "large")},
+            {"brand": Brand("#ffffff", "#0f766e", "karaoke", "small")},
+            {"logo_key": None},
+        )
+    }
+    assert len(keys) == 5
