@@ -20,9 +20,11 @@ import pytest
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image
 
+from soundbite.errors import MediaError
 from soundbite.media.card import CardText, draw_card
 from soundbite.media.frames import ACCENT, LAYOUTS, SIZES, CaptionWord, FrameText, VideoStyle
-from soundbite.media.render import RenderProfile
+from soundbite.media.h264 import H264Options, encode_mp4
+from soundbite.media.render import RenderProfile, render_clip
 from soundbite.media.text import fonts_used, shaping_available
 from soundbite.media.video import VideoContent, render_video, still_frame
 
@@ -215,3 +217,26 @@ def test_emoji_long_titles_and_no_artwork_still_make_a_frame() -> None:
     read = ocr(frame.crop((box.x, box.y, box.x + box.w, box.y + box.h)), "eng", psm=6)
     assert "A very long title" in read
     assert read.rstrip().endswith(("…", "...", "..")) or "and on" in read
+
+
+def test_the_encoder_stops_and_says_why_when_drawing_or_the_audio_fails(tmp_path: Path) -> None:
+    audio = tmp_path / "a.m4a"
+    render_clip(SONNET, 2700, 4700, audio, RenderProfile(format="m4a"))
+    options = H264Options(64, 64, 30)
+    grey = (np.full((64, 64), 128, np.uint8), np.full((32, 32), 128, np.uint8)) * 2
+
+    def pictures(fail_at: int):  # type: ignore[no-untyped-def]
+        for n in range(60):
+            if n == fail_at:
+                raise ValueError("the drawing broke")
+            yield grey[0], grey[1], grey[1]
+
+    with pytest.raises(ValueError, match="the drawing broke"):
+        encode_mp4(pictures(10), audio, tmp_path / "broken.mp4", options)
+    not_media = tmp_path / "notes.m4a"
+    not_media.write_bytes(b"not audio at all")
+    with pytest.raises(MediaError, match="encoding the clip's video failed"):
+        encode_mp4(pictures(-1), not_media, tmp_path / "never.mp4", options)
+    encode_mp4(pictures(-1), audio, tmp_path / "fine.mp4", options)
+    with av.open(str(tmp_path / "fine.mp4")) as container:
+        assert container.streams.video[0].frames == 60

@@ -83,12 +83,12 @@ def _encode(
 ) -> None:
     video = sink.add_stream("libx264", rate=options.fps, options=options.codec_options)
     video.width, video.height, video.pix_fmt = options.width, options.height, "yuv420p"
-    # the frames are drawn in BT.709, limited range (media/frames.py): say so to players
     context = video.codec_context
     # frame threads, as the ffmpeg binary gives x264: PyAV asks for slice threads, and an
     # ultrafast frame is too small to split well (20 s of 9:16: 2.4 s at 153% CPU against
     # 2.9-3.2 s at 112-130% with slices, run for run)
     context.thread_type = "FRAME"
+    # the frames are drawn in BT.709, limited range (media/frames.py): say so to players
     context.color_range, context.colorspace = 1, 1  # MPEG (limited), BT.709
     context.color_primaries, context.color_trc = 1, 1  # BT.709
     sound = source.streams.audio[0]
@@ -137,18 +137,28 @@ def _encode(
                 )
                 view[:, : plane.width] = picture
             frame.pts, frame.time_base = n, Fraction(1, options.fps)
-            work.put(frame)
+            if not _hand_over(work, frame, thread):
+                break
             on_frame(n)
     finally:
-        while thread.is_alive():  # a failed encoder takes no more: do not wait on a full queue
-            try:
-                work.put(None, timeout=0.1)
-                break
-            except queue.Full:
-                continue
+        _hand_over(work, None, thread)
         thread.join()
     if failed:
         raise failed[0]
+
+
+def _hand_over(
+    work: queue.Queue[av.VideoFrame | None], item: av.VideoFrame | None, thread: threading.Thread
+) -> bool:
+    """Queue `item` for the encoder; False if it has stopped (it failed: it takes no more,
+    and waiting on its full queue would never end)."""
+    while thread.is_alive():
+        try:
+            work.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def _seconds(packet: av.Packet) -> float:
