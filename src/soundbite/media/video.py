@@ -125,6 +125,16 @@ class FrameComposer:
         self._visual_planes = (pic.y[luma], pic.u[chroma], pic.v[chroma])
         self._visual_base = tuple(plane.copy() for plane in self._visual_planes)
 
+    @property
+    def moving_rows(self) -> tuple[int, int]:
+        """The rows any frame may differ in (sound, speaker, captions, progress), even-aligned:
+        the rest of the picture is the still layer in every frame."""
+        lay = self.layout
+        boxes = (lay.visual, lay.captions, lay.progress)
+        top = min([b.y for b in boxes] + [lay.speaker[1]])
+        bottom = max(b.y + b.h for b in boxes)
+        return top - top % 2, min(self.picture.height, bottom + 2 + bottom % 2)
+
     def planes(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Frame `n` as yuv420p planes (views of one picture: use them before the next call)."""
         t_ms = n * 1000 / self.style.fps
@@ -265,9 +275,8 @@ def render_video(
             if n % PROGRESS_EVERY == 0:
                 on_progress(0.05 + 0.93 * n / frames)
 
-        encode_mp4(
-            pictures, audio, out, H264Options(width, height, style.fps, style.preset), progress
-        )
+        options = H264Options(width, height, style.fps, style.preset)
+        encode_mp4(pictures, audio, out, options, progress, moving_rows=composer.moving_rows)
         on_progress(1.0)
     finally:
         audio.unlink(missing_ok=True)
