@@ -4,15 +4,18 @@
 
 A 60 s clip from the middle of the 60-minute episode of ``bench/clips.py`` (built once, cached
 in /tmp/soundbite-bench), in each profile (9x16, 1x1, 16x9), with captions, rendered by
-``media/video.render_video`` (audio render, frames, x264 ``ultrafast``) in a fresh process, so
-its peak memory is its own. The episode has no transcript of its own (it is looped recordings),
-so the captions are the sonnet's words at its real pace, repeated across the minute: what
-matters here is their cost, which is the same for any words.
+``media/video.render_video`` (audio render, frames, PyAV's x264 ``ultrafast`` in process) in a
+fresh process, so its peak memory is its own. The episode has no transcript of its own (it is
+looped recordings), so the captions are the sonnet's words at its real pace, repeated across
+the minute: what matters here is their cost, which is the same for any words.
 
 The anchor is bare ffmpeg at the same size, fps and x264 preset: the artwork overlaid on a
 background, ``showwaves`` of the span, and ``drawtext`` with the clip's title, to an MP4 with AAC.
-Printed: wall time and real-time factor of each, and ours / anchor. Targets (issue 13): ours
-<= 0.6x the anchor's time; a 60 s 9:16 clip in <= 0.5x real time; peak memory <= 500 MB.
+Printed: wall time and real-time factor of each, and ours / anchor; CPU seconds of each (with
+their children) and that ratio. On a machine shared with other work, the CPU figures are the
+steadier ones: wall time then depends on how many runnable threads each side has. Targets
+(issue 13): ours <= 0.6x the anchor's time; a 60 s 9:16 clip in <= 0.5x real time; peak
+memory <= 500 MB.
 """
 
 from __future__ import annotations

@@ -337,6 +337,13 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/podcasts/{podcast_id}/creators/{username}"): Row(ADMIN(204)),
     ("POST", "/api/feeds"): Row(ADMIN(422), body={"url": "ftp://example.org/feed"}),
     ("POST", "/api/podcasts/{podcast_id}/refresh"): Row(EDIT(409)),  # uploads: no feed
+    # a podcast's brand in its clip videos: its creators' and admins'
+    ("GET", "/api/podcasts/{podcast_id}/brand"): Row(EDIT(200)),
+    ("PATCH", "/api/podcasts/{podcast_id}/brand"): Row(EDIT(200), body={"caption_size": "medium"}),
+    # a form without a file: refused (422) only once the caller may change the podcast
+    ("PUT", "/api/podcasts/{podcast_id}/brand/logo"): Row(EDIT(422), form={"note": "no file"}),
+    ("DELETE", "/api/podcasts/{podcast_id}/brand/logo"): Row(EDIT(204)),
+    ("GET", "/api/podcasts/{podcast_id}/brand/logo.png"): Row(EDIT(404)),  # none uploaded
     # episodes and what is derived from them
     ("GET", "/api/episodes"): Row(OPEN(200)),
     ("GET", "/api/episodes/{episode_id}"): Row(READ),
@@ -369,6 +376,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("PATCH", "/api/clips/{share_id}"): Row(CLIP_EDIT(200), body={"title": "Still the title"}),
     ("DELETE", "/api/clips/{share_id}"): Row(CLIP_EDIT(204), fresh=True),
     ("POST", "/api/clips/{share_id}/videos"): Row(VALIDATED, body={"aspect": "round"}),
+    ("GET", "/api/clips/{share_id}/video/preview.png"): Row(
+        CLIP_READ(200), query={"aspect": "1x1"}
+    ),
     ("GET", "/api/clips/{share_id}/stats"): Row(CLIP_EDIT(200)),
     ("POST", "/api/clips/{share_id}/events"): Row(CLIP_READ(202), body={"kind": "played"}),
     ("POST", "/api/analytics/clips/{share_id}/beacon"): Row(CLIP_READ(202), body={"kind": "view"}),

@@ -20,11 +20,13 @@ import pytest
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image
 
+from soundbite.errors import MediaError
 from soundbite.media.card import CardText, draw_card
 from soundbite.media.frames import ACCENT, LAYOUTS, SIZES, CaptionWord, FrameText, VideoStyle
-from soundbite.media.render import RenderProfile
+from soundbite.media.h264 import H264Options, encode_mp4
+from soundbite.media.render import RenderProfile, render_clip
 from soundbite.media.text import fonts_used, shaping_available
-from soundbite.media.video import VideoContent, render_video, still_frame
+from soundbite.media.video import FrameComposer, VideoContent, _mono, render_video, still_frame
 
 DATA = Path(__file__).parent / "data"
 SONNET = DATA / "media" / "librivox_sonnet001_en.mp3"
@@ -215,3 +217,51 @@ def test_emoji_long_titles_and_no_artwork_still_make_a_frame() -> None:
     read = ocr(frame.crop((box.x, box.y, box.x + box.w, box.y + box.h)), "eng", psm=6)
     assert "A very long title" in read
     assert read.rstrip().endswith(("…", "...", "..")) or "and on" in read
+
+
+def test_the_encoder_stops_and_says_why_when_drawing_or_the_audio_fails(tmp_path: Path) -> None:
+    audio = tmp_path / "a.m4a"
+    render_clip(SONNET, 2700, 4700, audio, RenderProfile(format="m4a"))
+    options = H264Options(64, 64, 30)
+    grey = (np.full((64, 64), 128, np.uint8), np.full((32, 32), 128, np.uint8)) * 2
+
+    def pictures(fail_at: int):  # type: ignore[no-untyped-def]
+        for n in range(60):
+            if n == fail_at:
+                raise ValueError("the drawing broke")
+            yield grey[0], grey[1], grey[1]
+
+    with pytest.raises(ValueError, match="the drawing broke"):
+        encode_mp4(pictures(10), audio, tmp_path / "broken.mp4", options)
+    not_media = tmp_path / "notes.m4a"
+    not_media.write_bytes(b"not audio at all")
+    with pytest.raises(MediaError, match="encoding the clip's video failed"):
+        encode_mp4(pictures(-1), not_media, tmp_path / "never.mp4", options)
+    encode_mp4(pictures(-1), audio, tmp_path / "fine.mp4", options)
+    with av.open(str(tmp_path / "fine.mp4")) as container:
+        assert container.streams.video[0].frames == 60
+
+
+@pytest.mark.parametrize("aspect", ["9x16", "16x9"])
+def test_copying_only_the_moving_rows_gives_the_same_video(aspect: str, tmp_path: Path) -> None:
+    """The encoder copies the still parts of a pooled frame once: every frame must still be
+    the whole picture the composer drew (checked against copying everything)."""
+    start, end = 2700, 4200
+    audio = tmp_path / "a.m4a"
+    render_clip(SONNET, start, end, audio, RenderProfile(format="m4a"))
+    samples, rate = _mono(audio)
+    style = VideoStyle(aspect=aspect)  # type: ignore[arg-type]
+    content = VideoContent(TEXT, words_between(start, end))
+    decoded = []
+    for rows in (False, True):
+        composer = FrameComposer(style, content, None, samples, rate, 45)
+        pictures = (composer.planes(n) for n in range(45))
+        out = tmp_path / f"rows-{rows}.mp4"
+        options = H264Options(*SIZES[aspect], 30)  # type: ignore[index]
+        moving = composer.moving_rows if rows else None
+        encode_mp4(pictures, audio, out, options, moving_rows=moving)
+        with av.open(str(out)) as container:
+            decoded.append([f.to_ndarray() for f in container.decode(video=0)])
+    assert len(decoded[0]) == len(decoded[1]) == 45
+    for whole, banded in zip(*decoded, strict=True):
+        assert np.array_equal(whole, banded)

@@ -1,5 +1,6 @@
 // The share dialog's video for social networks: the listener picks the shape, captions and
-// waveform or bars; the server renders it (POST /api/clips/{id}/videos, asked again to follow
+// waveform or bars, and sees a still frame of that choice at once (drawn by the server with the
+// same drawer and the podcast's brand, GET /api/clips/{id}/video/preview.png); the server renders it (POST /api/clips/{id}/videos, asked again to follow
 // its progress) and the dialog shows it playing. On phones the MP4 itself goes to the share
 // sheet (Web Share API with files), so it lands in Instagram or TikTok; elsewhere it downloads.
 import type { JSX } from "preact";
@@ -22,6 +23,8 @@ const ASPECTS: { value: Aspect; label: string; hint: string }[] = [
   { value: "16x9", label: "16:9", hint: "YouTube, LinkedIn" },
 ];
 const POLL_MS = 600;
+const PREVIEW_WIDTH = 540;
+const PREVIEW_HEIGHT: Record<Aspect, number> = { "9x16": 960, "1x1": 540, "16x9": 304 };
 
 async function shareFile(url: string, clip: Clip): Promise<boolean> {
   const blob = await (await fetch(url, { credentials: "same-origin" })).blob();
@@ -40,6 +43,12 @@ export function VideoMaker({ clip, onShared }: { clip: Clip; onShared: (channel:
   const [error, setError] = useState<string | null>(null);
   const alive = useRef(true);
   useEffect(() => () => { alive.current = false; }, []);
+  const previewUrl = `/api/clips/${clip.id}/video/preview.png?aspect=${aspect}`
+    + `&captions=${captions}&visual=${visual}`;
+  // which preview URL has loaded (or failed): anything else is still loading
+  const [shown, setShown] = useState<{ url: string; ok: boolean } | null>(null);
+  const preview = shown?.url !== previewUrl ? "loading" : shown.ok ? "shown" : "failed";
+  const shape = ASPECTS.find((a) => a.value === aspect)?.label ?? aspect;
   const touch = typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
   const canShareFiles = touch && typeof navigator.canShare === "function";
 
@@ -83,6 +92,15 @@ export function VideoMaker({ clip, onShared }: { clip: Clip; onShared: (channel:
           ))}
         </div>
       </div>
+      {!ready && preview !== "failed" && (
+        <figure class={`video-still${preview === "loading" ? " loading" : ""}`} aria-busy={preview === "loading"}>
+          <img src={previewUrl} width={PREVIEW_WIDTH} height={PREVIEW_HEIGHT[aspect]}
+            alt={`Preview of the ${shape} video${captions ? ", with captions" : ""}, ${visual === "bars" ? "bars" : "waveform"}`}
+            onLoad={() => setShown({ url: previewUrl, ok: true })}
+            onError={() => setShown({ url: previewUrl, ok: false })} />
+          <figcaption class="muted">Preview · {shape}</figcaption>
+        </figure>
+      )}
       {!ready && (
         <button onClick={() => void make()} disabled={busy} aria-busy={busy}>
           <Icon name="share" size={18} /> {busy ? "Making the video…" : "Make video"}

@@ -144,7 +144,12 @@ class Flight:
         with self._lock:
             if self._path is None or self._done.is_set():
                 return None
-            return self._path.open("rb")
+            try:
+                return self._path.open("rb")
+            except FileNotFoundError:
+                # moved into storage a moment before the flight is marked done (seen under
+                # load in the authorization matrix): the caller waits and reads it from there
+                return None
 
     async def growing_file(self) -> BinaryIO | None:
         """The encoder's output opened for reading as soon as this process starts encoding,
@@ -346,7 +351,7 @@ class RenderCache:
                     self.app.storage, job.media_sha256, job.start_ms, job.end_ms
                 )
                 if job.video is not None:
-                    art = job.video.artwork_key
+                    art, logo = job.video.artwork_key, job.video.logo_key
                     render_video(
                         src,
                         job.start_ms,
@@ -355,6 +360,7 @@ class RenderCache:
                         job.profile,
                         job.video,
                         self.app.storage.get_bytes(art) if art else None,
+                        logo=self.app.storage.get_bytes(logo) if logo else None,
                         on_progress=flight.advance,
                         seek_index=seek_index,
                         loudness=loudness,

@@ -13,6 +13,8 @@ import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from soundbite.clips import cards
 from soundbite.clips.export import shifted
 from soundbite.clips.links import profile
@@ -21,9 +23,14 @@ from soundbite.clips.service import ClipView
 from soundbite.clips.spans import segments_near
 from soundbite.context import Context
 from soundbite.derived import RenderJob
+from soundbite.domain.brand import Brand
 from soundbite.errors import Conflict, TooLarge
 from soundbite.media.frames import SIZES, CaptionWord, FrameText, VideoStyle
-from soundbite.media.video import VideoContent
+from soundbite.media.render import decode_span
+from soundbite.media.video import VideoContent, still_frame
+from soundbite.store.blobs import media_key
+from soundbite.store.blobs.base import derived_key
+from soundbite.store.brand import load_brand
 
 NO_WORDS_NOTE = "This episode's transcript has no word timings, so the video has no captions."
 
@@ -71,7 +78,9 @@ def video_job(app: Context, view: ClipView, style: VideoStyle, share_url: str) -
     if not words:
         style = dataclasses.replace(style, captions=False)
     text = FrameText(view.podcast_title, view.episode_title, view.title, short_url(share_url))
-    content = VideoContent(text, words, cards.artwork_key(view))
+    with app.db.read() as s:
+        brand, logo_key = load_brand(s, view.podcast_id) or (Brand(), None)
+    content = VideoContent(text, words, cards.artwork_key(view), brand, logo_key)
     audio = profile(app.settings, "m4a")
     video_profile = dataclasses.replace(audio, format="mp4", video=style)
     return RenderJob(view.media_sha256, view.start_ms, view.end_ms, video_profile, content)
@@ -117,3 +126,57 @@ def stored_video(
             width, height = SIZES[aspect]
             return VideoStatus(style, "ready", 1.0, video_path(job, style), width, height)
     return None
+
+
+PREVIEW_WIDTH = 540  # the share dialog shows it at most about 400 CSS pixels wide
+PREVIEW_SOUND_S = 3.2  # what a frame draws of the sound: the waveform's window, the FFT
+
+
+def preview_time(words: tuple[CaptionWord, ...], span_ms: int) -> int:
+    """When in the clip the preview is taken: the middle of a word about a third in (so the
+    captions show a spoken word and the progress bar has moved), else a third in."""
+    third = span_ms // 3
+    if not words:
+        return third
+    word = min(words, key=lambda w: abs((w.start_ms + w.end_ms) // 2 - third))
+    return (word.start_ms + word.end_ms) // 2
+
+
+def preview(app: Context, view: ClipView, style: VideoStyle, share_url: str) -> bytes:
+    """A PNG of one frame of the video in `style`, as it would be rendered (the same drawer,
+    brand and words), kept in storage under the video's render key: the share dialog shows
+    it as the listener changes the shape, captions and sound picture."""
+    job = video_job(app, view, style, share_url)
+    digest = hashlib.sha256(job.key.encode()).hexdigest()
+    key = derived_key("previews", digest, f"{PREVIEW_WIDTH}.png")
+    if app.storage.exists(key):
+        return app.storage.get_bytes(key)
+    content = job.video
+    assert content is not None and view.media_sha256 is not None
+    at_ms = preview_time(content.words, view.duration_ms)
+    png = still_frame(
+        job.profile,
+        content,
+        cards.artwork(app, view),
+        at_ms,
+        view.duration_ms,
+        logo=app.storage.get_bytes(content.logo_key) if content.logo_key else None,
+        sound=_sound_near(app, view, at_ms),
+        width=PREVIEW_WIDTH,
+        image_format="PNG",
+    )
+    app.storage.put_bytes(key, png)
+    return png
+
+
+def _sound_near(app: Context, view: ClipView, at_ms: int) -> tuple[np.ndarray, int]:
+    """Mono samples from the clip's start, silent but for the few seconds around `at_ms`
+    that a frame draws: decoding a whole long clip for one picture would be waste."""
+    assert view.media_sha256 is not None
+    half = int(PREVIEW_SOUND_S * 500)
+    start = max(0, at_ms - half)
+    end = min(view.duration_ms, at_ms + half)
+    with app.storage.decodable(media_key(view.media_sha256)) as src:
+        pcm = decode_span(src, view.start_ms + start, view.start_ms + end, channels=1)
+    lead = np.zeros(start * pcm.rate // 1000, np.float32)
+    return np.concatenate([lead, pcm.samples.mean(axis=0).astype(np.float32)]), pcm.rate

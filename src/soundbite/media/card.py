@@ -67,6 +67,17 @@ def load_artwork(data: bytes | None, size: int) -> Image.Image | None:
         return None
 
 
+def load_logo(data: bytes) -> Image.Image | None:
+    """A podcast's logo (stored as a checked PNG, ``media/logo.py``) with its transparency."""
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.width * img.height > MAX_ART_PIXELS:
+            return None
+        return img.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
 def _placeholder(name: str, size: int) -> Image.Image:
     """The podcast's initials on the accent colour, for a podcast without artwork."""
     img = Image.new("RGB", (size, size), ACCENT)

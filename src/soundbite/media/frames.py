@@ -1,18 +1,19 @@
 """The frames of a clip's video: what each shows and where, drawn as YUV 4:2:0 for the encoder.
 
-Why this shape (measured on the shared 2-core machine, ``bench/video.py``): at 1080×1920 and
-30 fps, x264 itself (``ultrafast``) costs 1.8-2.6 CPU seconds per 10 s of video, whatever is
-drawn, and is most of the render; drawing the frames in Python costs about 4 ms each (1.0 s per
-10 s), because almost nothing changes between frames. So the still parts (background, artwork,
-names, title, share URL, the progress bar's track) are drawn once with Pillow and converted to
-YUV once; per frame we only repaint three boxes in the YUV planes with numpy: the waveform or
-bars (a mask from per-column heights), the progress bar, and the captions, which are drawn with
-Pillow only when the highlighted word changes (a few times a second). The frames go to the
-encoder as raw yuv420p, so ffmpeg converts no pixels. An ffmpeg filter graph (``overlay`` +
-``showwaves`` + ``drawtext``: the anchor in ``bench/video.py``) costs about the same (its x264
-is the same) but takes one font per ``drawtext`` (no per-script fallback within a line), and
-highlighting the spoken word would take a filter per word or an ASS subtitle track; drawing
-ourselves keeps one text engine (``media/text.py``) for the card, the frames and the captions.
+Why this shape (measured on the shared 2-core machine, ``bench/video.py``; profiles of a 20 s
+9:16 render): x264 (``ultrafast``, CAVLC) is most of the render, about 2.4 CPU s per 20 s of
+1080×1920; drawing costs about 1.2 ms a frame (0.7 s per 20 s), because almost nothing changes
+between frames. So the still parts (background, artwork, logo, names, title, share URL, the
+progress bar's track) are drawn once with Pillow and converted to YUV once; per frame we only
+repaint three boxes in the YUV planes with numpy: the waveform or bars (one ``np.where`` per
+plane from per-column heights), the progress bar, and the captions, which are drawn with Pillow
+only when the highlighted word changes (a few times a second; for plain captions, only when the
+page turns). The planes go to x264 as they are (``media/h264.py``), so no pixel is converted
+after drawing. An ffmpeg filter graph (``overlay`` + ``showwaves`` + ``drawtext``: the anchor
+in ``bench/video.py``) costs more CPU (its filters convert and composite every frame) and takes
+one font per ``drawtext`` (no per-script fallback within a line), and highlighting the spoken
+word would take a filter per word or an ASS subtitle track; drawing ourselves keeps one text
+engine (``media/text.py``) for the card, the frames and the captions.
 
 Colours are converted with the BT.709 matrix in limited range, and the video is tagged so.
 """
@@ -27,6 +28,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw
 
+from soundbite.domain.brand import Brand, CaptionStyle, Rgb, is_light, rgb
 from soundbite.media.text import draw_text, is_rtl, text_width, wrap
 
 Aspect = Literal["9x16", "1x1", "16x9"]
@@ -46,6 +48,46 @@ TRACK = (63, 63, 70)
 ENVELOPE_HZ = 200  # amplitude values per second the waveform scrolls through
 WINDOW_S = 3.0  # seconds of audio across the waveform's width
 BARS = 40
+UNPLAYED = (110, 110, 118)
+INK = (24, 24, 27)  # text on light backgrounds and plates
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """The colours of one video, from its podcast's brand (the defaults: ours, above)."""
+
+    background: Rgb = BACKGROUND
+    accent: Rgb = ACCENT
+    text: Rgb = TEXT
+    muted: Rgb = MUTED
+    track: Rgb = TRACK
+    unplayed: Rgb = UNPLAYED
+    on_accent: Rgb = TEXT  # text on an accent plate
+
+    @classmethod
+    def of(cls, brand: Brand) -> Palette:
+        background, accent = rgb(brand.background), rgb(brand.accent)
+        on_accent = INK if is_light(accent) else TEXT
+        if not is_light(background):
+            return cls(background, accent, on_accent=on_accent)
+        # a light background: dark text, and greys mixed from the background itself
+        return cls(
+            background,
+            accent,
+            text=INK,
+            muted=(82, 82, 91),
+            track=_mix(background, INK, 0.15),
+            unplayed=_mix(background, INK, 0.35),
+            on_accent=on_accent,
+        )
+
+
+def _mix(a: Rgb, b: Rgb, t: float) -> Rgb:
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,19 +229,26 @@ def rgb_to_yuv420(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f = rgb.astype(np.float32)
     luma = 0.2126 * f[..., 0] + 0.7152 * f[..., 1] + 0.0722 * f[..., 2]
     y = 16 + luma * (219 / 255)
-    h, w = luma.shape
-    quad = f.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
+    # the 2x2 means as four strided sums: numpy's mean over a 5-d reshape took 4 ms a caption
+    quad = (f[0::2, 0::2] + f[1::2, 0::2] + f[0::2, 1::2] + f[1::2, 1::2]) * 0.25
     qluma = 0.2126 * quad[..., 0] + 0.7152 * quad[..., 1] + 0.0722 * quad[..., 2]
     u = 128 + (quad[..., 2] - qluma) / 1.8556 * (224 / 255)
     v = 128 + (quad[..., 0] - qluma) / 1.5748 * (224 / 255)
     return tuple(np.clip(p, 0, 255).round().astype(np.uint8) for p in (y, u, v))  # type: ignore[return-value]
 
 
-def static_layer(aspect: Aspect, text: FrameText, artwork: Image.Image) -> Image.Image:
-    """Everything that does not move: background, artwork, names, title, URL, progress track."""
+def static_layer(
+    aspect: Aspect,
+    text: FrameText,
+    artwork: Image.Image,
+    palette: Palette = Palette(),
+    logo: Image.Image | None = None,
+) -> Image.Image:
+    """Everything that does not move: background, artwork, names, title, URL, progress track,
+    and the podcast's logo (top right, beside the names) when it has one."""
     width, height = SIZES[aspect]
     lay = LAYOUTS[aspect]
-    img = Image.new("RGB", (width, height), BACKGROUND)
+    img = Image.new("RGB", (width, height), palette.background)
     draw = ImageDraw.Draw(img)
     art = artwork.resize((lay.art.w, lay.art.h), Image.Resampling.LANCZOS)
     mask = Image.new("L", art.size, 0)
@@ -207,31 +256,57 @@ def static_layer(aspect: Aspect, text: FrameText, artwork: Image.Image) -> Image
     img.paste(art, (lay.art.x, lay.art.y), mask)
     x, y, w = lay.names
     name_size = lay.title_size * 2 // 3
+    if logo is not None:
+        w -= _paste_logo(img, logo, Box(x, y, w, name_size * 2 + 18)) + 24
     for line in wrap(text.podcast, name_size, w, 1, "bold"):
-        draw_text(draw, (x, y), line, name_size, ACCENT, weight="bold")
+        draw_text(draw, (x, y), line, name_size, palette.accent, weight="bold")
     for line in wrap(text.episode, name_size - 6, w, 1):
-        draw_text(draw, (x, y + name_size + 18), line, name_size - 6, MUTED)
+        draw_text(draw, (x, y + name_size + 18), line, name_size - 6, palette.muted)
     title_box = lay.title
     step = round(lay.title_size * 1.3)
     lines = max(1, title_box.h // step)
     for i, line in enumerate(wrap(text.title, lay.title_size, title_box.w, lines, "bold")):
         draw_text(
-            draw, (title_box.x, title_box.y + i * step), line, lay.title_size, TEXT, weight="bold"
+            draw,
+            (title_box.x, title_box.y + i * step),
+            line,
+            lay.title_size,
+            palette.text,
+            weight="bold",
         )
     p = lay.progress
-    draw.rounded_rectangle((p.x, p.y, p.x + p.w - 1, p.y + p.h - 1), p.h // 2, fill=TRACK)
+    draw.rounded_rectangle((p.x, p.y, p.x + p.w - 1, p.y + p.h - 1), p.h // 2, fill=palette.track)
     url_size = lay.title_size * 5 // 8
-    draw_text(draw, (width / 2, lay.url_y), text.share_url, url_size, MUTED, anchor="centre")
+    draw_text(
+        draw, (width / 2, lay.url_y), text.share_url, url_size, palette.muted, anchor="centre"
+    )
     return img
 
 
-def placeholder_art(name: str, size: int = 640) -> Image.Image:
+def _paste_logo(img: Image.Image, logo: Image.Image, names: Box) -> int:
+    """The logo at the right end of the names' row, as tall as the two name lines and at
+    most two and a half times as wide; returns the width it took."""
+    scale = min(names.h / logo.height, names.h * 2.5 / logo.width)
+    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
+    fitted = logo.convert("RGBA").resize(size, Image.Resampling.LANCZOS)
+    img.paste(fitted, (names.x + names.w - size[0], names.y + (names.h - size[1]) // 2), fitted)
+    return size[0]
+
+
+def placeholder_art(name: str, size: int = 640, palette: Palette = Palette()) -> Image.Image:
     """A generated tile for a podcast without artwork: its initials on the accent colour."""
-    img = Image.new("RGB", (size, size), ACCENT)
+    img = Image.new("RGB", (size, size), palette.accent)
     initials = "".join(w[0] for w in name.split()[:2] if w[0].isalnum()).upper() or "SB"
     font_size = size * 4 // 11
     top = size / 2 - font_size * 0.62
-    draw_text(ImageDraw.Draw(img), (size / 2, top), initials, font_size, TEXT, anchor="centre")
+    draw_text(
+        ImageDraw.Draw(img),
+        (size / 2, top),
+        initials,
+        font_size,
+        palette.on_accent,
+        anchor="centre",
+    )
     return img
 
 
@@ -247,8 +322,9 @@ def envelope(samples: np.ndarray, rate: int) -> np.ndarray:
 def spectrum_bars(samples: np.ndarray, rate: int, frames: int, fps: int) -> np.ndarray:
     """(frames, BARS) heights 0..1: log-spaced bands of a 2048-point FFT at each frame's time."""
     size = 2048
-    padded = np.pad(samples, (size, size))
     starts = (np.arange(frames) * rate / fps).astype(np.int64) + size // 2
+    # silence after the samples when they end before the last frame's window does
+    padded = np.pad(samples, (size, max(size, int(starts[-1]) + size - len(samples) - size)))
     idx = starts[:, None] + np.arange(size)[None, :]
     spectra = np.abs(np.fft.rfft(padded[idx] * np.hanning(size), axis=1))
     freqs = np.fft.rfftfreq(size, 1 / rate)
@@ -287,10 +363,17 @@ def caption_pages(words: Sequence[CaptionWord], size: int, width: int) -> list[l
 
 
 def draw_captions(
-    words: Sequence[CaptionWord], page: list[list[int]], current: int, box: Box, size: int
+    words: Sequence[CaptionWord],
+    page: list[list[int]],
+    current: int,
+    box: Box,
+    size: int,
+    palette: Palette = Palette(),
+    style: CaptionStyle = "highlight",
 ) -> np.ndarray:
-    """The caption box as RGB: the page's words, the spoken one on an accent plate."""
-    img = Image.new("RGB", (box.w, box.h), BACKGROUND)
+    """The caption box as RGB: the page's words in `style` (``domain/brand.py``), `current`
+    being the word spoken."""
+    img = Image.new("RGB", (box.w, box.h), palette.background)
     draw = ImageDraw.Draw(img)
     step = box.h // 2
     space = text_width(" ", size, "bold")
@@ -303,11 +386,19 @@ def draw_captions(
         if is_rtl(words[line[0]].text):
             order.reverse()  # right-to-left speech reads from the right
         for i, w in order:
-            if i == current:
+            if style == "highlight" and i == current:
                 pad = size * 0.18
                 plate = (x - pad, top, x + w + pad, top + size * 1.4)
-                draw.rounded_rectangle(plate, size // 6, fill=ACCENT)
-            colour = TEXT if i == current else MUTED
+                draw.rounded_rectangle(plate, size // 6, fill=palette.accent)
+            colour = _word_colour(style, i, current, palette)
             draw_text(draw, (x, top), words[i].text, size, colour, weight="bold")
             x += w + space
     return np.asarray(img)
+
+
+def _word_colour(style: CaptionStyle, i: int, current: int, palette: Palette) -> Rgb:
+    if style == "plain":
+        return palette.text
+    if style == "karaoke":  # said: full colour; being said: the accent; to come: dimmed
+        return palette.accent if i == current else palette.text if i < current else palette.muted
+    return palette.on_accent if i == current else palette.muted

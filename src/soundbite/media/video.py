@@ -2,8 +2,9 @@
 
 The sound is the audio render itself (``render_clip`` to an AAC M4A: the same span, loudness and
 fades as the MP3), copied into the MP4 without re-encoding. The picture is drawn here
-(``media/frames.py`` says why this way) and piped to ffmpeg/libx264 as raw yuv420p: H.264 High,
-yuv420p, 30 fps, ``+faststart`` (the index first, so a phone starts playing at once).
+(``media/frames.py`` says why this way) and encoded in process as yuv420p (``media/h264.py``
+says why): H.264 High, yuv420p, 30 fps, ``+faststart`` (the index first, so a phone starts
+playing at once).
 
 The waveform and bars are drawn from the rendered audio (decoded back), so they move with what
 is heard, gain and fades included.
@@ -15,30 +16,26 @@ import dataclasses
 import hashlib
 import io
 import json
-import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from soundbite.domain.brand import SIZE_SCALE, Brand
 from soundbite.domain.media import MediaSource
-from soundbite.errors import MediaError
-from soundbite.media.card import load_artwork
-from soundbite.media.ffmpeg import close_pipes, ffmpeg_command, last_error_line
+from soundbite.media.card import load_artwork, load_logo
 from soundbite.media.frames import (
-    ACCENT,
-    BACKGROUND,
     ENVELOPE_HZ,
     LAYOUTS,
     SIZES,
-    TRACK,
     WINDOW_S,
     Box,
     CaptionWord,
     FrameText,
+    Palette,
     VideoStyle,
     Yuv,
     caption_pages,
@@ -49,12 +46,12 @@ from soundbite.media.frames import (
     static_layer,
     yuv_of,
 )
+from soundbite.media.h264 import H264Options, encode_mp4
 from soundbite.media.probe import audio_stream, open_media
 from soundbite.media.render import RenderProfile, RenderResult, render_clip
 from soundbite.media.seeking import SeekIndex
 from soundbite.media.text import draw_text
 
-ENCODE_TIMEOUT_S = 1800.0
 PROGRESS_EVERY = 15  # frames between progress reports
 
 
@@ -65,6 +62,8 @@ class VideoContent:
     text: FrameText
     words: tuple[CaptionWord, ...] = ()
     artwork_key: str | None = None  # blob key of the artwork picture (None: a generated tile)
+    brand: Brand = field(default_factory=Brand)  # the podcast's colours and caption style
+    logo_key: str | None = None  # blob key of the podcast's logo (a PNG), if it has one
 
     @property
     def digest(self) -> str:
@@ -76,7 +75,10 @@ class VideoContent:
     @classmethod
     def from_dict(cls, body: dict[str, Any]) -> VideoContent:
         words = tuple(CaptionWord(**w) for w in body["words"])
-        return cls(FrameText(**body["text"]), words, body.get("artwork_key"))
+        brand = Brand(**body["brand"]) if body.get("brand") else Brand()
+        return cls(
+            FrameText(**body["text"]), words, body.get("artwork_key"), brand, body.get("logo_key")
+        )
 
 
 class FrameComposer:
@@ -90,17 +92,23 @@ class FrameComposer:
         samples: np.ndarray,
         rate: int,
         frames: int,
+        logo: bytes | None = None,
     ) -> None:
         self.style, self.frames = style, frames
         self.layout = LAYOUTS[style.aspect]
-        art = load_artwork(artwork, self.layout.art.w) or placeholder_art(content.text.podcast)
-        still = static_layer(style.aspect, content.text, art)
+        self.palette = palette = Palette.of(content.brand)
+        self.caption_style = content.brand.caption_style
+        art = load_artwork(artwork, self.layout.art.w) or placeholder_art(
+            content.text.podcast, palette=palette
+        )
+        mark = load_logo(logo) if logo else None
+        still = static_layer(style.aspect, content.text, art, palette, mark)
         self.picture = Yuv(*SIZES[style.aspect])
         self.picture.paste(np.asarray(still), Box(0, 0, *SIZES[style.aspect]))
-        self._base = self.picture.buffer.copy()
         self.words = content.words if style.captions else ()
         lay = self.layout
-        self.pages = caption_pages(self.words, lay.caption_size, lay.captions.w)
+        self.caption_size = round(lay.caption_size * SIZE_SCALE[content.brand.caption_size])
+        self.pages = caption_pages(self.words, self.caption_size, lay.captions.w)
         self._page_of = {i: n for n, page in enumerate(self.pages) for line in page for i in line}
         self._shown: tuple[int, int] | None = None
         self._speaker: str | None = None
@@ -108,17 +116,33 @@ class FrameComposer:
             self._bars = spectrum_bars(samples, rate, frames, style.fps)
         else:
             self._envelope = envelope(samples, rate)
-        self._accent, self._track = yuv_of(ACCENT), yuv_of(TRACK)
-        self._muted = yuv_of((110, 110, 118))
+        self._accent, self._muted = yuv_of(palette.accent), yuv_of(palette.unplayed)
+        box = lay.visual
+        self._rows = np.abs(np.arange(box.h, dtype=np.float32) - box.h / 2 + 0.5)[:, None]
+        luma = (slice(box.y, box.y + box.h), slice(box.x, box.x + box.w))
+        chroma = (slice(box.y // 2, (box.y + box.h) // 2), slice(box.x // 2, (box.x + box.w) // 2))
+        pic = self.picture
+        self._visual_planes = (pic.y[luma], pic.u[chroma], pic.v[chroma])
+        self._visual_base = tuple(plane.copy() for plane in self._visual_planes)
 
-    def frame(self, n: int) -> memoryview:
-        """Frame `n` as yuv420p bytes (a view of one buffer: write it before the next call)."""
+    @property
+    def moving_rows(self) -> tuple[int, int]:
+        """The rows any frame may differ in (sound, speaker, captions, progress), even-aligned:
+        the rest of the picture is the still layer in every frame."""
+        lay = self.layout
+        boxes = (lay.visual, lay.captions, lay.progress)
+        top = min([b.y for b in boxes] + [lay.speaker[1]])
+        bottom = max(b.y + b.h for b in boxes)
+        return top - top % 2, min(self.picture.height, bottom + 2 + bottom % 2)
+
+    def planes(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Frame `n` as yuv420p planes (views of one picture: use them before the next call)."""
         t_ms = n * 1000 / self.style.fps
         self._visual(n)
         self._progress((n + 1) / self.frames)
         if self.words:
             self._captions(t_ms)
-        return memoryview(self.picture.buffer.data)
+        return self.picture.y, self.picture.u, self.picture.v
 
     def _heights(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Per-column half-heights (0..1) and whether each column is already played."""
@@ -138,28 +162,16 @@ class FrameComposer:
         return heights, pos <= centre
 
     def _visual(self, n: int) -> None:
-        box = self.layout.visual
+        # one np.where per plane over the box (the still's pixels where nothing is lit):
+        # boolean-mask assignment was half of the drawing time
         heights, played = self._heights(n)
-        half = box.h / 2
-        rows = np.abs(np.arange(box.h) - half + 0.5)[:, None]
-        mask = rows <= heights[None, :] * half
-        y = self.picture.y[box.y : box.y + box.h, box.x : box.x + box.w]
-        base = self._base[: self.picture.width * self.picture.height].reshape(self.picture.y.shape)
-        y[...] = base[box.y : box.y + box.h, box.x : box.x + box.w]
-        lit = mask & played[None, :]
-        dim = mask & ~played[None, :]
-        y[lit], y[dim] = self._accent[0], self._muted[0]
-        sl = (slice(box.y // 2, (box.y + box.h) // 2), slice(box.x // 2, (box.x + box.w) // 2))
-        for plane, k in ((self.picture.u, 1), (self.picture.v, 2)):
-            region = plane[sl]
-            region[...] = self._base_chroma(k)[sl]
-            region[lit[::2, ::2]] = self._accent[k]
-            region[dim[::2, ::2]] = self._muted[k]
-
-    def _base_chroma(self, k: int) -> np.ndarray:
-        area = self.picture.width * self.picture.height
-        start = area if k == 1 else area * 5 // 4
-        return self._base[start : start + area // 4].reshape(self.picture.u.shape)
+        mask = self._rows <= (heights * (self.layout.visual.h / 2)).astype(np.float32)[None, :]
+        planes = zip(self._visual_planes, self._visual_base, strict=True)
+        for k, (plane, base) in enumerate(planes):
+            colours = np.where(played, self._accent[k], self._muted[k]).astype(np.uint8)
+            step = 2 if k else 1  # chroma: every other row and column
+            lit = mask[::step, ::step]
+            np.copyto(plane, np.where(lit, colours[None, ::step], base))
 
     def _progress(self, done: float) -> None:
         box = self.layout.progress
@@ -174,13 +186,20 @@ class FrameComposer:
         current = self._current_word(t_ms)
         if current is None:
             return
-        state = (self._page_of[current], current)
+        # plain captions change with the page only: no redraw for each word
+        state = (self._page_of[current], -1 if self.caption_style == "plain" else current)
         if state == self._shown:
             return
         self._shown = state
         lay = self.layout
         rgb = draw_captions(
-            self.words, self.pages[state[0]], current, lay.captions, lay.caption_size
+            self.words,
+            self.pages[state[0]],
+            current,
+            lay.captions,
+            self.caption_size,
+            self.palette,
+            self.caption_style,
         )
         self.picture.paste(rgb, lay.captions)
         speaker = self.words[current].speaker
@@ -205,9 +224,10 @@ class FrameComposer:
         lay = self.layout
         size = lay.caption_size * 9 // 16
         box = _even_box(lay.speaker[0], lay.speaker[1], lay.captions.w, round(size * 1.5))
-        img = Image.new("RGB", (box.w, box.h), BACKGROUND)
+        img = Image.new("RGB", (box.w, box.h), self.palette.background)
         if name:
-            draw_text(ImageDraw.Draw(img), (0, 0), name, size, ACCENT, weight="bold")
+            accent = self.palette.accent
+            draw_text(ImageDraw.Draw(img), (0, 0), name, size, accent, weight="bold")
         self.picture.paste(np.asarray(img), box)
 
 
@@ -229,6 +249,7 @@ def render_video(
     content: VideoContent,
     artwork: bytes | None,
     *,
+    logo: bytes | None = None,
     on_progress: Callable[[float], None] = lambda done: None,
     seek_index: SeekIndex | None = None,
     loudness: float | None = None,
@@ -246,8 +267,17 @@ def render_video(
         on_progress(0.05)
         samples, rate = _mono(audio)
         frames = video_frames(end_ms - start_ms, style.fps)
-        composer = FrameComposer(style, content, artwork, samples, rate, frames)
-        _encode(composer, frames, audio, out, profile, on_progress)
+        composer = FrameComposer(style, content, artwork, samples, rate, frames, logo)
+        width, height = SIZES[style.aspect]
+        pictures = (composer.planes(n) for n in range(frames))
+
+        def progress(n: int) -> None:
+            if n % PROGRESS_EVERY == 0:
+                on_progress(0.05 + 0.93 * n / frames)
+
+        options = H264Options(width, height, style.fps, style.preset)
+        encode_mp4(pictures, audio, out, options, progress, moving_rows=composer.moving_rows)
+        on_progress(1.0)
     finally:
         audio.unlink(missing_ok=True)
     return result
@@ -261,87 +291,35 @@ def _mono(path: Path) -> tuple[np.ndarray, int]:
     return (np.concatenate(parts).astype(np.float32) if parts else np.zeros(1, np.float32)), rate
 
 
-def _encoder_args(style: VideoStyle, audio: Path, out: Path) -> list[str | Path]:
-    width, height = SIZES[style.aspect]
-    raw = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}"]
-    raw += ["-framerate", str(style.fps), "-i", "pipe:0"]
-    # ultrafast turns off every High-profile tool, and x264 then writes Constrained Baseline
-    # whatever -profile says; the 8x8 transform makes it High, and CABAC (12% smaller files)
-    # cost no measurable time (1.49 against 1.52 s for 5 s of 1080x1920)
-    h264 = ["-c:v", "libx264", "-preset", style.preset, "-profile:v", "high"]
-    h264 += ["-x264-params", "8x8dct=1:cabac=1"]
-    h264 += ["-pix_fmt", "yuv420p", "-r", str(style.fps), "-g", str(style.fps * 2)]
-    h264 += ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"]
-    h264 += ["-color_range", "tv"]
-    mux: list[str | Path] = [
-        "-map",
-        "0:v:0",
-        "-map",
-        "1:a:0",
-        "-c:a",
-        "copy",
-        "-map_metadata",
-        "-1",
-    ]
-    mux += ["-movflags", "+faststart", "-f", "mp4", "-y", out]
-    return [*raw, "-i", audio, *h264, *mux]
-
-
-def _encode(
-    composer: FrameComposer,
-    frames: int,
-    audio: Path,
-    out: Path,
-    profile: RenderProfile,
-    on_progress: Callable[[float], None],
-) -> None:
-    assert profile.video is not None
-    encoder = subprocess.Popen(
-        ffmpeg_command(_encoder_args(profile.video, audio, out)),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    assert encoder.stdin is not None and encoder.stderr is not None
-    try:
-        try:
-            for n in range(frames):
-                encoder.stdin.write(composer.frame(n))
-                if n % PROGRESS_EVERY == 0:
-                    on_progress(0.05 + 0.93 * n / frames)
-            encoder.stdin.close()
-        except BrokenPipeError:
-            pass  # the encoder died: its stderr says why
-        stderr = encoder.stderr.read()
-        code = encoder.wait(timeout=ENCODE_TIMEOUT_S)
-    except BaseException:
-        encoder.kill()
-        encoder.wait()
-        raise
-    finally:
-        close_pipes(encoder)
-    if code != 0:
-        reason = last_error_line(stderr.decode("utf-8", "replace")) or f"exit status {code}"
-        raise MediaError(f"encoding the clip's video failed: {reason}")
-    on_progress(1.0)
-
-
 def still_frame(
     profile: RenderProfile,
     content: VideoContent,
     artwork: bytes | None,
     at_ms: int,
     span_ms: int,
+    *,
+    logo: bytes | None = None,
+    sound: tuple[np.ndarray, int] | None = None,
+    width: int | None = None,
+    image_format: str = "JPEG",
 ) -> bytes:
-    """One frame as a JPEG (the share dialog's preview), with a flat waveform."""
+    """One frame, as the video would show it at `at_ms` (the share dialog's preview): drawn
+    from `sound` (mono samples from the clip's start, and their rate; a flat line without),
+    scaled down to `width` pixels wide if given."""
     style = profile.video
     assert style is not None
     frames = video_frames(span_ms, style.fps)
-    rate = 8000
-    samples = np.zeros(max(1, span_ms * rate // 1000), np.float32)
-    composer = FrameComposer(style, content, artwork, samples, rate, frames)
+    samples, rate = sound or (np.zeros(max(1, span_ms * 8 // 1000), np.float32), 8000)
+    composer = FrameComposer(style, content, artwork, samples, rate, frames, logo)
     n = min(frames - 1, at_ms * style.fps // 1000)
-    composer.frame(n)
+    composer.planes(n)
+    picture = composer.picture.to_rgb()
+    if width is not None and width < picture.width:
+        height = round(picture.height * width / picture.width)
+        picture = picture.resize((width, height), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    composer.picture.to_rgb().save(buf, "JPEG", quality=80)
+    if image_format == "PNG":
+        picture.save(buf, "PNG", optimize=False, compress_level=6)
+    else:
+        picture.save(buf, "JPEG", quality=80)
     return buf.getvalue()

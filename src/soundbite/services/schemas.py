@@ -277,3 +277,39 @@ class EpisodeDetail(EpisodeSummary):
 
 class EpisodePage(Page[EpisodeSummary]):
     pass
+
+
+Colour = Annotated[
+    str,
+    Field(
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description="A colour written #rrggbb.",
+        examples=["#0f766e"],
+    ),
+]
+
+
+class BrandPublic(BaseModel):
+    """How the podcast's clip videos look (``domain/brand.py``)."""
+
+    background: str
+    accent: str
+    caption_style: Literal["highlight", "karaoke", "plain"]
+    caption_size: Literal["small", "medium", "large"]
+    has_logo: bool
+
+
+class BrandUpdate(BaseModel):
+    """What PATCH /api/podcasts/{id}/brand changes; fields left out stay as they are, a colour
+    set to null goes back to the default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    background: Colour | None = None
+    accent: Colour | None = None
+    caption_style: Literal["highlight", "karaoke", "plain"] | None = Field(
+        None,
+        description="highlight: the spoken word on an accent plate; karaoke: words light up "
+        "as they are said; plain: no highlight.",
+    )
+    caption_size: Literal["small", "medium", "large"] | None = None

@@ -115,6 +115,14 @@ class Podcast(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="private", server_default="private")
     # details changed by hand ("title", "description"): reading the feed leaves them alone
     edited: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # domain.brand.Brand: the look of its clip videos (NULL colours: the defaults)
+    brand_background: Mapped[str | None] = mapped_column(String(7))
+    brand_accent: Mapped[str | None] = mapped_column(String(7))
+    brand_logo_key: Mapped[str | None] = mapped_column(Text)  # a checked PNG in blob storage
+    caption_style: Mapped[str] = mapped_column(
+        String(16), default="highlight", server_default="highlight"
+    )
+    caption_size: Mapped[str] = mapped_column(String(8), default="medium", server_default="medium")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     episodes: Mapped[list[Episode]] = relationship(back_populates="podcast")

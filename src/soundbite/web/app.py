@@ -30,6 +30,7 @@ from soundbite.web.api.routes import (
 from soundbite.web.api.routes import (
     analytics,
     auth,
+    brand,
     clips,
     drafts,
     episodes,
@@ -85,6 +86,7 @@ def create_app(sb: Soundbite) -> FastAPI:
         auth,
         account_api,
         podcasts,
+        brand,
         episodes,
         uploads,
         transcripts,

@@ -18,7 +18,7 @@ from soundbite.clips import events, service, videos
 from soundbite.clips.export import soundbites_xml
 from soundbite.clips.links import clip_links, render_job
 from soundbite.errors import Forbidden
-from soundbite.media.frames import VideoStyle
+from soundbite.media.frames import Aspect, VideoStyle, Visual
 from soundbite.services import signals
 from soundbite.services.schemas import MAX_ROW_ID
 from soundbite.web.api.clip_schemas import (
@@ -201,6 +201,31 @@ def clip_video(
         captions=captions,
         note=status.note,
     )
+
+
+@router.get(
+    "/clips/{share_id}/video/preview.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "One frame, 540 px wide"}},
+)
+def clip_video_preview(
+    share_id: str,
+    request: Request,
+    sb: SoundbiteDep,
+    auth: OptionalAuth,
+    aspect: Aspect = "9x16",
+    captions: bool = True,
+    visual: Visual = "waveform",
+) -> Response:
+    """One frame of the clip's video in this style, as it will be rendered (the podcast's
+    brand, the words, the sound at that moment), 540 px wide: the share dialog's preview.
+    Made once per style and kept."""
+    view = service.get_clip(sb, share_id, auth.account if auth else None)
+    page = clip_links(public_base(request, sb.settings), view, sb.settings).share
+    style = VideoStyle(aspect=aspect, captions=captions, visual=visual)
+    png = videos.preview(sb, view, style, page)
+    # short-lived: the URL names no version, and a new brand changes the picture
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
 
 
 @router.get("/clips/{share_id}/stats", response_model=ClipStatsPublic)
