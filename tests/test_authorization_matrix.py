@@ -339,6 +339,8 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/api/episodes"): Row(OPEN(200)),
     ("GET", "/api/episodes/{episode_id}"): Row(READ),
     ("POST", "/api/episodes/{episode_id}/process"): Row(EDIT(409)),  # already queued
+    # the world's transcripts name no speakers: reaching "no such speaker" proves access
+    ("PUT", "/api/episodes/{episode_id}/speakers"): Row(EDIT(422), body={"Speaker 1": "Ada"}),
     ("POST", "/api/episodes"): Row(UPLOADER(422), body={}),
     ("GET", "/api/episodes/{episode_id}/transcript"): Row(READ),
     ("GET", "/api/episodes/{episode_id}/peaks"): Row(READ),

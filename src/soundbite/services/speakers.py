@@ -27,11 +27,14 @@ from soundbite.store.transcripts import speakers_in
 
 MAX_NAME = 100  # transcript_segments.speaker is VARCHAR(100)
 MAX_RENAMES = 50
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def clean_name(raw: str) -> str:
     """A speaker's name as it will be shown; InvalidInput saying what is wrong with it."""
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in raw):
+    # whitespace (a tab, a newline) is tidied to one space below; other control and format
+    # characters (NUL, a right-to-left override) would only disguise a name
+    if any(unicodedata.category(c) in _HIDDEN and not c.isspace() for c in raw):
         raise InvalidInput("a speaker's name cannot contain control or invisible characters")
     name = " ".join(raw.split())
     if not name:

@@ -17,9 +17,12 @@ under 20 minutes never need them, and a long one pays that once, in its own job.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import threading
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +52,7 @@ def diarize(path: Path, progress: ProgressFn | None = None) -> list[Turn]:
         return []
     if progress:
         progress(20, "telling the speakers apart")
-    with _lock:
+    with _lock, _quiet_dependencies():
         result = _get_diarizer().diarize_samples(samples, sample_rate=SAMPLE_RATE)
     if progress:
         progress(100, "speakers found")
@@ -61,6 +64,17 @@ def diarize(path: Path, progress: ProgressFn | None = None) -> list[Turn]:
         Turn(round(s["start"] * 1000), round(s["end"] * 1000), str(s["speaker"]))
         for s in result["raw_segments"]
     ]
+
+
+@contextlib.contextmanager
+def _quiet_dependencies() -> Iterator[None]:
+    """Warnings from inside senko's stack are its dependencies' business: silero VAD loads with
+    ``torch.jit.load`` (deprecated in torch 2.13), umap warns on import that TensorFlow is
+    missing. None is ours to fix, and none may fail an episode's job (workers that turn
+    warnings into errors, as the test suite's do, would). Only while the lock is held."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _get_diarizer() -> Any:
