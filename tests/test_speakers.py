@@ -189,6 +189,8 @@ def test_renaming_speakers(app: Soundbite) -> None:
     )
     text = owner.get(f"/api/clips/{clip['id']}").json()["text"]
     assert text.startswith("Ada Lovelace: Welcome back") and "Charles Babbage: Thanks" in text
+    share = owner.get(f"/c/{clip['id']}")
+    assert share.status_code == 200 and "Ada Lovelace: Welcome back" in share.text
     assert owner.get(f"/api/episodes/{episode}").json()["speakers"] == [
         "Ada Lovelace",
         "Charles Babbage",

