@@ -1,6 +1,7 @@
 """Benchmark: speaker diarization error rate (DER) and speed, beside a one-speaker anchor.
 
-    .venv/bin/python bench/speakers.py            # needs the `speakers` extra and pyannote.metrics
+    pip install -e '.[bench-speakers]'     # the `speakers` extra and pyannote.metrics
+    .venv/bin/python bench/speakers.py [--shift 0.75] [--merge 0.8]
 
 Recordings with labels:
 - the pyannote sample (tests/data/media/pyannote_sample_2spk_phone.wav, 30 s): a real two-party

@@ -23,7 +23,9 @@ from soundbite.domain.accounts import Role
 from soundbite.domain.transcript import Segment, Transcript, Word
 from soundbite.ingest.feeds import Person, parse_feed
 from soundbite.services import accounts
+from soundbite.settings import Settings
 from soundbite.speech.speakers import Turn, label_speakers
+from tests.conftest import make_settings
 from tests.pipeline_support import run_pipeline
 from tests.test_web_support import make_client, sign_in, upload
 
@@ -47,6 +49,12 @@ VTT = b"""WEBVTT
 00:00:06.000 --> 00:00:08.500
 <v Speaker 2>The cards came from the Jacquard loom.
 """
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """The suite's settings, with diarization on (tests/conftest.py turns it off elsewhere)."""
+    return make_settings(tmp_path / "data", database_url, diarize=True)
 
 
 def _words(start: int, *texts: str) -> tuple[Word, ...]:

@@ -204,8 +204,14 @@ def _find_speakers(app: Context, episode_id: int, sha: str, progress: ProgressFn
     if transcript is None or not transcript.segments or has_speakers(transcript):
         return ""
     progress(99, "telling the speakers apart")
-    with app.storage.local_path(media_key(sha)) as path:
-        turns = diarize.diarize(path)
+    try:
+        with app.storage.local_path(media_key(sha)) as path:
+            turns = diarize.diarize(path)
+    except Exception:
+        # Speakers are a nicety on top of a finished transcript, and the diarizer is a
+        # third-party model stack: whatever it raises, the transcript stays and the job is done.
+        log.exception("episode %s: speakers not found", episode_id)
+        return ", speakers not found (see the log)"
     labelled = label_speakers(transcript, turns)
     if labelled is transcript:
         return ", one speaker"
