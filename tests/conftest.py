@@ -80,6 +80,9 @@ def make_settings(data_dir: Path, database_url: str | None = None, **overrides: 
         "owner_password": OWNER_PASSWORD,
         "model_dir": MODEL_DIR,
         "workers": 0,
+        # Diarization (the `speakers` extra, when installed) adds seconds to every transcription
+        # and minutes to a long one; tests/test_speakers.py turns it on where it is the subject.
+        "diarize": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -350,6 +350,8 @@ ROUTES: dict[tuple[str, str], Row] = {
     # a blank title, which only the route refuses: the shared world keeps its titles
     ("PATCH", "/api/episodes/{episode_id}"): Row(EDIT(422), body={"title": " "}),
     ("POST", "/api/episodes/{episode_id}/process"): Row(EDIT(409)),  # already queued
+    # the world's transcripts name no speakers: reaching "no such speaker" proves access
+    ("PUT", "/api/episodes/{episode_id}/speakers"): Row(EDIT(422), body={"Speaker 1": "Ada"}),
     ("POST", "/api/episodes"): Row(UPLOADER(422), body={}),
     ("GET", "/api/episodes/{episode_id}/transcript"): Row(READ),
     ("GET", "/api/episodes/{episode_id}/peaks"): Row(READ),

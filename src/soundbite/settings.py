@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         description="Audio transcribed per chunk, in seconds; each chunk's text is stored as "
         "soon as it is done, so a long episode can be read and clipped while it is transcribed.",
     )
+    diarize: bool = Field(
+        True,
+        description='Tell speakers apart after transcribing ("Speaker 1", "Speaker 2"; a '
+        "creator names them once). Needs the `speakers` extra (`pip install "
+        "'soundbite[speakers]'`); without it, or when the transcript already names its "
+        "speakers, nothing happens.",
+    )
     workers: int = Field(
         2,
         ge=0,

@@ -35,6 +35,12 @@ export interface EpisodeDetail extends EpisodeSummary {
   transcript_source: string | null; transcript_urls: Record<string, string>;
   /** false while the episode is still being transcribed: the transcript is its start only */
   transcript_complete: boolean | null;
+  /** the transcript's speakers, in the order they first speak; empty when it names none */
+  speakers: string[];
+  /** the people the feed names on the episode (podcast:person): names to give the speakers */
+  persons: { name: string; role: string }[];
+  /** the viewer may rename the speakers (an admin or one of the podcast's creators) */
+  may_edit: boolean;
 }
 export interface EpisodePage { items: EpisodeSummary[]; total: number; limit: number; offset: number }
 
@@ -77,6 +83,8 @@ export interface ClipCreate {
 export interface SearchHit {
   episode: { id: number; title: string; podcast_id: number; podcast_title: string };
   start_ms: number; end_ms: number; snippet: string; score: number; clip: ClipSuggestion;
+  /** who says the matching words, when the transcript names speakers */
+  speaker: string | null;
 }
 export interface SearchResults {
   query: string; total: number; items: SearchHit[]; matched: string;

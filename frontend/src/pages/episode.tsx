@@ -7,6 +7,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { get, post } from "../api/client";
+import { SpeakerNames } from "../transcript/speakers";
 import type { Chapters, Clip, EpisodeDetail, Highlights, Progress as Position } from "../api/types";
 import { ClipEditor, created } from "../clip/editor";
 import { clip, DEFAULT_S, editing, enterClipMode } from "../clip/state";
@@ -78,7 +79,7 @@ export function EpisodePage({ id }: { id: number }): JSX.Element {
       <NowPlaying ep={ep} inPlayer={inPlayer} />
       {inPlayer && clip.value?.episodeId === ep.id && <ClipEditor key={editing.value?.id ?? "new"} ep={ep} />}
       <div class="ep-columns">
-        <TranscriptSection ep={ep} />
+        <TranscriptSection ep={ep} onRenamed={detail.reload} />
         <aside class="ep-side">
           <Suggestions ep={ep} />
           <ChaptersList ep={ep} />
@@ -157,7 +158,7 @@ function NowPlaying({ ep, inPlayer }: { ep: EpisodeDetail; inPlayer: boolean }):
   );
 }
 
-function TranscriptSection({ ep }: { ep: EpisodeDetail }): JSX.Element {
+function TranscriptSection({ ep, onRenamed }: { ep: EpisodeDetail; onRenamed: () => void }): JSX.Element {
   const [transcript, setTranscript] = useState<Transcript | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   // A transcript being written grows chunk by chunk: fetch it again as the stage moves on.
@@ -173,10 +174,13 @@ function TranscriptSection({ ep }: { ep: EpisodeDetail }): JSX.Element {
     return () => {
       gone = true;
     };
-  }, [ep.id, ep.has_transcript, ep.transcript_complete, partial ? transcribed : 0]);
+  }, [ep.id, ep.has_transcript, ep.transcript_complete, partial ? transcribed : 0, ep.speakers.join("\n")]);
   return (
     <section class="transcript-section" aria-labelledby="transcript-h">
-      <h2 id="transcript-h">Transcript</h2>
+      <div class="transcript-head">
+        <h2 id="transcript-h">Transcript</h2>
+        {ep.may_edit && ep.speakers.length > 0 && <SpeakerNames ep={ep} onRenamed={onRenamed} />}
+      </div>
       {error ? <p class="error" role="alert">{error}</p>
         : transcript ? (
           <>

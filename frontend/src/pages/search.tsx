@@ -56,7 +56,10 @@ function HitRow({ hit }: { hit: SearchHit }): JSX.Element {
         {" · "}{hit.episode.podcast_title} · {clock(hit.start_ms / 1000)}
       </p>
       {/* The server escapes every transcript word; its only markup is <mark> (routes/search.py). */}
-      <p class="snippet" dangerouslySetInnerHTML={{ __html: hit.snippet }} />
+      <p class="snippet">
+        {hit.speaker && <span class="t-speaker">{hit.speaker}:</span>}
+        <span dangerouslySetInnerHTML={{ __html: hit.snippet }} />
+      </p>
       <div class="row">
         <button class="small secondary" aria-label={`Play from ${clock(hit.start_ms / 1000)} in ${hit.episode.title}`} onClick={() => void open(false)}>
           <Icon name="play" size={16} /> Play

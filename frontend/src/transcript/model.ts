@@ -88,6 +88,11 @@ const cache = new Map<number, Promise<Transcript | null>>();
 
 /** The episode's transcript, or null while there is none (404). Cached per episode;
  * `fresh` fetches it again (a transcript still being written grows). */
+/** Drop the kept copy, so the next load fetches it (after the speakers are renamed). */
+export function forgetTranscript(episodeId: number): void {
+  cache.delete(episodeId);
+}
+
 export function loadTranscript(episodeId: number, fresh = false): Promise<Transcript | null> {
   let found = fresh ? undefined : cache.get(episodeId);
   if (!found) {

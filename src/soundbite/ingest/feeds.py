@@ -5,6 +5,7 @@ prefix, prefixes used without a namespace declaration, GUID and title fallbacks,
 pubDate formats). We extend its SAX handler rather than parse twice, adding what it lacks:
 `podcast:soundbite` (ready-made clip suggestions), every `podcast:transcript` with its type,
 language and rel (it keeps only the last URL), the `podcast:chapters` type, the current
+`podcast:person` (the people on the show, offered as names for its speakers), the current
 namespace URI https://podcastindex.org/namespace/1.0, and millisecond precision for durations
 and chapter marks (its parser drops fractions).
 
@@ -70,6 +71,21 @@ class Soundbite:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone on the show (podcast:person): its text is the name, `role` defaults to host."""
+
+    name: str
+    role: str = "host"
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "role": self.role}
+
+
+# a name longer than this is not a name (and would not fit transcript_segments.speaker)
+MAX_PERSON_NAME = 100
+
+
+@dataclass(frozen=True)
 class ParsedEpisode:
     guid: str
     title: str
@@ -85,6 +101,8 @@ class ParsedEpisode:
     chapters: ChaptersRef | None = None
     chapters_inline: list[Chapter] = field(default_factory=list)
     soundbites: list[Soundbite] = field(default_factory=list)
+    # the item's podcast:person tags, or the channel's when the item has none (as the spec says)
+    persons: list[Person] = field(default_factory=list)
 
     @property
     def playable(self) -> bool:
@@ -119,6 +137,7 @@ class _Namespace(podcastparser.Namespace):
 
 
 _ITEM_PATHS = ("rss/channel/item", "atom:feed/atom:entry")
+_CHANNEL_PATHS = ("rss/channel", "atom:feed")
 # Each element joins the whole path (podcastparser's design), so work grows with depth squared:
 # 40,000 nested tags (1.6 MB) took 83 s before this cap. Real feeds nest about 10 deep; 256 is
 # libxml2's own default limit, which the lenient path inherits.
@@ -138,6 +157,8 @@ class _Handler(podcastparser.PodcastHandler):
         self.text: list[str] | None = None
         self._bite: dict[str, Any] | None = None  # the open podcast:soundbite, if any
         self._bite_text: list[str] = []
+        self._person: dict[str, Any] | None = None  # the open podcast:person, if any
+        self.channel_persons: list[Person] = []
 
     def startElement(self, name: str, attrs: Any) -> None:
         # podcastparser's own startElement, but with our namespace table and our error.
@@ -155,6 +176,8 @@ class _Handler(podcastparser.PodcastHandler):
             if target.WANT_TEXT:
                 self.text = []
         parent, _, leaf = path.rpartition("/")
+        if leaf == "podcast:person" and parent in (*_ITEM_PATHS, *_CHANNEL_PATHS):
+            self._person = {"role": attrs.get("role"), "text": [], "item": parent in _ITEM_PATHS}
         if parent in _ITEM_PATHS:
             self._item_start(leaf, attrs)
         elif leaf == "psc:chapter" and parent.rpartition("/")[0] in _ITEM_PATHS:
@@ -177,6 +200,8 @@ class _Handler(podcastparser.PodcastHandler):
         super().characters(chars)
         if self._bite is not None:
             self._bite_text.append(chars)
+        if self._person is not None:
+            self._person["text"].append(chars)
 
     def skippedEntity(self, name: str) -> None:
         # Reached only when a DOCTYPE points at an external DTD (which we never load), as RSS
@@ -198,7 +223,21 @@ class _Handler(podcastparser.PodcastHandler):
                 title = " ".join("".join(self._bite_text).split()) or None
                 self._extra("soundbites").append(Soundbite(start, duration, title))
             self._bite = None
+        elif leaf == "podcast:person" and self._person is not None:
+            self._end_person(self._person)
+            self._person = None
         super().endElement(name)
+
+    def _end_person(self, open_: dict[str, Any]) -> None:
+        name = " ".join("".join(open_["text"]).split())
+        if not name or len(name) > MAX_PERSON_NAME:
+            return
+        role = " ".join(str(open_["role"] or "host").split()).lower()[:50] or "host"
+        person = Person(name, role)
+        if not open_["item"]:
+            self.channel_persons.append(person)
+        elif self.episodes and person not in (found := self._extra("persons")):
+            found.append(person)
 
     def _extra(self, key: str) -> list[Any]:
         return self.episodes[-1].setdefault(f"_sb_{key}", [])
@@ -302,10 +341,10 @@ def _parse_well_formed(prepared: bytes, url: str, trimmed_lines: int) -> ParsedF
         raise FeedError(ENTITY_DECLARATIONS) from exc
     except RecursionError as exc:
         raise FeedError("the feed is nested too deeply to read") from exc
-    return _feed(handler.data, url)
+    return _feed(handler.data, url, handler.channel_persons)
 
 
-def _feed(data: dict[str, Any], url: str) -> ParsedFeed:
+def _feed(data: dict[str, Any], url: str, channel_persons: list[Person]) -> ParsedFeed:
     return ParsedFeed(
         title=data.get("title") or "",
         description=data.get("description") or "",
@@ -313,7 +352,7 @@ def _feed(data: dict[str, Any], url: str) -> ParsedFeed:
         artwork_url=resolve_url(data.get("cover_url"), url),
         author=data.get("itunes_author") or None,
         language=data.get("language") or None,
-        episodes=[_episode(entry) for entry in data["episodes"]],
+        episodes=[_episode(entry, channel_persons) for entry in data["episodes"]],
     )
 
 
@@ -324,7 +363,7 @@ def _pick_enclosure(enclosures: list[dict[str, Any]]) -> dict[str, Any] | None:
     return candidates[0] if candidates else None
 
 
-def _episode(entry: dict[str, Any]) -> ParsedEpisode:
+def _episode(entry: dict[str, Any], channel_persons: list[Person]) -> ParsedEpisode:
     enclosure = _pick_enclosure(entry.get("enclosures", []))
     mime = enclosure["mime_type"] if enclosure else None
     length = enclosure["file_size"] if enclosure else -1
@@ -346,4 +385,5 @@ def _episode(entry: dict[str, Any]) -> ParsedEpisode:
         chapters=entry.get("_sb_chapters"),
         chapters_inline=sorted(entry.get("_sb_chapters_inline", []), key=lambda c: c.start_ms),
         soundbites=entry.get("_sb_soundbites", []),
+        persons=entry.get("_sb_persons") or list(dict.fromkeys(channel_persons)),
     )

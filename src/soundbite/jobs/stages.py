@@ -24,7 +24,9 @@ from soundbite.media.extract import extract_audio, needs_extraction
 from soundbite.media.peaks import analyse_audio, peaks_to_dat
 from soundbite.media.probe import probe
 from soundbite.media.seeking import SeekPointRecorder
+from soundbite.speech import diarize
 from soundbite.speech.formats import MAX_TRANSCRIPT_BYTES, parse_transcript
+from soundbite.speech.speakers import has_speakers, label_speakers
 from soundbite.speech.transcribe import transcribe, transcribe_chunks, whisper_source
 from soundbite.store.blobs import media_key, sha256_file
 from soundbite.store.db import get_or_not_found
@@ -32,6 +34,7 @@ from soundbite.store.models import Episode, MediaBlob
 from soundbite.store.transcripts import (
     append_segments,
     has_complete_transcript,
+    load_transcript,
     save_transcript,
     start_transcript,
     transcript_source,
@@ -162,13 +165,15 @@ def run_transcribe(app: Context, episode_id: int, progress: ProgressFn) -> str:
             )
             with app.db.write() as s:
                 save_transcript(s, episode_id, transcript, sha)
-            return f"imported the publisher's transcript ({len(transcript.segments)} segments)"
         except SoundbiteError as exc:
             log.warning(
                 "episode %s: publisher transcript unusable (%s); transcribing",
                 episode_id,
                 exc.message,
             )
+        else:
+            said = f"imported the publisher's transcript ({len(transcript.segments)} segments)"
+            return said + _find_speakers(app, episode_id, sha, progress)
     with app.db.read() as s:
         keep_until_done = has_complete_transcript(s, episode_id)
     with app.storage.local_path(media_key(sha)) as path:
@@ -182,8 +187,41 @@ def run_transcribe(app: Context, episode_id: int, progress: ProgressFn) -> str:
             )
             with app.db.write() as s:
                 save_transcript(s, episode_id, transcript, sha)
-            return f"{len(transcript.words)} words ({transcript.language})"
-        return _transcribe_progressively(app, episode_id, sha, path, progress)
+            said = f"{len(transcript.words)} words ({transcript.language})"
+        else:
+            said = _transcribe_progressively(app, episode_id, sha, path, progress)
+    return said + _find_speakers(app, episode_id, sha, progress)
+
+
+def _find_speakers(app: Context, episode_id: int, sha: str, progress: ProgressFn) -> str:
+    """Label the stored transcript's speakers by diarizing the audio, when the `speakers` extra
+    is installed and the setting allows. A transcript that names its speakers already (one
+    voice per channel, a publisher's <v Name> tags) keeps them. Returns a note for the job."""
+    if not app.settings.diarize or not diarize.installed():
+        return ""
+    with app.db.read() as s:
+        transcript = load_transcript(s, episode_id)
+    if transcript is None or not transcript.segments or has_speakers(transcript):
+        return ""
+    progress(99, "telling the speakers apart")
+    try:
+        with app.storage.local_path(media_key(sha)) as path:
+            turns = diarize.diarize(path)
+    except Exception:
+        # Speakers are a nicety on top of a finished transcript, and the diarizer is a
+        # third-party model stack: whatever it raises, the transcript stays and the job is done.
+        log.exception("episode %s: speakers not found", episode_id)
+        return ", speakers not found (see the log)"
+    labelled = label_speakers(transcript, turns)
+    if labelled is transcript:
+        return ", one speaker"
+    with app.db.write() as s:
+        # the transcript may have been replaced meanwhile (an upload of the publisher's)
+        if transcript_source(s, episode_id) != transcript.source:
+            return ""
+        save_transcript(s, episode_id, labelled, sha)
+    count = len({seg.speaker for seg in labelled.segments if seg.speaker})
+    return f", {count} speakers"
 
 
 def _transcribe_progressively(

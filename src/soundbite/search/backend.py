@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     bindparam,
     column,
+    exists,
     func,
     literal_column,
     select,
@@ -36,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from soundbite.search.query import Clause, Query
 from soundbite.store.insight_models import SearchUnit
-from soundbite.store.models import Episode
+from soundbite.store.models import Episode, Transcript, TranscriptSegment
 
 CONTEXT_WEIGHT = 0.1
 K1, B = 1.2, 0.75
@@ -50,6 +51,8 @@ class Filters:
     episode_id: int | None = None
     # the podcasts the caller may see listed (store/access.py); None: every podcast
     podcast_ids: tuple[int, ...] | None = None
+    # `speaker:NAME` in the query: units in which that speaker talks (any case)
+    speaker: str | None = None
 
     @property
     def any(self) -> bool:
@@ -61,6 +64,7 @@ class Filters:
                 self.published_to,
                 self.episode_id,
                 self.podcast_ids,
+                self.speaker,
             )
         )
 
@@ -76,7 +80,23 @@ class Filters:
             conds.append(SearchUnit.episode_id == self.episode_id)
         if self.podcast_ids is not None:
             conds.append(Episode.podcast_id.in_(self.podcast_ids))
+        if self.speaker is not None:
+            conds.append(_spoken_by(self.speaker))
         return conds
+
+
+def _spoken_by(speaker: str) -> ColumnElement[bool]:
+    """The unit overlaps a transcript segment of `speaker` (compared in lower case)."""
+    return exists(
+        select(TranscriptSegment.id)
+        .join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
+        .where(
+            Transcript.episode_id == SearchUnit.episode_id,
+            func.lower(TranscriptSegment.speaker) == speaker.lower(),
+            TranscriptSegment.start_ms < SearchUnit.end_ms,
+            TranscriptSegment.end_ms > SearchUnit.start_ms,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

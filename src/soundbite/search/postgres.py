@@ -41,6 +41,15 @@ def _filters_sql(filters: Filters, params: dict[str, Any]) -> str:
     if filters.podcast_ids is not None:
         sql.append("e.podcast_id = ANY(:podcast_ids)")
         params["podcast_ids"] = list(filters.podcast_ids)
+    if filters.speaker is not None:
+        # the same test as backend.Filters.where: a segment of the speaker overlaps the unit
+        sql.append(
+            "EXISTS (SELECT 1 FROM transcript_segments ts JOIN transcripts t"
+            " ON t.id = ts.transcript_id WHERE t.episode_id = u.episode_id"
+            " AND lower(ts.speaker) = :speaker"
+            " AND ts.start_ms < u.end_ms AND ts.end_ms > u.start_ms)"
+        )
+        params["speaker"] = filters.speaker.lower()
     return "".join(f" AND {s}" for s in sql)
 
 

@@ -7,6 +7,9 @@ falls back to any of them (see service.py). Nothing else is syntax: FTS5 operato
 input is tokenized with the same tokenizer as the index (insight.text.tokens) and every token
 is passed as a quoted literal. An unbalanced quote runs to the end of the query. A query may
 therefore find nothing, but it can never be a syntax error in the database.
+
+One filter is syntax: ``speaker:Ada`` or ``speaker:"Ada Lovelace"`` keeps the moments in which
+that speaker talks (names as the transcript shows them, any case; search/backend.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 16
 MIN_PREFIX = 2  # "a*" would match a third of the language; treat it as the word "a"
 _PIECE = re.compile(r'"([^"]*)"?|(\S+)')
+_SPEAKER = re.compile(r'(?:^|(?<=\s))speaker:(?:"([^"]*)"?|(\S+))', re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,7 @@ class Clause:
 class Query:
     text: str
     clauses: tuple[Clause, ...]
+    speaker: str | None = None  # speaker:NAME, whitespace tidied
 
     def fts5(self, *, any_clause: bool = False) -> str:
         return (" OR " if any_clause else " AND ").join(c.fts5() for c in self.clauses)
@@ -77,8 +82,9 @@ def parse_query(text: str) -> Query:
         raise InvalidInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
     if "\x00" in text:  # PostgreSQL text cannot hold it (the query is kept as a signal)
         raise InvalidInput("the query contains a NUL character")
+    speaker, words = split_speaker(text)
     clauses: list[Clause] = []
-    for match in _PIECE.finditer(text):
+    for match in _PIECE.finditer(words):
         quoted, bare = match.group(1), match.group(2)
         raw = quoted if quoted is not None else bare
         toks = tuple(tokens(raw))
@@ -89,5 +95,19 @@ def parse_query(text: str) -> Query:
         if clause not in clauses:
             clauses.append(clause)
     if not clauses:
+        if speaker is not None:
+            raise InvalidInput("add words to search for: speaker: only narrows a search")
         raise InvalidInput("the query has no words to search for (letters or digits)")
-    return Query(text, tuple(clauses[:MAX_CLAUSES]))
+    return Query(text, tuple(clauses[:MAX_CLAUSES]), speaker)
+
+
+def split_speaker(text: str) -> tuple[str | None, str]:
+    """The speaker:NAME filter (the last one wins) and the query without it."""
+    found = list(_SPEAKER.finditer(text))
+    if not found:
+        return None, text
+    last = found[-1]
+    name = " ".join((last.group(1) if last.group(1) is not None else last.group(2)).split())
+    if not name:
+        raise InvalidInput('say whose words to find: speaker:NAME or speaker:"First Last"')
+    return name, _SPEAKER.sub(" ", text)

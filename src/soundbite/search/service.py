@@ -28,7 +28,7 @@ from soundbite.search import questions, semantic
 from soundbite.search.backend import Filters
 from soundbite.search.engines import backend_for
 from soundbite.search.planner import rank
-from soundbite.search.query import Clause, parse_query
+from soundbite.search.query import Clause, parse_query, split_speaker
 from soundbite.search.snippets import (
     WordMatches,
     find_words,
@@ -40,7 +40,7 @@ from soundbite.search.units import UnitWords, decode
 from soundbite.store import access as rows
 from soundbite.store.db import Database
 from soundbite.store.insight_models import SearchUnit
-from soundbite.store.models import Episode, Podcast
+from soundbite.store.models import Episode, Podcast, Transcript, TranscriptSegment
 
 MAX_LIMIT = 100
 Mode = Literal["auto", "keywords", "question"]
@@ -63,6 +63,7 @@ class Hit:
     snippet: str  # HTML: escaped words, matches in <mark>
     score: float
     matches: list[tuple[int, int]]  # every matching word run, (start_ms, end_ms)
+    speaker: str | None = None  # who says the matching words, when the transcript names voices
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +92,12 @@ def search(
     query = parse_query(text)
     limit = max(1, min(limit, MAX_LIMIT))
     filters = filters or Filters()
-    if mode == "question" or (mode == "auto" and questions.is_question(text)):
-        return _answer(db, text, filters, limit=limit, offset=offset)
+    if query.speaker is not None:
+        filters = replace(filters, speaker=query.speaker)
+    # a question is read without its speaker:NAME filter, which stays a filter
+    asked = split_speaker(text)[1] if query.speaker is not None else text
+    if mode == "question" or (mode == "auto" and questions.is_question(asked)):
+        return _answer(db, asked, filters, limit=limit, offset=offset)
     with db.read() as session:
         fused = semantic.fused_search(session, db, query, filters, limit=limit, offset=offset)
         matched: Literal["all", "any"] = "any"
@@ -176,7 +181,20 @@ def load_hits(
         .where(SearchUnit.id.in_(ids))
     ).all()
     by_id = {unit.id: (unit, episode, podcast) for unit, episode, podcast in rows}
-    return [make_hit(*by_id[i], score, clauses) for i, score in scored if i in by_id]
+    hits = [make_hit(*by_id[i], score, clauses) for i, score in scored if i in by_id]
+    return [replace(h, speaker=_speaker_at(session, h.episode_id, h.start_ms)) for h in hits]
+
+
+def _speaker_at(session: Session, episode_id: int, ms: int) -> str | None:
+    """The speaker of the segment holding `ms` (a page has at most MAX_LIMIT hits: one indexed
+    lookup each)."""
+    return session.scalar(
+        select(TranscriptSegment.speaker)
+        .join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
+        .where(Transcript.episode_id == episode_id, TranscriptSegment.start_ms <= ms)
+        .order_by(TranscriptSegment.start_ms.desc())
+        .limit(1)
+    )
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -42,7 +42,7 @@ from soundbite.speech.formats import FORMATS
 from soundbite.store.access import podcast_where
 from soundbite.store.db import get_or_not_found
 from soundbite.store.models import Episode, Job, MediaBlob, Podcast, Transcript
-from soundbite.store.transcripts import load_transcript
+from soundbite.store.transcripts import load_transcript, speakers_in
 
 Viewer = Account | None
 
@@ -171,6 +171,7 @@ def get_episode(ctx: Context, viewer: Viewer, episode_id: int) -> EpisodeDetail:
             select(Transcript).where(Transcript.episode_id == episode_id)
         ).first()
         soundbites = [SoundbitePublic.model_validate(b) for b in episode.soundbites]
+        speakers = speakers_in(s, episode_id) if transcript else []
     sha = episode.media_sha256
     has_peaks = sha is not None and ctx.storage.exists(peaks_key(sha))
     base = f"/api/episodes/{episode_id}"
@@ -197,6 +198,9 @@ def get_episode(ctx: Context, viewer: Viewer, episode_id: int) -> EpisodeDetail:
             "transcript_urls": (
                 {name: f"{base}/transcript?format={name}" for name in FORMATS} if transcript else {}
             ),
+            "speakers": speakers,
+            "persons": episode.persons or [],
+            "may_edit": viewer is not None and rules.may_edit(viewer, podcast.id),
         }
     )
 

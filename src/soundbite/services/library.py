@@ -164,6 +164,7 @@ def _apply_feed_episode(s: Session, episode: Episode, parsed: ParsedEpisode, *, 
     episode.transcript_url = best.url if best else None
     episode.transcript_type = best.type if best else None
     episode.chapters_url = parsed.chapters.url if parsed.chapters else None
+    episode.persons = [p.to_json() for p in parsed.persons] or None
     if parsed.chapters_inline:
         episode.chapters = [c.to_json() for c in parsed.chapters_inline]
     if new:

@@ -247,6 +247,15 @@ class EpisodeSummary(BaseModel):
     stages: list[JobPublic]
 
 
+class PersonPublic(BaseModel):
+    name: str
+    role: str
+
+
+class SpeakersPublic(BaseModel):
+    speakers: list[str] = Field(description="The episode's speakers, in the order they speak.")
+
+
 class EpisodeDetail(EpisodeSummary):
     podcast_title: str
     description: str
@@ -273,6 +282,17 @@ class EpisodeDetail(EpisodeSummary):
     transcript_urls: dict[str, str] = Field(
         description="Download URL per format (json, vtt, srt, txt); empty until transcribed."
     )
+    speakers: list[str] = Field(
+        default_factory=list,
+        description="The transcript's speakers in the order they first speak (none when it "
+        "does not tell voices apart).",
+    )
+    persons: list[PersonPublic] = Field(
+        default_factory=list,
+        description="The people the feed names on this episode (podcast:person): names to give "
+        "the speakers.",
+    )
+    may_edit: bool = Field(False, description="The viewer may rename speakers (and process).")
 
 
 class EpisodePage(Page[EpisodeSummary]):

@@ -171,6 +171,8 @@ class Episode(Base):
     transcript_type: Mapped[str | None] = mapped_column(String(100))
     chapters_url: Mapped[str | None] = mapped_column(Text)
     chapters: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # podcast:person tags ({"name", "role"}), offered as names for the diarized speakers
+    persons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     podcast: Mapped[Podcast] = relationship(back_populates="episodes")

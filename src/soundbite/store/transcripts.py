@@ -134,3 +134,14 @@ def has_complete_transcript(session: Session, episode_id: int) -> bool:
             select(Transcript.complete).where(Transcript.episode_id == episode_id)
         ).first()
     )
+
+
+def speakers_in(s: Session, episode_id: int) -> list[str]:
+    """The episode's speakers, in the order they first speak."""
+    rows = s.execute(
+        select(TranscriptSegment.speaker)
+        .join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
+        .where(Transcript.episode_id == episode_id, TranscriptSegment.speaker.is_not(None))
+        .order_by(TranscriptSegment.position)
+    ).scalars()
+    return list(dict.fromkeys(str(r) for r in rows))

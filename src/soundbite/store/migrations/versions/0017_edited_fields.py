@@ -2,7 +2,7 @@
 creator changed by hand, so that reading the feed again does not put the feed's back
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 revision = "0017"
 # the lead re-chains it after the last migration merged beside it
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

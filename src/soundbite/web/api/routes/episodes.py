@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
+from pydantic import StringConstraints
 
-from soundbite.services import details, episodes
-from soundbite.services.schemas import EpisodeDetail, EpisodePage, EpisodeUpdate
+from soundbite.services import details, episodes, speakers
+from soundbite.services.schemas import EpisodeDetail, EpisodePage, EpisodeUpdate, SpeakersPublic
 from soundbite.web.api.params import Offset, RowIdPath, RowIdQuery, links_to
 from soundbite.web.deps import CurrentUser, SoundbiteDep, Viewer
 
@@ -86,3 +87,23 @@ def process_episode(episode_id: RowIdPath, sb: SoundbiteDep, user: CurrentUser) 
     are listed but not downloaded until asked). To run a stage again, retry its job."""
     episodes.process_episode(sb, user, episode_id)
     return episodes.get_episode(sb, user, episode_id)
+
+
+# lengths are checked again, with a message, after whitespace is tidied (services/speakers.py)
+SpeakerName = Annotated[str, StringConstraints(max_length=1000)]
+SpeakerNames = Annotated[
+    dict[SpeakerName, SpeakerName],
+    Body(
+        description="Current name to new name, for any of the episode's speakers",
+        examples=[{"Speaker 1": "Ada Lovelace", "Speaker 2": "Charles Babbage"}],
+    ),
+]
+
+
+@router.put("/episodes/{episode_id}/speakers", response_model=SpeakersPublic)
+def rename_speakers(
+    episode_id: RowIdPath, names: SpeakerNames, sb: SoundbiteDep, user: CurrentUser
+) -> SpeakersPublic:
+    """Name the episode's speakers ("Speaker 1" -> "Ada") in its transcript, its clips' text
+    and search. Admins and the podcast's creators only."""
+    return SpeakersPublic(speakers=speakers.rename_speakers(sb, user, episode_id, names))

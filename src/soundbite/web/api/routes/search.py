@@ -48,6 +48,9 @@ class SearchHit(BaseModel):
     snippet: str = Field(description="HTML: escaped transcript words, matches in <mark>.")
     score: float = Field(description="BM25 (higher is better), or a fused rank score.")
     matches: list[Span] = Field(description="Every run of matching words in the unit.")
+    speaker: str | None = Field(
+        None, description="Who says the matching words, when the transcript names speakers."
+    )
     clip: ClipSuggestion
 
 
@@ -87,6 +90,7 @@ def hit_public(hit: Hit) -> SearchHit:
         snippet=hit.snippet,
         score=hit.score,
         matches=[Span(start_ms=a, end_ms=b) for a, b in hit.matches],
+        speaker=hit.speaker,
         clip=ClipSuggestion(
             episode_id=hit.episode_id,
             start_ms=hit.clip_start_ms,
@@ -112,7 +116,8 @@ def search_transcripts(
         Query(
             min_length=1,
             max_length=500,
-            description='Words (all must match), "quoted phrases", prefixes (pod*).',
+            description='Words (all must match), "quoted phrases", prefixes (pod*), and '
+            'speaker:NAME (or speaker:"First Last") for the moments one speaker talks in.',
         ),
     ],
     podcast_id: RowIdQuery = None,
