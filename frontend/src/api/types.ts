@@ -30,7 +30,7 @@ export interface EpisodeSummary {
   has_transcript: boolean; stages: Job[];
 }
 export interface EpisodeDetail extends EpisodeSummary {
-  podcast_title: string; description: string; may_edit?: boolean; link: string | null;
+  podcast_title: string; description: string; link: string | null;
   chapters: unknown[]; audio_url: string | null; has_peaks: boolean; peaks_url: string | null;
   transcript_source: string | null; transcript_urls: Record<string, string>;
   /** false while the episode is still being transcribed: the transcript is its start only */
@@ -39,7 +39,7 @@ export interface EpisodeDetail extends EpisodeSummary {
   speakers: string[];
   /** the people the feed names on the episode (podcast:person): names to give the speakers */
   persons: { name: string; role: string }[];
-  /** the viewer may rename the speakers (an admin or one of the podcast's creators) */
+  /** the viewer may edit its details and name its speakers (an admin or one of the podcast's creators) */
   may_edit: boolean;
 }
 export interface EpisodePage { items: EpisodeSummary[]; total: number; limit: number; offset: number }

@@ -200,7 +200,6 @@ def get_episode(ctx: Context, viewer: Viewer, episode_id: int) -> EpisodeDetail:
             ),
             "speakers": speakers,
             "persons": episode.persons or [],
-            "may_edit": viewer is not None and rules.may_edit(viewer, podcast.id),
         }
     )
 

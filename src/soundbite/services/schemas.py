@@ -260,7 +260,9 @@ class EpisodeDetail(EpisodeSummary):
     podcast_title: str
     description: str
     may_edit: bool = Field(
-        False, description="Whether the caller may change its title and description."
+        False,
+        description="Whether the caller may change its title and description, name its "
+        "speakers and process it (an admin or a creator of its podcast).",
     )
     link: str | None
     enclosure_url: str | None
@@ -292,7 +294,6 @@ class EpisodeDetail(EpisodeSummary):
         description="The people the feed names on this episode (podcast:person): names to give "
         "the speakers.",
     )
-    may_edit: bool = Field(False, description="The viewer may rename speakers (and process).")
 
 
 class EpisodePage(Page[EpisodeSummary]):
