@@ -71,7 +71,7 @@ def _write_render(
     ctx: Context, view: ClipView, path: Path, aspect: Aspect = "9x16", captions: bool = True
 ) -> int:
     from soundbite.clips.links import clip_links, render_job
-    from soundbite.clips.videos import start_video, video_job
+    from soundbite.clips.videos import start_video
 
     fmt = _format(path)
     if fmt == "mp4":
@@ -80,7 +80,7 @@ def _write_render(
         status = start_video(ctx.app, ctx.app.renders, view, style, share)
         if status.note:
             click.echo(f"  {status.note}", err=True)
-        job = video_job(ctx.app, view, style, share)
+        job = status.job
     else:
         job = render_job(view, ctx.settings, fmt)
     size = ctx.app.renders.render(job)

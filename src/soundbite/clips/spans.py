@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from soundbite.domain import clips as rules
 from soundbite.domain.transcript import Segment, Word
 from soundbite.errors import InvalidInput
-from soundbite.store.models import Episode, Transcript, TranscriptSegment
+from soundbite.store.models import Episode, Transcript, TranscriptSegment, TranscriptWord
 
 SHARE_ID_BITS = 96  # 17 base62 characters
 # transcript read around a span: more than any padding or sentence can reach
@@ -45,6 +45,30 @@ def segments_near(s: Session, episode_id: int, start_ms: int, end_ms: int) -> li
         )
         for r in rows
     ]
+
+
+def words_within(
+    s: Session, episode_id: int, start_ms: int, end_ms: int
+) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, text, speaker) of the words whose middle is in start..end, in order: what
+    a video's captions show. Plain rows, not ORM objects: a cached video's every request
+    builds its render key from these, and loading 150 words as objects took most of it."""
+    segment, word = TranscriptSegment, TranscriptWord
+    middle = (word.start_ms + word.end_ms) / 2
+    query = (
+        select(word.start_ms, word.end_ms, word.text, segment.speaker)
+        .join(segment, word.segment_id == segment.id)
+        .join(Transcript, segment.transcript_id == Transcript.id)
+        .where(
+            Transcript.episode_id == episode_id,
+            segment.end_ms >= start_ms,
+            segment.start_ms <= end_ms,
+            middle >= start_ms,
+            middle < end_ms,
+        )
+        .order_by(segment.position, word.position)
+    )
+    return [(a, b, t, sp) for a, b, t, sp in s.execute(query)]
 
 
 def place(

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from soundbite.clips import cards
-from soundbite.clips.export import shifted
 from soundbite.clips.links import profile
 from soundbite.clips.renders import RenderCache
 from soundbite.clips.service import ClipView
-from soundbite.clips.spans import segments_near
+from soundbite.clips.spans import words_within
 from soundbite.context import Context
 from soundbite.derived import RenderJob
 from soundbite.domain.brand import Brand
@@ -43,6 +43,7 @@ class VideoStatus:
     path: str  # under the clip's page: video-9x16.mp4?captions=1&visual=waveform&v=…
     width: int
     height: int
+    job: RenderJob  # what renders it, and where it is stored
     note: str | None = None
 
 
@@ -52,14 +53,13 @@ def short_url(share_url: str) -> str:
     return f"{parts.netloc}{parts.path}"
 
 
-def clip_words(app: Context, view: ClipView) -> tuple[CaptionWord, ...]:
-    """The clip's timed words, from its start, each with its segment's speaker."""
-    with app.db.read() as s:
-        segments = segments_near(s, view.episode_id, view.start_ms, view.end_ms) or []
+def clip_words(s: Session, view: ClipView) -> tuple[CaptionWord, ...]:
+    """The clip's timed words, from its start, each with its segment's speaker: the words whose
+    middle is in the span, as in its captions file (``clips/export.py``)."""
+    start, end = view.start_ms, view.end_ms
     return tuple(
-        CaptionWord(w.start_ms, w.end_ms, w.text, seg.speaker)
-        for seg in shifted(segments, view.start_ms, view.end_ms)
-        for w in seg.words
+        CaptionWord(max(w_start, start) - start, min(w_end, end) - start, text, speaker)
+        for w_start, w_end, text, speaker in words_within(s, view.episode_id, start, end)
     )
 
 
@@ -74,12 +74,12 @@ def video_job(app: Context, view: ClipView, style: VideoStyle, share_url: str) -
             f"the clip is {view.duration_ms / 1000:.0f} s long; videos are made of clips "
             f"up to {cap} s (clip_video_max_seconds)"
         )
-    words = clip_words(app, view) if style.captions else ()
+    with app.db.read() as s:  # one session: a cached video's every request comes here
+        words = clip_words(s, view) if style.captions else ()
+        brand, logo_key = load_brand(s, view.podcast_id) or (Brand(), None)
     if not words:
         style = dataclasses.replace(style, captions=False)
     text = FrameText(view.podcast_title, view.episode_title, view.title, short_url(share_url))
-    with app.db.read() as s:
-        brand, logo_key = load_brand(s, view.podcast_id) or (Brand(), None)
     content = VideoContent(text, words, cards.artwork_key(view), brand, logo_key)
     audio = profile(app.settings, "m4a")
     video_profile = dataclasses.replace(audio, format="mp4", video=style)
@@ -109,7 +109,7 @@ def start_video(
         raise flight.error
     state = "ready" if flight is None or flight.finished else "rendering"
     progress = 1.0 if state == "ready" else flight.progress if flight else 0.0
-    return VideoStatus(style, state, progress, video_path(job, style), width, height, note)
+    return VideoStatus(style, state, progress, video_path(job, style), width, height, job, note)
 
 
 def stored_video(
@@ -124,7 +124,7 @@ def stored_video(
         job = video_job(app, view, style, share_url)
         if renders.stored_size(job) is not None:
             width, height = SIZES[aspect]
-            return VideoStatus(style, "ready", 1.0, video_path(job, style), width, height)
+            return VideoStatus(style, "ready", 1.0, video_path(job, style), width, height, job)
     return None
 
 

@@ -118,7 +118,7 @@ async def clip_video(
     share = clip_links(public_base(request, sb.settings), view, sb.settings).share
     style = VideoStyle(aspect=aspect, captions=captions, visual=visual)
     status = await run_in_threadpool(videos.start_video, sb, sb.renders, view, style, share)
-    job = await run_in_threadpool(videos.video_job, sb, view, style, share)
+    job = status.job
     flight = sb.renders.flight(job)
     if flight is not None:
         await flight.wait_async()
