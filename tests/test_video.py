@@ -26,7 +26,7 @@ from soundbite.media.frames import ACCENT, LAYOUTS, SIZES, CaptionWord, FrameTex
 from soundbite.media.h264 import H264Options, encode_mp4
 from soundbite.media.render import RenderProfile, render_clip
 from soundbite.media.text import fonts_used, shaping_available
-from soundbite.media.video import FrameComposer, VideoContent, _mono, render_video, still_frame
+from soundbite.media.video import FrameComposer, VideoContent, render_video, still_frame
 
 DATA = Path(__file__).parent / "data"
 SONNET = DATA / "media" / "librivox_sonnet001_en.mp3"
@@ -248,13 +248,16 @@ def test_copying_only_the_moving_rows_gives_the_same_video(aspect: str, tmp_path
     the whole picture the composer drew (checked against copying everything)."""
     start, end = 2700, 4200
     audio = tmp_path / "a.m4a"
-    render_clip(SONNET, start, end, audio, RenderProfile(format="m4a"))
-    samples, rate = _mono(audio)
+    heard: list[np.ndarray] = []
+    rendered = render_clip(
+        SONNET, start, end, audio, RenderProfile(format="m4a"), on_pcm=heard.append
+    )
+    samples, rate = np.concatenate(heard, axis=1).mean(axis=0), rendered.rate
     style = VideoStyle(aspect=aspect)  # type: ignore[arg-type]
     content = VideoContent(TEXT, words_between(start, end))
     decoded = []
     for rows in (False, True):
-        composer = FrameComposer(style, content, None, samples, rate, 45)
+        composer = FrameComposer(style, content, None, 45).hear(samples, rate)
         pictures = (composer.planes(n) for n in range(45))
         out = tmp_path / f"rows-{rows}.mp4"
         options = H264Options(*SIZES[aspect], 30)  # type: ignore[index]

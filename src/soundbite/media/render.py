@@ -139,6 +139,7 @@ def render_clip(
     on_size: Callable[[int], None] = lambda size: None,
     seek_index: SeekIndex | None = None,
     loudness: float | None = None,
+    on_pcm: Callable[[np.ndarray], None] = lambda chunk: None,
 ) -> RenderResult:
     """Cut start_ms..end_ms of `src` into `out`; raises MediaError if it cannot be decoded.
 
@@ -147,7 +148,8 @@ def render_clip(
     of reading everything before it). `loudness` is the span's integrated loudness when it is
     already known (from the episode's loudness blocks, ``media/loudness.py``): the render then
     streams; otherwise the decoded span is measured first. An MP3's final size is passed to
-    `on_size` before its first byte is written.
+    `on_size` before its first byte is written. `on_pcm` sees every piece of the samples fed
+    to the encoder (channels × samples, float32), gain and fades applied, in order.
     """
     source_rate, rate, channels = _output_format(src)
     samples = span_samples(start_ms, end_ms, rate)
@@ -170,13 +172,14 @@ def render_clip(
         if loudness is not None and source_rate == rate:
             # the gain is known: each piece is encoded as soon as it is decoded
             stream = StreamNormaliser(rate, samples, loudness, target)
-            _feed(encoder, _normalised(pieces, stream, samples, channels), rate, channels, samples)
+            chunks = _normalised(pieces, stream, samples, channels)
+            _feed(encoder, chunks, rate, channels, samples, on_pcm)
             measured, gain, limited = loudness, stream.gain_db, stream.limited
         else:
             pcm = _fit(_joined(pieces), rate, samples)
             measured = loudness if loudness is not None else integrated_loudness(pcm.samples, rate)
             normalised, gain, limited = normalise(pcm.samples, rate, measured, target)
-            _feed(encoder, iter([normalised]), rate, channels, samples)
+            _feed(encoder, iter([normalised]), rate, channels, samples, on_pcm)
         _finish(encoder, copier)
     except BaseException:
         encoder.kill()
@@ -340,11 +343,13 @@ def _feed(
     rate: int,
     channels: int,
     samples: int,
+    on_pcm: Callable[[np.ndarray], None],
 ) -> None:
     assert encoder.stdin is not None
     try:
         encoder.stdin.write(_wav_header(samples, channels, rate))
         for chunk in chunks:
+            on_pcm(chunk)
             interleaved = np.ascontiguousarray(chunk.T)
             for i in range(0, interleaved.shape[0], FEED_SAMPLES):
                 encoder.stdin.write(interleaved[i : i + FEED_SAMPLES].tobytes())

@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,6 @@ from soundbite.media.frames import (
     yuv_of,
 )
 from soundbite.media.h264 import H264Options, encode_mp4
-from soundbite.media.probe import audio_stream, open_media
 from soundbite.media.render import RenderProfile, RenderResult, render_clip
 from soundbite.media.seeking import SeekIndex
 from soundbite.media.text import draw_text
@@ -82,15 +82,16 @@ class VideoContent:
 
 
 class FrameComposer:
-    """Frames of one video: the still layer once, then only the boxes that move per frame."""
+    """Frames of one video: the still layer once, then only the boxes that move per frame.
+
+    Built in two steps, so that the still layer and the caption pages are drawn while the
+    audio is still being rendered: the constructor needs no sound, `hear` takes it."""
 
     def __init__(
         self,
         style: VideoStyle,
         content: VideoContent,
         artwork: bytes | None,
-        samples: np.ndarray,
-        rate: int,
         frames: int,
         logo: bytes | None = None,
     ) -> None:
@@ -112,10 +113,7 @@ class FrameComposer:
         self._page_of = {i: n for n, page in enumerate(self.pages) for line in page for i in line}
         self._shown: tuple[int, int] | None = None
         self._speaker: str | None = None
-        if style.visual == "bars":
-            self._bars = spectrum_bars(samples, rate, frames, style.fps)
-        else:
-            self._envelope = envelope(samples, rate)
+        self._bars = self._envelope = np.zeros((1, 1), np.float32)
         self._accent, self._muted = yuv_of(palette.accent), yuv_of(palette.unplayed)
         box = lay.visual
         self._rows = np.abs(np.arange(box.h, dtype=np.float32) - box.h / 2 + 0.5)[:, None]
@@ -124,6 +122,14 @@ class FrameComposer:
         pic = self.picture
         self._visual_planes = (pic.y[luma], pic.u[chroma], pic.v[chroma])
         self._visual_base = tuple(plane.copy() for plane in self._visual_planes)
+
+    def hear(self, samples: np.ndarray, rate: int) -> FrameComposer:
+        """The clip's sound (mono, as rendered), which the waveform or bars are drawn from."""
+        if self.style.visual == "bars":
+            self._bars = spectrum_bars(samples, rate, self.frames, self.style.fps)
+        else:
+            self._envelope = envelope(samples, rate)
+        return self
 
     @property
     def moving_rows(self) -> tuple[int, int]:
@@ -259,15 +265,28 @@ def render_video(
     if style is None:
         raise ValueError("render_video needs a video profile")
     audio = out.with_name(out.name + ".audio.m4a")
+    frames = video_frames(end_ms - start_ms, style.fps)
+    heard: list[np.ndarray] = []  # the rendered samples, mono: what the waveform shows
+    sound = dataclasses.replace(profile, format="m4a", video=None)
     try:
-        sound = dataclasses.replace(profile, format="m4a", video=None)
-        result = render_clip(
-            src, start_ms, end_ms, audio, sound, seek_index=seek_index, loudness=loudness
-        )
+        # the audio renders (decode, gain, AAC in ffmpeg) while this thread draws the still
+        # layer and lays out the captions: neither needs the other
+        with ThreadPoolExecutor(1, thread_name_prefix="video-audio") as pool:
+            rendering = pool.submit(
+                render_clip,
+                src,
+                start_ms,
+                end_ms,
+                audio,
+                sound,
+                seek_index=seek_index,
+                loudness=loudness,
+                on_pcm=lambda chunk: heard.append(chunk.mean(axis=0)),
+            )
+            composer = FrameComposer(style, content, artwork, frames, logo)
+            result = rendering.result()
         on_progress(0.05)
-        samples, rate = _mono(audio)
-        frames = video_frames(end_ms - start_ms, style.fps)
-        composer = FrameComposer(style, content, artwork, samples, rate, frames, logo)
+        composer.hear(np.concatenate(heard) if heard else np.zeros(1, np.float32), result.rate)
         width, height = SIZES[style.aspect]
         pictures = (composer.planes(n) for n in range(frames))
 
@@ -281,14 +300,6 @@ def render_video(
     finally:
         audio.unlink(missing_ok=True)
     return result
-
-
-def _mono(path: Path) -> tuple[np.ndarray, int]:
-    with open_media(path) as container:
-        stream = audio_stream(container)
-        parts = [f.to_ndarray().mean(axis=0) for f in container.decode(stream)]
-        rate = stream.codec_context.sample_rate
-    return (np.concatenate(parts).astype(np.float32) if parts else np.zeros(1, np.float32)), rate
 
 
 def still_frame(
@@ -310,7 +321,7 @@ def still_frame(
     assert style is not None
     frames = video_frames(span_ms, style.fps)
     samples, rate = sound or (np.zeros(max(1, span_ms * 8 // 1000), np.float32), 8000)
-    composer = FrameComposer(style, content, artwork, samples, rate, frames, logo)
+    composer = FrameComposer(style, content, artwork, frames, logo).hear(samples, rate)
     n = min(frames - 1, at_ms * style.fps // 1000)
     composer.planes(n)
     picture = composer.picture.to_rgb()
