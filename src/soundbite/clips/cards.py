@@ -62,6 +62,17 @@ def artwork(app: Context, view: ClipView) -> bytes:
     key = artwork_key(view)
     if app.storage.exists(key):
         return app.storage.get_bytes(key)
+    return _store_artwork(app, view, key)
+
+
+def store_artwork(app: Context, view: ClipView) -> None:
+    """Make sure the artwork is stored (for whoever reads it by key), without reading it."""
+    key = artwork_key(view)
+    if not app.storage.exists(key):
+        _store_artwork(app, view, key)
+
+
+def _store_artwork(app: Context, view: ClipView, key: str) -> bytes:
     jpeg = artwork_jpeg(_source_artwork(app, view), view.podcast_title)
     app.storage.put_bytes(key, jpeg)
     return jpeg

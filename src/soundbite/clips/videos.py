@@ -99,7 +99,7 @@ def start_video(
 ) -> VideoStatus:
     """Start rendering the video (in this process) unless it is stored; say how far it is."""
     job = video_job(app, view, style, share_url)
-    cards.artwork(app, view)  # stored once, before the render reads it by key
+    cards.store_artwork(app, view)  # once, before the render reads it by key
     flight = renders.start(job)
     rendered = job.profile.video
     assert rendered is not None

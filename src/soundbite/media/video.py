@@ -13,6 +13,7 @@ is heard, gain and fades included.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -67,10 +68,21 @@ class VideoContent:
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+        return _digest(self)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # what dataclasses.asdict gives, without its recursion over every word: the digest of
+        # a cached video's render key is taken on each of its requests (was 11 ms of 150 words)
+        return {
+            "text": dataclasses.asdict(self.text),
+            "words": tuple(
+                {"start_ms": w.start_ms, "end_ms": w.end_ms, "text": w.text, "speaker": w.speaker}
+                for w in self.words
+            ),
+            "artwork_key": self.artwork_key,
+            "brand": dataclasses.asdict(self.brand),
+            "logo_key": self.logo_key,
+        }
 
     @classmethod
     def from_dict(cls, body: dict[str, Any]) -> VideoContent:
@@ -79,6 +91,12 @@ class VideoContent:
         return cls(
             FrameText(**body["text"]), words, body.get("artwork_key"), brand, body.get("logo_key")
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _digest(content: VideoContent) -> str:
+    body = json.dumps(content.to_dict(), sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 class FrameComposer:

@@ -114,10 +114,16 @@ async def clip_video(
     """The clip as an MP4 for social networks; rendered on first request (the share dialog
     starts it earlier, through the API), then cached for good."""
     viewer = auth.account if auth else None
-    view = await run_in_threadpool(service.get_clip, sb, share_id, viewer)
-    share = clip_links(public_base(request, sb.settings), view, sb.settings).share
+    base = public_base(request, sb.settings)
     style = VideoStyle(aspect=aspect, captions=captions, visual=visual)
-    status = await run_in_threadpool(videos.start_video, sb, sb.renders, view, style, share)
+
+    def look_up() -> tuple[service.ClipView, videos.VideoStatus]:
+        # one trip to the thread pool: a cached video's request is these few queries
+        view = service.get_clip(sb, share_id, viewer)
+        share = clip_links(base, view, sb.settings).share
+        return view, videos.start_video(sb, sb.renders, view, style, share)
+
+    view, status = await run_in_threadpool(look_up)
     job = status.job
     flight = sb.renders.flight(job)
     if flight is not None:
