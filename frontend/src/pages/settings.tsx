@@ -63,7 +63,7 @@ export function PodcastSettingsPage({ id }: { id: number }): JSX.Element {
           ) : (
             <>
               <p><strong>You can't change the settings of “{podcast.data.title}”.</strong></p>
-              <p>{brand.error ?? "Only an admin or one of its creators can."}</p>
+              <p>{sentence(brand.error ?? "Only an admin or one of its creators can")}</p>
             </>
           )}
         </div>
@@ -85,6 +85,10 @@ export function PodcastSettingsPage({ id }: { id: number }): JSX.Element {
       </div>
     </div>
   );
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 function FieldError({ id, text }: { id: string; text?: string }): JSX.Element | null {
@@ -370,8 +374,9 @@ function Preview({ podcastId, version }: { podcastId: number; version: number })
       {clip.loading && !clip.data && <p class="muted">Looking for a clip to preview…</p>}
       {!clip.loading && !clip.error && !c && (
         <p class="muted" data-testid="no-clip">
-          This podcast has no clips yet. Open one of its episodes, press the scissors, mark a moment and
-          make a clip: a frame of its video will show here, in this brand.
+          There is no clip of this podcast to preview yet (a public one, or one of yours). Open one of
+          its episodes, press the scissors, mark a moment and make a clip: a frame of its video will
+          show here, in this brand.
         </p>
       )}
       {c && (
