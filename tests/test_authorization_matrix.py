@@ -419,6 +419,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/what-we-count"): Row(OPEN(200)),
     ("GET", "/"): Row(SHELL_FOR(lambda case: True)),  # a podcast is public
     ("GET", "/podcasts/{podcast_id}"): Row(SHELL_FOR(lambda case: case.podcast != "private")),
+    # the settings page: anyone signed in gets the app (which asks the API; listeners are told
+    # they may not change it); a visitor is sent to sign in
+    ("GET", "/podcasts/{podcast_id}/settings"): Row(SHELL_FOR(lambda case: False)),
     ("GET", "/episodes/{episode_id}"): Row(SHELL_FOR(lambda case: case.podcast != "private")),
     ("GET", "/clips"): Row(SHELL_FOR(lambda case: True)),
     ("GET", "/search"): Row(SHELL_FOR(lambda case: True)),

@@ -274,6 +274,37 @@ def test_feed_soundbites_become_creator_clips_and_export_back(
     assert client.get("/api/clips/soundbites", params={"id": "NoSuchClip"}).status_code == 404
 
 
+def test_one_podcasts_clips_are_listed_to_whoever_may_read_it(
+    app: Soundbite, client: TestClient, owner_id: int
+) -> None:
+    """The settings page previews the brand on one of the podcast's clips: `podcast_id` lists
+    that podcast's public clips (and with `mine`, the caller's own), never another's."""
+    episode_id = add_sonnet(app, owner_id)
+    uploads = client.get(f"/api/episodes/{episode_id}").json()["podcast_id"]
+    public = clip(client, episode_id, 3000, 9000)
+    private = clip(client, episode_id, 31_000, 36_000, visibility="private")
+    feed = add_feed_document(
+        app, FEED.format(title="Soundbite").encode(), "https://example.org/feed.xml", owner_id
+    )
+    other = feed.podcast_id
+    assert other != uploads
+    guest, anonymous = other_user(app), make_client(app)
+
+    def ids(who: TestClient, **params: object) -> set[str]:
+        r = who.get("/api/clips", params=params)
+        assert r.status_code == 200, r.text
+        return {c["id"] for c in r.json()["items"]}
+
+    assert ids(guest, podcast_id=uploads) == {public["id"]}
+    assert ids(client, podcast_id=uploads, mine=True) == {public["id"], private["id"]}
+    from_feed = ids(client, podcast_id=other)
+    assert len(from_feed) == 2 and not from_feed & {public["id"], private["id"]}
+    # the uploads podcast is private: to a visitor it is not there, as one that does not exist
+    for who, podcast_id in ((anonymous, uploads), (client, 999_999)):
+        r = who.get("/api/clips", params={"podcast_id": podcast_id})
+        assert r.status_code == 404 and "no podcast" in r.text
+
+
 def test_events_count_listeners_once_a_day_and_keep_no_address(
     app: Soundbite, client: TestClient, owner_id: int
 ) -> None:

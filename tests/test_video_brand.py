@@ -171,7 +171,7 @@ def test_caption_styles_and_sizes_change_the_captions(
 @pytest.mark.parametrize(
     ("body", "says"),
     [
-        ({"background": "red"}, "#"),
+        ({"background": "red"}, "a colour is written #rrggbb"),
         ({"accent": "#12345"}, "#"),
         ({"accent": "#gggggg"}, "#"),
         ({"background": "#1234567"}, "#"),

@@ -13,6 +13,7 @@ import { ForYouPage } from "./pages/foryou";
 import { HistoryPage } from "./pages/history";
 import { LibraryPage } from "./pages/library";
 import { SearchPage } from "./pages/search";
+import { PodcastSettingsPage } from "./pages/settings";
 import { SignalsPage } from "./pages/signals";
 import { PlayerBar } from "./player/bar";
 import { episode } from "./player/state";
@@ -26,6 +27,7 @@ function Page(): JSX.Element {
   let m: Record<string, string> | null;
   if (match("/", path)) return <LibraryPage />;
   if ((m = match("/podcasts/:id", path))) return <LibraryPage key={m.id} podcastId={Number(m.id)} />;
+  if ((m = match("/podcasts/:id/settings", path))) return <PodcastSettingsPage key={m.id} id={Number(m.id)} />;
   if ((m = match("/episodes/:id", path))) return <EpisodePage key={m.id} id={Number(m.id)} />;
   if (match("/clips", path)) return <ClipsPage />;
   if (match("/history", path)) return <HistoryPage />;

@@ -8,9 +8,31 @@ export const session = signal<Session | null>(null);
 let csrf: string | null = null;
 
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  /** `detail` is the server's own, for forms that show each message by its field */
+  constructor(message: string, readonly status: number, readonly detail: unknown = null) {
     super(message);
   }
+}
+
+/** The messages of a failed request by field (a 422's `loc`, else a field its sentence names,
+ * else "" for the form as a whole), so a form can show each next to the control it is about. */
+export function fieldErrors(err: unknown, fields: string[]): Record<string, string> {
+  if (!(err instanceof ApiError)) return { "": (err as Error)?.message ?? String(err) };
+  const out: Record<string, string> = {};
+  const add = (field: string, message: string) => {
+    out[field] = out[field] ? `${out[field]}; ${message}` : message;
+  };
+  if (Array.isArray(err.detail)) {
+    for (const d of err.detail as { msg?: string; loc?: unknown[] }[]) {
+      const field = String((d.loc || []).slice(-1)[0] ?? "");
+      if (fields.includes(field)) add(field, capitalise(String(d.msg)));
+      else add("", describe(err.status, { detail: [d] }));
+    }
+    return out;
+  }
+  const named = fields.find((f) => new RegExp(`\\b${f}\\b`, "i").test(err.message));
+  add(named ?? "", err.message);
+  return out;
 }
 
 export function readConfig(): AppConfig {
@@ -68,12 +90,14 @@ export async function request<T>(
   method: string, url: string, body?: unknown, init: RequestInit = {},
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json", ...csrfHeader() };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // a form (a file upload) sets its own multipart Content-Type with the boundary
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   let response: Response;
   try {
     response = await fetch(url, {
       method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body), ...init,
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body), ...init,
     });
   } catch (err) {
     if ((err as Error).name === "AbortError") throw err;
@@ -92,7 +116,9 @@ export async function request<T>(
       // the session ended while the app was open: sign in again and come back here
       location.assign(signInUrl());
     }
-    throw new ApiError(describe(response.status, data), response.status);
+    throw new ApiError(
+      describe(response.status, data), response.status, (data as { detail?: unknown } | null)?.detail ?? null,
+    );
   }
   return data as T;
 }

@@ -17,6 +17,13 @@ export interface Podcast {
   visibility: Visibility; may_edit: boolean;
 }
 
+export type CaptionStyle = "highlight" | "karaoke" | "plain";
+export type CaptionSize = "small" | "medium" | "large";
+/** How the podcast's clip videos look (GET/PATCH /api/podcasts/{id}/brand; creators and admins) */
+export interface Brand {
+  background: string; accent: string; caption_style: CaptionStyle; caption_size: CaptionSize; has_logo: boolean;
+}
+
 export type JobState = "queued" | "running" | "done" | "failed";
 export interface Job {
   id: number; episode_id: number; stage: string; state: JobState; attempts: number;

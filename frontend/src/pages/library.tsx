@@ -36,6 +36,11 @@ export function LibraryPage({ podcastId }: { podcastId?: number }): JSX.Element 
       <div class="row page-head">
         <h1>{podcast ? podcast.title : "Library"}</h1>
         {podcastId && session.value && <SubscribeButton podcastId={podcastId} title={podcast?.title ?? "this podcast"} />}
+        {/* creators and admins: details and the brand of its clip videos (pages/settings.tsx) */}
+        {podcast?.may_edit && (
+          <a class="button secondary" href={`/podcasts/${podcast.id}/settings`}
+            aria-label={`Settings for ${podcast.title}`}>Settings</a>
+        )}
       </div>
       {podcast?.description && <p class="muted clamp-3">{podcast.description}</p>}
       {podcast && admin && <VisibilityControl podcast={podcast} onChange={one.reload} />}

@@ -359,6 +359,7 @@ def list_clips(
     viewer: Account | None,
     *,
     episode_id: int | None = None,
+    podcast_id: int | None = None,
     mine: bool = False,
     visibility: str | None = None,
     source: str | None = None,
@@ -369,15 +370,21 @@ def list_clips(
     """Newest first. Without `mine` only public clips are listed; unlisted and private ones
     appear only in their owner's own list. Drafts are listed only with `mine` and `drafts`
     (and then only drafts). Hidden clips are never listed. One episode's public clips are
-    listed to whoever may read it; otherwise only clips from podcasts listed for `viewer`."""
+    listed to whoever may read it, and so are one podcast's (its settings page previews the
+    brand on one); otherwise only clips from podcasts listed for `viewer`."""
     if drafts and not mine:
         raise InvalidInput("drafts are only ever listed to their owner: add mine=true")
     where: list[ColumnElement[bool]] = [Clip.draft == drafts, Clip.hidden_at.is_(None)]
     if episode_id is not None:
         with app.db.read() as s:
-            podcast_id, podcast_visibility = places.episode_podcast(s, episode_id)
-        places.require_read(viewer, podcast_id, podcast_visibility, f"no episode {episode_id}")
-    elif not mine:
+            of_podcast, podcast_visibility = places.episode_podcast(s, episode_id)
+        places.require_read(viewer, of_podcast, podcast_visibility, f"no episode {episode_id}")
+    if podcast_id is not None:
+        with app.db.read() as s:
+            podcast_visibility = places.podcast_visibility(s, podcast_id)
+        places.require_read(viewer, podcast_id, podcast_visibility, f"no podcast {podcast_id}")
+        where.append(Episode.podcast_id == podcast_id)
+    if episode_id is None and podcast_id is None and not mine:
         where.append(places.podcast_where(access.list_scope(viewer)))
     if mine:
         if viewer is None:

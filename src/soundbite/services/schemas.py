@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from soundbite.domain.accounts import Role, TokenScope
+from soundbite.domain.brand import COLOUR
 from soundbite.domain.details import DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS
 from soundbite.domain.pipeline import EpisodeStatus
 from soundbite.store.base import as_utc
@@ -300,12 +302,25 @@ class EpisodePage(Page[EpisodeSummary]):
     pass
 
 
+def _colour(value: str) -> str:
+    # pydantic's own pattern message quotes the regular expression; a creator typing into the
+    # brand page's colour field is better told what to write
+    if not COLOUR.match(value):
+        raise PydanticCustomError(
+            "colour",
+            "a colour is written #rrggbb (six hex digits), like #0f766e; got {given}",
+            {"given": repr(value[:20])},
+        )
+    return value
+
+
 Colour = Annotated[
     str,
+    AfterValidator(_colour),
     Field(
-        pattern=r"^#[0-9a-fA-F]{6}$",
         description="A colour written #rrggbb.",
         examples=["#0f766e"],
+        json_schema_extra={"pattern": COLOUR.pattern},
     ),
 ]
 

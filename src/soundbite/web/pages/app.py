@@ -61,7 +61,10 @@ ACCOUNT_PATHS = ("/analytics", "/history", "/for-you/signals")
 def _open_to_visitors(sb: SoundbiteDep, path_params: dict[str, str], path: str) -> bool:
     """Whether a signed-out visitor gets the app on this path rather than the sign-in page:
     a podcast or episode page they may read (public or unlisted), or the library, clips and
-    search when some podcast is public. Nothing else is told apart from "does not exist"."""
+    search when some podcast is public. Nothing else is told apart from "does not exist".
+    A podcast's settings are for its creators and admins: a visitor signs in first."""
+    if path.endswith("/settings"):
+        return False
     for name, check in (
         ("podcast_id", access.readable_podcast),
         ("episode_id", access.readable_episode),
@@ -106,6 +109,7 @@ def app_shell(request: Request, sb: SoundbiteDep, auth: OptionalAuth) -> Respons
 APP_PATHS = (
     "/",
     "/podcasts/{podcast_id}",
+    "/podcasts/{podcast_id}/settings",
     "/episodes/{episode_id}",
     "/clips",
     "/history",

@@ -91,17 +91,20 @@ def list_clips(
     sb: SoundbiteDep,
     viewer: Viewer,
     episode_id: RowIdQuery = None,
+    podcast_id: RowIdQuery = None,
     mine: bool = False,
     visibility: Visibility | None = None,
     source: Source | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> ClipPagePublic:
-    """Newest first. Unlisted and private clips are listed only with `mine=true`."""
+    """Newest first. Unlisted and private clips are listed only with `mine=true`. With
+    `episode_id` or `podcast_id`, that episode's or podcast's clips only."""
     page = service.list_clips(
         sb,
         viewer,
         episode_id=episode_id,
+        podcast_id=podcast_id,
         mine=mine,
         visibility=visibility,
         source=source,
