@@ -334,9 +334,12 @@ def run(
     print(json.dumps(summary))
 
 
-def _wait_for(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+def _wait_for(
+    base: str, server: subprocess.Popen[bytes] | None = None, seconds: float = 30
+) -> None:
+    """Until the server at `base` answers (or `server` exits, or `seconds` pass)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and (server is None or server.poll() is None):
         try:
             httpx.get(f"{base}/oembed?url=x", timeout=1)
             return

@@ -230,7 +230,7 @@ def cached_repeat(
         serve = [sys.executable, clips_py, "--serve", str(work / "data"), str(port), str(static)]
         server = subprocess.Popen(serve, env=env)
         base = f"http://127.0.0.1:{port}"
-        _wait_for(base, server)
+        clips._wait_for(base, server, seconds=300)  # a loaded machine imports slowly
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
             made = client.post(
@@ -258,19 +258,6 @@ def cached_repeat(
         if server is not None:
             server.terminate()
             server.wait(10)
-
-
-def _wait_for(base: str, server: subprocess.Popen[bytes]) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 300  # a loaded machine imports slowly
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            httpx.get(f"{base}/oembed?url=x", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    sys.exit("the bench server did not start")
 
 
 if __name__ == "__main__":
