@@ -17,12 +17,16 @@ each is scored from features that editors name when they pick clips by hand:
   Only a curve with at least ``MIN_REPLAYERS`` replays counts as evidence; without one the
   feature is absent and the scores are what they were before anyone listened.
 
+Only spans a person could share are candidates: not a run of figures, not a fragment (too
+few words, no verb), starting and ending on a sentence (not on "and", not on "the"; and where
+the sentences were restored from unpunctuated captions, only where the model is sure).
+
 Prefix sums make each candidate's features O(1). Selection is greedy by score with no overlap,
 at most two per topic and a minimum distance between picks, so suggestions spread over the
-episode instead of crowding into its liveliest minute. The reason names the feature that
-contributed most ("self-contained answer about show notes", "strong claim", "energy peak");
-a clear replay peak comes first ("listeners replay this"), since what people went back to hear
-is better evidence than anything read from the words.
+episode instead of crowding into its liveliest minute. The reason says what kind of moment it
+is in its own words (insight/wording.py): 'A claim: "…"', 'Answers the question "…?"',
+'A story: "…"'; a clear replay peak comes first ('Listeners replay this: "…"'), since what
+people went back to hear is better evidence than anything read from the words.
 """
 
 from __future__ import annotations
@@ -388,7 +392,7 @@ def _reason(span: Sequence[Sentence], parts: dict[str, float], about: str) -> st
         return f"A claim: {quote(claim.text)}"
     if story is not None:
         return f"A story: {quote(story.text)}"
-    if label == "energy" and parts[label] > 0:
+    if label == "energy" and parts[label] >= 0.1:  # not rounding noise of evenly timed words
         return f"Said with energy: {quote(key.text)}"
     if parts[label] > 0 and " " in about:  # a phrase ("show notes"), not a lone word
         return f"On {about}: {quote(key.text)}"
