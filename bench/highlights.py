@@ -209,7 +209,9 @@ def replay_signal(tips: Transcript, gold: list[Span], seeds: int) -> None:
             curve = simulated_replays(gold, duration, p, random.Random(seed))
             found = analyze(tips, replays=curve).highlights
             scores.append(precision([(h.start_ms, h.end_ms) for h in found], gold))
-            replayed.append(sum(h.reason.startswith("listeners replay this") for h in found[:5]))
+            replayed.append(
+                sum(h.reason.lower().startswith("listeners replay this") for h in found[:5])
+            )
         label = "noise only" if p == 0 else f"p = {p:.1f} per labelled moment"
         print(
             f"  with the signal, {label}: precision@5 {statistics.fmean(scores):.2f} "

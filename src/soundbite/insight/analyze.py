@@ -25,7 +25,13 @@ from soundbite.insight.highlights import (
 )
 from soundbite.insight.keywords import describe_topics
 from soundbite.insight.outline import ChapterOptions, chapter_ranges, nest
-from soundbite.insight.sentences import Sentence, SentenceOptions, split_sentences, timed_words
+from soundbite.insight.sentences import (
+    Sentence,
+    SentenceOptions,
+    split_sentences,
+    timed_words,
+    word_speakers,
+)
 from soundbite.insight.titles import TitleWriter, chapter_titles
 from soundbite.insight.topics import Topic, TopicOptions, segment
 
@@ -68,7 +74,7 @@ def analyze(
     `replays` is the episode's "most replayed" curve, once listeners have made one."""
     opts = options or AnalysisOptions()
     progress(5, "finding sentences")
-    sentences = split_sentences(timed_words(transcript), opts.sentences)
+    sentences = split_sentences(timed_words(transcript), opts.sentences, word_speakers(transcript))
     if not sentences:
         return Analysis([], [], [], [])
     progress(15, "finding chapters")

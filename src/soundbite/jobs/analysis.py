@@ -30,7 +30,7 @@ from soundbite.errors import Conflict, InvalidInput
 from soundbite.insight.analyze import Analysis, analyze
 from soundbite.insight.audio import Loudness, loudness_from_peaks
 from soundbite.insight.highlights import ReplayCurve
-from soundbite.insight.sentences import split_sentences, timed_words
+from soundbite.insight.sentences import split_sentences, timed_words, word_speakers
 from soundbite.search import semantic
 from soundbite.search.units import Unit, build_units
 from soundbite.store.db import get_or_not_found
@@ -166,7 +166,7 @@ def run_analyze(app: Context, episode_id: int, progress: ProgressFn) -> str:
 
 def _units(app: Context, transcript_id: int, transcript: Transcript) -> list[Unit]:
     words = timed_words(transcript)
-    sentences = split_sentences(words)
+    sentences = split_sentences(words, speakers=word_speakers(transcript))
     with app.db.read() as s:
         topics = s.scalars(
             select(EpisodeTopic)

@@ -79,7 +79,9 @@ class HighlightPublic(BaseModel):
     start_ms: int
     end_ms: int
     score: float = Field(description="0..1")
-    reason: str = Field(examples=["self-contained answer about show notes"])
+    reason: str = Field(
+        examples=["A claim: \u201cThe number one best practice is to use formatting.\u201d"]
+    )
     title: str
     text: str
     clip: ClipSuggestion
