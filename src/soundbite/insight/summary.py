@@ -4,7 +4,8 @@ written from.
 A chapter's key sentences are the ones that say most of what is specific to it: the sum of
 their terms' chapter weights (keywords.topic_weights), divided by the square root of their
 length so that a long ramble does not win by size alone. Sentences that lean on the one before
-("And so ...", "But that ...") or ask a question read badly alone, so they count half.
+("And so ...", "But that ...") or ask a question read badly alone, so they count half, and a
+fragment (no capital at the start or no full stop at the end: cut at a pause) a third.
 
 The lexical summary is extractive: the best key sentence of each chapter, the strongest
 chapters first until about ``max_chars``, put back in the order they were said. A
@@ -65,6 +66,9 @@ def _salience(sentence: Sentence, weights: dict[str, float]) -> float:
     first = tokens(sentence.text)[:1]
     if sentence.is_question or (first and first[0] in DANGLING_OPENERS):
         score /= 2
+    text = sentence.text.strip()
+    if not text[:1].isupper() or not text.endswith((".", "!", "…")):
+        score /= 3  # a fragment the sentence splitter cut at a pause: it reads badly alone
     return score
 
 
