@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import os
 import socket
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 from soundbite.bootstrap import Soundbite
 from soundbite.insight.analyze import Analysis, analyze
 from soundbite.insight.llm import LLMOptions, LLMWriter
+from soundbite.insight.titles import TitleRequest
 from soundbite.services.accounts import ensure_owner
 from soundbite.settings import Settings
 from tests.conftest import MODEL_DIR, make_settings
@@ -179,9 +181,11 @@ def test_a_clip_made_without_a_title_gets_one_from_the_model(llm_url: str, tmp_p
 
 
 class _Garbage(BaseHTTPRequestHandler):
-    """An endpoint that answers 200 with something that is not a chat completion, or hangs."""
+    """An endpoint that answers 200 with something that is not a chat completion (or with
+    `content` as one), or hangs."""
 
     hang_s = 0.0
+    content: str | None = None
     seen: list[str] = []  # noqa: RUF012  (shared by the handler instances of one server)
 
     def do_POST(self) -> None:  # the http.server API
@@ -190,6 +194,9 @@ class _Garbage(BaseHTTPRequestHandler):
         if self.hang_s:
             time.sleep(self.hang_s)
         body = b"<html>surprise</html>"
+        if self.content is not None:
+            answer = {"choices": [{"message": {"role": "assistant", "content": self.content}}]}
+            body = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(body)))
@@ -201,8 +208,10 @@ class _Garbage(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def garbage_server(hang_s: float = 0.0) -> Iterator[tuple[str, list[str]]]:
-    handler = type("Handler", (_Garbage,), {"hang_s": hang_s, "seen": []})
+def garbage_server(
+    hang_s: float = 0.0, content: str | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    handler = type("Handler", (_Garbage,), {"hang_s": hang_s, "content": content, "seen": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -244,6 +253,24 @@ def test_without_a_usable_endpoint_the_lexical_texts_stand_and_the_job_succeeds(
     assert "gave no answer" in caplog.text and url in caplog.text
     # after the first failure the analysis stops asking: one request, not one per text
     assert len(seen) <= (2 if endpoint != "stopped" else 0)  # the analysis and the clip
+
+
+@pytest.mark.parametrize(
+    ("answer", "title"),
+    [
+        ('**Title:** "Show notes that sell"\n', "Show notes that sell"),
+        ("Here is a title:\n\n# why audio quality matters.", "Why audio quality matters"),
+        ("  'Teasers'  ", "Teasers"),
+        ("A title\nand then a second line of explanation", None),
+        ("A title far too long to be any chapter's title at all", None),
+        ("", None),
+    ],
+)
+def test_answers_are_cleaned_to_one_short_line_or_refused(answer: str, title: str | None) -> None:
+    request = TitleRequest("words", (), "Lexical", 0, 1, key=("Some sentence.",))
+    with garbage_server(content=answer) as (url, _), LLMWriter(LLMOptions(url)) as writer:
+        assert writer.title(request) == title
+        assert not writer.down  # an unusable answer costs that text only
 
 
 def test_a_url_that_is_not_http_is_refused_with_a_clear_error() -> None:
