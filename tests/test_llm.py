@@ -67,6 +67,9 @@ def llm_url(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
         "--n_threads", "2", "--seed", "1",
+        # without it the server fell back to Llama 2's [INST]/<<SYS>> markers, which Gemma
+        # only echoes back
+        "--chat_format", "gemma",
     ]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
