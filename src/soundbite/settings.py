@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
@@ -133,6 +134,28 @@ class Settings(BaseSettings):
         "creator names them once). Needs the `speakers` extra (`pip install "
         "'soundbite[speakers]'`); without it, or when the transcript already names its "
         "speakers, nothing happens.",
+    )
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible API (`.../v1`: llama.cpp's server, "
+        "Ollama, vLLM) that writes chapter titles, the episode summary, highlight reasons and "
+        "suggested clip titles (docs/insight.md). Unset: they are written from the transcript's "
+        "own words. Any failure of the endpoint falls back to those.",
+    )
+    llm_model: str = Field(
+        "default",
+        description="Model name sent to the LLM endpoint (Ollama and vLLM need the one they "
+        "serve, e.g. `llama3.2:3b`; llama.cpp's server takes any).",
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer token for the LLM endpoint, if it asks for one."
+    )
+    llm_timeout_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=300,
+        description="Time limit of one request to the LLM endpoint; after a timeout or a "
+        "refused connection the rest of that episode's texts are written without it.",
     )
     workers: int = Field(
         2,
@@ -338,6 +361,12 @@ class Settings(BaseSettings):
         "waiting in its broker queue) is dispatched again.",
     )
 
+    @field_validator("llm_url")
+    @classmethod
+    def _llm_url(cls, url: str | None) -> str | None:
+        # the URL is fetched by the workers: only plain HTTP(S), never file:// or the like
+        return check_llm_url(url) if url else None
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -363,6 +392,19 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def check_llm_url(url: str) -> str:
+    """The URL without a trailing slash, or ValueError saying what is wrong with it."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"llm_url must be an http:// or https:// URL such as http://127.0.0.1:8080/v1, "
+            f"not {url!r}"
+        )
+    if parts.username or parts.password:
+        raise ValueError("llm_url must not carry a user name or password (use llm_api_key)")
+    return url.strip().rstrip("/")
 
 
 def settings_markdown() -> str:

@@ -48,6 +48,9 @@ export interface EpisodeDetail extends EpisodeSummary {
   persons: { name: string; role: string }[];
   /** the viewer may edit its details and name its speakers (an admin or one of the podcast's creators) */
   may_edit: boolean;
+  /** one paragraph about the episode, once analysed: a language model's or its key sentences */
+  summary?: string | null;
+  summary_source?: "transcript" | "model" | null;
 }
 export interface EpisodePage { items: EpisodeSummary[]; total: number; limit: number; offset: number }
 

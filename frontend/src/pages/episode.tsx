@@ -1,5 +1,5 @@
 // The episode page, which is also its Now Playing view: controls, the scissors, the clip
-// editor, the transcript following playback, suggested clips, chapters and the description.
+// editor, the transcript following playback, a summary, suggested clips, chapters and the description.
 // `?t=SECONDS` (the share page's "play the full episode from mm:ss") opens it at that second;
 // `?t=SECONDS&clip=1` (from a peak of the listening curves on the dashboard) opens the clip
 // tool there; `?draft=ID` (from Drafts) opens that draft in the clip tool. A signed-in listener who stopped
@@ -81,6 +81,7 @@ export function EpisodePage({ id }: { id: number }): JSX.Element {
       <div class="ep-columns">
         <TranscriptSection ep={ep} onRenamed={detail.reload} />
         <aside class="ep-side">
+          <Summary ep={ep} />
           <Suggestions ep={ep} />
           <ChaptersList ep={ep} />
           {ep.description && (
@@ -237,6 +238,21 @@ function Suggestions({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
           </li>
         ))}
       </ul>
+    </section>
+  );
+}
+
+/** The analyze stage's paragraph: a language model's when one is configured, else the
+ * episode's key sentences as they were said (so it says which, since those read as quotes). */
+function Summary({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
+  if (!ep.summary) return null;
+  return (
+    <section aria-labelledby="summary-h" data-testid="summary">
+      <h2 id="summary-h">In short</h2>
+      <p class="summary">{ep.summary}</p>
+      <p class="muted small-text">
+        {ep.summary_source === "model" ? "Summarised by a language model from the transcript." : "Key sentences from the transcript."}
+      </p>
     </section>
   );
 }

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 
 from soundbite.bootstrap import Soundbite
 from soundbite.errors import SoundbiteError
@@ -83,7 +84,13 @@ def emit_json(data: Any) -> None:
 @click.pass_context
 def cli(click_ctx: click.Context) -> None:
     """Soundbite: ingest podcasts, transcribe them, clip and share moments."""
-    ctx = click_ctx.ensure_object(Context)
+    try:
+        ctx = click_ctx.ensure_object(Context)
+    except ValidationError as exc:  # a bad SOUNDBITE_* variable: say which, not a traceback
+        for error in exc.errors():
+            name = "SOUNDBITE_" + "_".join(str(part) for part in error["loc"]).upper()
+            click.echo(f"error: {name}: {error['msg'].removeprefix('Value error, ')}", err=True)
+        sys.exit(2)
     click_ctx.call_on_close(ctx.close)
     logging.basicConfig(
         level=ctx.settings.log_level.upper(),

@@ -46,6 +46,7 @@ from soundbite.domain.accounts import Account
 from soundbite.domain.secrets import random_id
 from soundbite.domain.transcript import Word
 from soundbite.errors import Forbidden, Gone, InvalidInput, NotFound
+from soundbite.insight.llm import LLMWriter, llm_options
 from soundbite.store import access as places
 from soundbite.store.base import as_utc, utcnow
 from soundbite.store.clip_models import Clip, ClipEvent
@@ -165,6 +166,8 @@ def create_clip(
 ) -> ClipView:
     """Insert a clip and return it complete; nothing is rendered here."""
     max_ms = app.settings.clip_max_seconds * 1000
+    if not (title and title.strip()):
+        title = _suggested_title(app, owner, episode_id, start_ms, end_ms, snap)
     with app.db.write() as s:
         episode = _clippable_episode(s, owner, episode_id)
         if source == "creator" and not access.may_edit(owner, episode.podcast_id):
@@ -228,6 +231,28 @@ def add_clip(s: Session, clip: Clip) -> Clip:
     s.flush()
     s.add(ClipEvent(clip_id=clip.id, kind="created", day=utcnow().date()))
     return clip
+
+
+CLIP_TITLE_TIMEOUT_S = 8.0  # someone is waiting on the create: less than an analysis call
+
+
+def _suggested_title(
+    app: Context, owner: Account, episode_id: int, start_ms: int, end_ms: int, snap: rules.Snap
+) -> str | None:
+    """A title the configured language model writes from the clip's words, or None (no model,
+    no transcript yet, or no usable answer: the clip's first words are its title then).
+    Asked before the write transaction, which must not wait on a model."""
+    options = llm_options(app.settings)
+    if options is None:
+        return None
+    snapped, transcribed = place_span(
+        app, owner, episode_id=episode_id, start_ms=start_ms, end_ms=end_ms, snap=snap
+    )
+    if not transcribed or not snapped.text:
+        return None
+    quick = replace(options, timeout_s=min(options.timeout_s, CLIP_TITLE_TIMEOUT_S))
+    with LLMWriter(quick) as writer:
+        return writer.clip_title(snapped.text)
 
 
 def _title(given: str | None, words: Sequence[Word], episode_title: str, start_ms: int) -> str:

@@ -1,12 +1,14 @@
-"""The analysis of one episode: transcript (and loudness) in, chapters, topics and highlights
-out.
+"""The analysis of one episode: transcript (and loudness) in, chapters, topics, highlights and
+a summary out.
 
 The outline has two levels: chapters (outline.py), a few per hour, for a listener skimming the
 episode, and inside them topics (topics.py), a minute or two each, for search and highlights.
 
 This is the pure half of the ``analyze`` pipeline stage (``jobs/analysis.py`` does the I/O).
 It reports progress between its steps; each step is fast (an hour of speech takes well under
-a second, measured by bench/segmentation.py), so finer reporting would only cost writes.
+a second, measured by bench/segmentation.py), so finer reporting would only cost writes. The
+exception is a writer (a language model, insight/llm.py): about a second a text on a small
+local model, a chapter title each, a reason and a clip title per highlight, and the summary.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from soundbite.insight.sentences import (
     timed_words,
     word_speakers,
 )
+from soundbite.insight.summary import summarize
 from soundbite.insight.titles import TitleWriter, chapter_titles
 from soundbite.insight.topics import Topic, TopicOptions, segment
+from soundbite.insight.writing import Writer, written_highlights
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,8 @@ class Analysis:
     chapters: list[Chapter]
     topics: list[Topic]
     highlights: list[Highlight]
+    summary: str = ""
+    summary_source: str = "transcript"  # or "model": who wrote the summary
 
 
 def sentence_speakers(transcript: Transcript, sentences: list[Sentence]) -> list[str | None]:
@@ -69,9 +75,14 @@ def analyze(
     progress: ProgressFn = no_progress,
     titles: TitleWriter | None = None,
     replays: ReplayCurve | None = None,
+    writer: Writer | None = None,
 ) -> Analysis:
-    """`titles` may write chapter titles (a language model); the lexical ones stand in.
-    `replays` is the episode's "most replayed" curve, once listeners have made one."""
+    """`writer` (a language model) may write chapter titles, the summary and highlight
+    reasons, and `titles` chapter titles alone; the lexical ones stand in for whatever they do
+    not write. `replays` is the episode's "most replayed" curve, once listeners have made
+    one."""
+    if titles is None and writer is not None:
+        titles = writer.title
     opts = options or AnalysisOptions()
     progress(5, "finding sentences")
     sentences = split_sentences(timed_words(transcript), opts.sentences, word_speakers(transcript))
@@ -81,15 +92,22 @@ def analyze(
     found = sentence_speakers(transcript, sentences)
     speakers = found if any(found) else None
     parts = chapter_ranges(sentences, speakers, opts.chapters)
-    chapters = _chapters(sentences, parts, chapter_titles(sentences, parts, titles))
+    chapter_names = chapter_titles(sentences, parts, titles)
+    chapters = _chapters(sentences, parts, chapter_names)
     progress(30, "finding topics")
     fine = segment(sentences, opts.topics, speakers)
     nested = nest(fine, parts, sentences, opts.topics.min_topic_ms)
     topics = describe_topics(sentences, nested, titles=chapter_titles(sentences, nested))
     progress(50, "scoring highlight candidates")
     highlights = detect_highlights(sentences, topics, loudness, opts.highlights, replays)
+    if writer is not None:
+        progress(70, "writing highlight reasons and titles, and the summary")
+        highlights = written_highlights(highlights, writer)
+    summary, source = summarize(
+        sentences, parts, chapter_names, writer.summary if writer is not None else None
+    )
     progress(95, f"{len(chapters)} chapters, {len(topics)} topics, {len(highlights)} highlights")
-    return Analysis(sentences, chapters, topics, highlights)
+    return Analysis(sentences, chapters, topics, highlights, summary, source)
 
 
 def _chapters(

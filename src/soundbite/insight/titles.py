@@ -23,6 +23,7 @@ from typing import Protocol
 from soundbite.insight.keywords import MAX_TITLE, Phrase, distinct, key_phrases, topic_weights
 from soundbite.insight.phrases import noun_phrases, tails
 from soundbite.insight.sentences import Sentence
+from soundbite.insight.summary import key_sentences
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class TitleRequest:
     lexical: str  # the title the lexical method wrote
     position: int  # 0-based, of `count` chapters
     count: int
+    key: tuple[str, ...] = ()  # its key sentences (summary.key_sentences): a short prompt
 
 
 class TitleWriter(Protocol):
@@ -99,6 +101,7 @@ def chapter_titles(
 ) -> list[str]:
     """A title for each range of sentences."""
     titles = []
+    keys = key_sentences(sentences, ranges) if writer is not None else [[] for _ in ranges]
     for n, ((a, b), phrases) in enumerate(
         zip(ranges, ranked_phrases(sentences, ranges), strict=True)
     ):
@@ -109,6 +112,7 @@ def chapter_titles(
             lexical=lexical,
             position=n,
             count=len(ranges),
+            key=tuple(sentences[i].text for i in keys[n]),
         )
         titles.append(_written(writer, request) or lexical)
     return titles

@@ -30,6 +30,7 @@ from soundbite.errors import Conflict, InvalidInput
 from soundbite.insight.analyze import Analysis, analyze
 from soundbite.insight.audio import Loudness, loudness_from_peaks
 from soundbite.insight.highlights import ReplayCurve
+from soundbite.insight.llm import LLMWriter, llm_options
 from soundbite.insight.sentences import split_sentences, timed_words, word_speakers
 from soundbite.search import semantic
 from soundbite.search.units import Unit, build_units
@@ -37,6 +38,7 @@ from soundbite.store.db import get_or_not_found
 from soundbite.store.insight_models import (
     EpisodeChapter,
     EpisodeHighlight,
+    EpisodeSummaryText,
     EpisodeTopic,
     SearchUnit,
 )
@@ -114,14 +116,36 @@ def run_analyze(app: Context, episode_id: int, progress: ProgressFn) -> str:
     fill_clip_texts(app, episode_id)  # clips made before the transcript get its words
     replays = _replays(app, episode_id)
 
+    options = llm_options(app.settings)
+
     def compute(_tid: int, transcript: Transcript, episode: Episode) -> Analysis:
-        return analyze(transcript, _loudness(app, episode), progress=progress, replays=replays)
+        if options is None:
+            return analyze(transcript, _loudness(app, episode), progress=progress, replays=replays)
+        with LLMWriter(options) as writer:
+            found = analyze(
+                transcript,
+                _loudness(app, episode),
+                progress=progress,
+                replays=replays,
+                writer=writer,
+            )
+        log.info(
+            "episode %s: %d LLM calls in %.1f s%s",
+            episode_id,
+            writer.calls,
+            writer.seconds,
+            " (the endpoint failed; lexical texts used)" if writer.down else "",
+        )
+        return found
 
     def write(s: Session, transcript_id: int, result: Analysis) -> None:
         s.execute(delete(EpisodeChapter).where(EpisodeChapter.episode_id == episode_id))
         s.execute(delete(EpisodeTopic).where(EpisodeTopic.episode_id == episode_id))
         s.execute(delete(EpisodeHighlight).where(EpisodeHighlight.episode_id == episode_id))
+        s.execute(delete(EpisodeSummaryText).where(EpisodeSummaryText.episode_id == episode_id))
         common = {"episode_id": episode_id, "transcript_id": transcript_id}
+        if result.summary:
+            s.add(EpisodeSummaryText(**common, text=result.summary, source=result.summary_source))
         s.add_all(
             EpisodeChapter(
                 **common,

@@ -41,6 +41,7 @@ from soundbite.services.schemas import (
 from soundbite.speech.formats import FORMATS
 from soundbite.store.access import podcast_where
 from soundbite.store.db import get_or_not_found
+from soundbite.store.insight_models import EpisodeSummaryText
 from soundbite.store.models import Episode, Job, MediaBlob, Podcast, Transcript
 from soundbite.store.transcripts import load_transcript, speakers_in
 
@@ -172,6 +173,9 @@ def get_episode(ctx: Context, viewer: Viewer, episode_id: int) -> EpisodeDetail:
         ).first()
         soundbites = [SoundbitePublic.model_validate(b) for b in episode.soundbites]
         speakers = speakers_in(s, episode_id) if transcript else []
+        summary = s.scalars(
+            select(EpisodeSummaryText).where(EpisodeSummaryText.episode_id == episode_id)
+        ).first()
     sha = episode.media_sha256
     has_peaks = sha is not None and ctx.storage.exists(peaks_key(sha))
     base = f"/api/episodes/{episode_id}"
@@ -200,6 +204,8 @@ def get_episode(ctx: Context, viewer: Viewer, episode_id: int) -> EpisodeDetail:
             ),
             "speakers": speakers,
             "persons": episode.persons or [],
+            "summary": summary.text if summary else None,
+            "summary_source": summary.source if summary else None,
         }
     )
 

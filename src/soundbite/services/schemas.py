@@ -296,6 +296,16 @@ class EpisodeDetail(EpisodeSummary):
         description="The people the feed names on this episode (podcast:person): names to give "
         "the speakers.",
     )
+    summary: str | None = Field(
+        None,
+        description="One paragraph about the episode, made by the analyze stage from its "
+        "transcript; None until then.",
+    )
+    summary_source: Literal["transcript", "model"] | None = Field(
+        None,
+        description='Who wrote the summary: "model" (the configured language model, '
+        'SOUNDBITE_LLM_URL) or "transcript" (its key sentences, as said).',
+    )
 
 
 class EpisodePage(Page[EpisodeSummary]):

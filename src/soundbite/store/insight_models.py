@@ -1,4 +1,5 @@
-"""Rows derived from a transcript: chapters, topics, highlight suggestions and search units.
+"""Rows derived from a transcript: chapters, topics, highlight suggestions, the episode summary
+and search units.
 
 Each row points at the transcript it was computed from, with ``ON DELETE CASCADE``. Replacing
 a transcript (re-transcribing, importing the publisher's) deletes the old one, so everything
@@ -47,6 +48,22 @@ class EpisodeChapter(Base):
     start_ms: Mapped[int] = mapped_column(BigInteger)
     end_ms: Mapped[int] = mapped_column(BigInteger)
     title: Mapped[str] = mapped_column(Text)
+
+
+class EpisodeSummaryText(Base):
+    """A paragraph about the episode (insight/summary.py): extractive, or written by the
+    configured language model (``source`` "transcript" or "model")."""
+
+    __tablename__ = "episode_summaries"
+    __table_args__ = (Index("ix_episode_summaries_episode_id", "episode_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey(_EPISODE, ondelete="CASCADE"))
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey(_TRANSCRIPT, ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))
 
 
 class EpisodeTopic(Base):

