@@ -176,7 +176,8 @@ def test_a_malformed_feed_file_is_imported_with_warnings(run, tmp_path: Path) ->
     [
         (
             "bogus",
-            "the queues are fetch, probe, peaks, transcribe, analyze, index, recommend, render",
+            "the queues are fetch, probe, peaks, transcribe, analyze, index, recommend, analytics, "
+            "render",
         ),
         ("render", "the render queue needs SOUNDBITE_BROKER_URL"),
     ],

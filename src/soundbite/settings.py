@@ -256,8 +256,9 @@ class Settings(BaseSettings):
     analytics_rollup_seconds: float = Field(
         600.0,
         gt=0,
-        description="How often `soundbite serve` rolls raw events up into the hourly and daily "
-        "aggregates the dashboards read, and prunes events past the retention.",
+        description="How often `soundbite serve` queues the `analytics` job, which rolls raw "
+        "events up into the hourly and daily aggregates the dashboards read and prunes events "
+        "past the retention.",
     )
     recommend_train_seconds: float = Field(
         300.0,

@@ -29,17 +29,20 @@ lock; on SQLite the write transaction already serialises them.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, text
+from sqlalchemy import and_, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from soundbite.analytics import counting, curves
 from soundbite.context import Context
 from soundbite.domain.pipeline import ANALYZE, DONE
+from soundbite.domain.progress import ProgressFn
+from soundbite.store import analytics_partitions as partitions
 from soundbite.store.analytics_models import (
     AnalyticsCurve,
     AnalyticsEvent,
@@ -47,15 +50,28 @@ from soundbite.store.analytics_models import (
     AnalyticsRollup,
     AnalyticsRollupRun,
 )
-from soundbite.store.base import Base, as_utc, utcnow
+from soundbite.store.base import as_utc, utcnow
 from soundbite.store.models import Job
 
 GRACE = timedelta(minutes=10)
 ROLLUP_LOCK = 0x50D_B17E  # pg_advisory_xact_lock key
 _Key = tuple[str, str, datetime, int, int, int, str, str]
-_HIT_COLUMNS = [
-    c.name for c in AnalyticsEvent.__table__.columns if c.name in counting.Hit.__slots__
+# the columns of a raw event a Hit holds, in the Hit's own field order (built positionally)
+_HIT_COLUMNS = [f.name for f in fields(counting.Hit)]
+SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
+# in the order of _Key, then the count
+_ROLLUP_COLUMNS = [
+    "period",
+    "metric",
+    "start",
+    "podcast_id",
+    "episode_id",
+    "clip_id",
+    "dimension",
+    "value",
+    "count",
 ]
+_CURVE_COLUMNS = ["start", "episode_id", "bucket", "podcast_id", "listeners", "replays"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,64 +86,99 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def hits_of_day(s: Session, day: date) -> list[counting.Hit]:
+def _raw_rows(s: Session, table: str, columns: list[str], day: date) -> list[Any]:
+    """One day's rows of a raw table, straight from the driver.
+
+    A day holds a hundred thousand events and more: SQLAlchemy's row processing (an ORM load,
+    then a regular-expression parse of every SQLite timestamp) took most of a rollup's time,
+    so this reads through the DBAPI cursor and parses SQLite's timestamps with
+    ``datetime.fromisoformat``. The first column must be ``at``; it comes back in UTC."""
+    conn = s.connection()
     start = day_start(day)
-    columns = [getattr(AnalyticsEvent, name) for name in _HIT_COLUMNS]
-    rows = s.execute(
-        select(*columns).where(
-            AnalyticsEvent.at >= start, AnalyticsEvent.at < start + timedelta(days=1)
-        )
-    ).all()
-    out = []
-    for row in rows:
-        values = dict(zip(_HIT_COLUMNS, row, strict=True))
-        values["at"] = as_utc(values["at"])
-        out.append(counting.Hit(**values))
-    return out
+    end = start + timedelta(days=1)
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE at >= {mark} AND at < {mark}"
+    if sqlite:  # stored as text in SQLAlchemy's format, which sorts as time does
+        bounds: tuple[object, ...] = tuple(t.strftime(SQLITE_FORMAT) for t in (start, end))
+    else:
+        bounds = (start, end)
+    rows = conn.exec_driver_sql(sql, bounds).all()
+    parse = datetime.fromisoformat
+    if sqlite:
+        return [(parse(r[0]).replace(tzinfo=UTC), *r[1:]) for r in rows]
+    return [r if r[0].tzinfo is UTC else (r[0].astimezone(UTC), *r[1:]) for r in rows]
+
+
+def hits_of_day(s: Session, day: date) -> list[counting.Hit]:
+    rows = _raw_rows(s, AnalyticsEvent.__tablename__, _HIT_COLUMNS, day)
+    return [counting.Hit(*row) for row in rows]
 
 
 def hearings_of_day(s: Session, day: date) -> list[curves.Hearing]:
-    start = day_start(day)
-    h = AnalyticsHearing
-    rows = s.execute(
-        select(h.podcast_id, h.episode_id, h.listener, h.bucket, h.heard).where(
-            h.at >= start, h.at < start + timedelta(days=1)
-        )
-    ).all()
-    return [curves.Hearing(*row) for row in rows]
+    columns = ["at", "podcast_id", "episode_id", "listener", "bucket", "heard"]
+    rows = _raw_rows(s, AnalyticsHearing.__tablename__, columns, day)
+    return [curves.Hearing(*row[1:]) for row in rows]
 
 
-def _levels(c: counting.Counted) -> Iterator[tuple[int, int, int]]:
+def _levels(podcast: int, episode: int, clip: int) -> tuple[tuple[int, int, int], ...]:
     """The aggregate levels one counted thing adds to: clip, episode, podcast, everything."""
-    if c.clip_id:
-        yield c.podcast_id, c.episode_id, c.clip_id
-    yield c.podcast_id, c.episode_id, 0
-    yield c.podcast_id, 0, 0
-    yield 0, 0, 0
+    if clip:
+        return (podcast, episode, clip), (podcast, episode, 0), (podcast, 0, 0), (0, 0, 0)
+    return (podcast, episode, 0), (podcast, 0, 0), (0, 0, 0)
 
 
 def aggregate(day: date, counted: Iterable[counting.Counted]) -> dict[_Key, int]:
-    """Rows (period, metric, start, podcast, episode, clip, dimension, value) -> count."""
-    rows: dict[_Key, int] = defaultdict(int)
-    listeners: dict[_Key, set[str]] = defaultdict(set)
+    """Rows (period, metric, start, podcast, episode, clip, dimension, value) -> count.
+
+    Counted things are first grouped by where they happened (metric, hour and clip or
+    episode), and each group then adds to its four levels and two periods once: a day holds
+    tens of thousands of counted things but far fewer groups."""
     whole_day = day_start(day)
+    hours = [whole_day + timedelta(hours=h) for h in range(24)]
+    per_hour: Counter[tuple[str, datetime, int, int, int]] = Counter()
+    per_value: Counter[tuple[str, int, int, int, str, str]] = Counter()
+    heard: dict[tuple[int, int, int], set[str]] = defaultdict(set)  # listeners per day
     for c in counted:
-        hour = c.at.replace(minute=0, second=0, microsecond=0)
-        for period, start in (("hour", hour), ("day", whole_day)):
-            for podcast, episode, clip in _levels(c):
-                base = (period, c.metric, start, podcast, episode, clip)
-                rows[(*base, "", "")] += 1
-                if period == "hour":
-                    continue  # breakdowns by app, channel, ... are kept per day only
-                for dimension, value in c.dimensions:
-                    rows[(*base, dimension, value[:255])] += 1
-                if c.metric == "downloads":
-                    listeners[(period, "listeners", start, podcast, episode, clip, "", "")].add(
-                        c.listener
-                    )
+        hour = hours[c.at.hour]  # c.at is UTC, on `day`
+        per_hour[(c.metric, hour, c.podcast_id, c.episode_id, c.clip_id)] += 1
+        for dimension, value in c.dimensions:  # breakdowns by app, channel, ...: per day only
+            per_value[
+                (c.metric, c.podcast_id, c.episode_id, c.clip_id, dimension, value[:255])
+            ] += 1
+        if c.metric == "downloads":
+            heard[(c.podcast_id, c.episode_id, c.clip_id)].add(c.listener)
+    rows: dict[_Key, int] = defaultdict(int)
+    for (metric, hour, podcast, episode, clip), n in per_hour.items():
+        for level in _levels(podcast, episode, clip):
+            rows[("hour", metric, hour, *level, "", "")] += n
+            rows[("day", metric, whole_day, *level, "", "")] += n
+    for (metric, podcast, episode, clip, dimension, value), n in per_value.items():
+        for level in _levels(podcast, episode, clip):
+            rows[("day", metric, whole_day, *level, dimension, value)] += n
+    listeners: dict[_Key, set[str]] = defaultdict(set)
+    for (podcast, episode, clip), hashes in heard.items():
+        for level in _levels(podcast, episode, clip):
+            listeners[("day", "listeners", whole_day, *level, "", "")] |= hashes
     for key, hashes in listeners.items():
         rows[key] = len(hashes)
     return rows
+
+
+def _insert(s: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """An executemany straight to the driver (SQLAlchemy's per-row parameter processing cost
+    more than the database's insert); times go in as SQLite stores them there."""
+    if not rows:
+        return
+    conn = s.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        rows = [
+            tuple(v.strftime(SQLITE_FORMAT) if isinstance(v, datetime) else v for v in row)
+            for row in rows
+        ]
+    marks = ", ".join(["?" if sqlite else "%s"] * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 def rollup_day(ctx: Context, day: date, *, now: datetime | None = None) -> RollupResult:
@@ -146,52 +197,26 @@ def rollup_day(ctx: Context, day: date, *, now: datetime | None = None) -> Rollu
         rows.update(_starts(start, day_curves))
         s.execute(delete(AnalyticsCurve).where(AnalyticsCurve.start == start))
         curve_rows = [
-            {
-                "start": start,
-                "episode_id": episode,
-                "bucket": bucket,
-                "podcast_id": curve.podcast_id,
-                "listeners": listeners,
-                "replays": replays,
-            }
+            (start, episode, bucket, curve.podcast_id, listeners, replays)
             for episode, curve in day_curves.items()
             for bucket, (listeners, replays) in curve.buckets.items()
         ]
-        if curve_rows:
-            s.execute(insert(Base.metadata.tables[AnalyticsCurve.__tablename__]), curve_rows)
+        _insert(s, AnalyticsCurve.__tablename__, _CURVE_COLUMNS, curve_rows)
         s.execute(
             delete(AnalyticsRollup).where(
+                # naming the periods lets both databases seek the primary key (period, start,
+                # ...) instead of scanning every aggregate row of every day
+                AnalyticsRollup.period.in_(("hour", "day")),
                 AnalyticsRollup.start >= start,
                 AnalyticsRollup.start < end,
             )
         )
-        if rows:
-            s.execute(  # Core executemany: the ORM's bulk path costs more than the database
-                insert(Base.metadata.tables[AnalyticsRollup.__tablename__]),
-                [
-                    {
-                        "period": period,
-                        "metric": metric,
-                        "start": bucket,
-                        "podcast_id": podcast,
-                        "episode_id": episode,
-                        "clip_id": clip,
-                        "dimension": dimension,
-                        "value": value,
-                        "count": count,
-                    }
-                    for (
-                        period,
-                        metric,
-                        bucket,
-                        podcast,
-                        episode,
-                        clip,
-                        dimension,
-                        value,
-                    ), count in rows.items()
-                ],
-            )
+        _insert(
+            s,
+            AnalyticsRollup.__tablename__,
+            _ROLLUP_COLUMNS,
+            [(*key, count) for key, count in rows.items()],
+        )
         s.execute(
             delete(AnalyticsRollupRun).where(
                 AnalyticsRollupRun.period == "day", AnalyticsRollupRun.start == start
@@ -215,6 +240,19 @@ def _starts(day: datetime, day_curves: dict[int, curves.EpisodeCurve]) -> dict[_
     return out
 
 
+def _final_days(s: Session) -> set[date]:
+    """Days rolled up once more after their end (+ GRACE): their counts will not change."""
+    return {
+        as_utc(start).date()
+        for start, finished in s.execute(
+            select(AnalyticsRollupRun.start, AnalyticsRollupRun.finished_at).where(
+                AnalyticsRollupRun.period == "day"
+            )
+        )
+        if as_utc(finished) >= as_utc(start) + timedelta(days=1) + GRACE
+    }
+
+
 def days_to_roll(ctx: Context, now: datetime) -> list[date]:
     """Days with raw events that are not final yet (never rolled up after their end + GRACE)."""
     with ctx.db.read() as s:
@@ -223,15 +261,7 @@ def days_to_roll(ctx: Context, now: datetime) -> list[date]:
             s.scalar(select(func.min(AnalyticsHearing.at))),
         ]
         first = min((as_utc(f) for f in firsts if f is not None), default=None)
-        final = {
-            as_utc(start).date()
-            for start, finished in s.execute(
-                select(AnalyticsRollupRun.start, AnalyticsRollupRun.finished_at).where(
-                    AnalyticsRollupRun.period == "day"
-                )
-            )
-            if as_utc(finished) >= as_utc(start) + timedelta(days=1) + GRACE
-        }
+        final = _final_days(s)
     if first is None:
         return []
     day, today = first.date(), now.date()
@@ -243,10 +273,22 @@ def days_to_roll(ctx: Context, now: datetime) -> list[date]:
     return out
 
 
-def catch_up(ctx: Context, *, now: datetime | None = None) -> list[RollupResult]:
-    """Roll up every day that is not final, oldest first; then prune past retention."""
+def catch_up(
+    ctx: Context, *, now: datetime | None = None, progress: ProgressFn | None = None
+) -> list[RollupResult]:
+    """Roll up every day that is not final, oldest first; then prune past retention.
+
+    On PostgreSQL it first makes sure this month's and the next months' partitions exist, so
+    the sink's rows land in their month rather than the DEFAULT partition."""
     now = now or utcnow()
-    results = [rollup_day(ctx, day, now=now) for day in days_to_roll(ctx, now)]
+    with ctx.db.write() as s:
+        partitions.ensure_months(s.connection(), now.date())
+    days = days_to_roll(ctx, now)
+    results = []
+    for i, day in enumerate(days):
+        if progress is not None:
+            progress(100 * i / (len(days) + 1), f"rolling up {day} ({i + 1} of {len(days)})")
+        results.append(rollup_day(ctx, day, now=now))
     final = {
         e
         for r in results
@@ -254,6 +296,8 @@ def catch_up(ctx: Context, *, now: datetime | None = None) -> list[RollupResult]
         for e in r.replayed
     }
     reanalyse(ctx, final)
+    if progress is not None:
+        progress(100 * len(days) / (len(days) + 1), "pruning raw events past the retention")
     prune(ctx, now=now)
     return results
 
@@ -277,17 +321,22 @@ def reanalyse(ctx: Context, episodes: Iterable[int]) -> list[int]:
 
 
 def prune(ctx: Context, *, now: datetime | None = None) -> int:
-    """Delete raw events older than the retention, but only of days whose rollup is final."""
+    """Delete raw events older than the retention, but only of days whose rollup is final.
+
+    On PostgreSQL a month's partition wholly past the retention, all its days final, is
+    dropped (no row-by-row delete, nothing left for VACUUM); the rest goes day by day."""
     now = now or utcnow()
     cutoff = day_start((now - timedelta(days=ctx.settings.analytics_retention_days)).date())
     with ctx.db.write() as s:
-        final_days = select(AnalyticsRollupRun.start).where(
-            AnalyticsRollupRun.period == "day",
-            AnalyticsRollupRun.start < cutoff,
-        )
-        deleted = 0
-        for (start,) in s.execute(final_days).all():
-            start = as_utc(start)
+        final = _final_days(s)
+
+        def all_final(first: date, end: date) -> bool:
+            return all(first + timedelta(days=d) in final for d in range((end - first).days))
+
+        dropped = partitions.drop_months_before(s.connection(), cutoff.date(), final=all_final)
+        deleted = sum(dropped.values())
+        for day in sorted(d for d in final if day_start(d) < cutoff):
+            start = day_start(day)
             result = s.execute(
                 delete(AnalyticsEvent).where(
                     and_(AnalyticsEvent.at >= start, AnalyticsEvent.at < start + timedelta(days=1))

@@ -1,4 +1,8 @@
-"""`soundbite analytics rollup`: roll raw events up now (serve also does it on a timer)."""
+"""`soundbite analytics rollup`: roll raw events up now, in this process.
+
+`soundbite serve` queues the same work as the ``analytics`` job every
+SOUNDBITE_ANALYTICS_ROLLUP_SECONDS (analytics/schedule.py); both are idempotent, so running
+this beside a worker counts nothing twice."""
 
 from __future__ import annotations
 

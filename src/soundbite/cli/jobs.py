@@ -36,8 +36,10 @@ def list_jobs(ctx: Context, state: str | None, episode_id: int | None, as_json: 
         emit_json(items)
         return
     for j in items:
+        # server-wide jobs (the analytics rollup, the recommender's training) have no episode
+        episode = "-" if j["episode_id"] is None else j["episode_id"]
         click.echo(
-            f"{j['id']:>5}  episode {j['episode_id']:<5} {j['stage']:<10} {j['state']:<8} "
+            f"{j['id']:>5}  episode {episode:<5} {j['stage']:<10} {j['state']:<8} "
             f"{j['progress']:>5}%  {j['message']}"
         )
         if j["error"]:
@@ -57,6 +59,12 @@ def retry(ctx: Context, job_id: int, no_wait: bool, as_json: bool) -> None:
     app = ctx.app
     app.retry(job_id)
     episode_id = episodes.job_episode_id(app, job_id)
+    if episode_id is None:  # server-wide work: a worker (or `soundbite serve`) runs it
+        if as_json:
+            emit_json({"job_id": job_id, "episode_id": None, "queued": True, "failed": {}})
+        else:
+            click.echo(f"job {job_id} queued")
+        return
     failed: list[tuple[str, str]] = []
     if not no_wait:
         outcome = wait_for_episodes(

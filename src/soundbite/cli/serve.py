@@ -78,8 +78,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     "queues",
     default=None,
     help="Only these queues, comma-separated: pipeline stages (fetch, probe, peaks, transcribe, "
-    "analyze, index), recommend (the For you training) and, with a broker, render (clip "
-    "pre-renders). Default: all.",
+    "analyze, index), recommend (the For you training), analytics (the rollup and pruning) "
+    "and, with a broker, render (clip pre-renders). Default: all.",
 )
 @click.option(
     "--pool",

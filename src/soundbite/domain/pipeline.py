@@ -15,9 +15,11 @@ PEAKS = "peaks"
 TRANSCRIBE = "transcribe"
 ANALYZE = "analyze"  # topics, chapters, highlights (jobs/analysis.py)
 INDEX = "index"  # search units; after analyze, whose topic keywords it indexes
-# server-wide work: a job row with no episode (the recommender's training, issue 16)
+# server-wide work: a job row with no episode (the recommender's training, issue 16; the
+# analytics rollup and pruning, issue 14)
 RECOMMEND = "recommend"
-SERVER_STAGES = frozenset({RECOMMEND})
+ANALYTICS = "analytics"
+SERVER_STAGES = frozenset({RECOMMEND, ANALYTICS})
 
 # the states of a job
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -32,6 +34,9 @@ STEPS: dict[str, int] = {
     ANALYZE: 3,
     INDEX: 4,
     RECOMMEND: 9,
+    # for server-wide jobs the step is only a priority: a rollup takes seconds and keeps the
+    # dashboards current, so it goes before a queue of hour-long transcriptions
+    ANALYTICS: 0,
 }
 
 

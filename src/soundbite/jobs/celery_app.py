@@ -33,7 +33,8 @@ from soundbite.settings import Settings
 
 log = logging.getLogger(__name__)
 
-STAGES = tuple(STEPS)  # one queue each: fetch, probe, peaks, transcribe, analyze, index, recommend
+# one queue each: fetch, probe, peaks, transcribe, analyze, index, recommend, analytics
+STAGES = tuple(STEPS)
 QUEUES = (*STAGES, RENDER_QUEUE)
 
 

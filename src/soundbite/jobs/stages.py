@@ -270,4 +270,21 @@ def run_recommend(app: Context, progress: ProgressFn) -> str:
     return train(app, progress)
 
 
-SERVER_STAGES: dict[str, ServerStageFn] = {pipeline.RECOMMEND: run_recommend}
+def run_analytics(app: Context, progress: ProgressFn) -> str:
+    """Roll up every day that is not final, create the coming months' partitions (PostgreSQL)
+    and prune raw events past the retention (analytics/rollup.py). Idempotent: a day's
+    aggregates are replaced in one transaction, so a retried or repeated run counts nothing
+    twice, and a killed one leaves the previous rows."""
+    from soundbite.analytics.rollup import catch_up
+
+    results = catch_up(app, progress=progress)
+    if not results:
+        return "nothing to roll up"
+    events = sum(r.events for r in results)
+    return f"{len(results)} day(s) rolled up ({events} events), last {results[-1].day}"
+
+
+SERVER_STAGES: dict[str, ServerStageFn] = {
+    pipeline.RECOMMEND: run_recommend,
+    pipeline.ANALYTICS: run_analytics,
+}

@@ -372,12 +372,13 @@ def pipeline_jobs(
         return [JobPublic.model_validate(job) for job in s.scalars(query)]
 
 
-def job_episode_id(ctx: Context, job_id: int) -> int:
+def job_episode_id(ctx: Context, job_id: int) -> int | None:
+    """The job's episode; None for server-wide work (the analytics rollup, the training)."""
     with ctx.db.read() as s:
-        episode_id = s.scalar(select(Job.episode_id).where(Job.id == job_id))
-    if episode_id is None:
+        row = s.execute(select(Job.episode_id).where(Job.id == job_id)).first()
+    if row is None:
         raise NotFound(f"no job {job_id}")
-    return episode_id
+    return row[0]
 
 
 def progress_of(ctx: Context, episode_ids: Sequence[int]) -> dict[int, tuple[str, list[JobPublic]]]:

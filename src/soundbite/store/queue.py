@@ -13,8 +13,8 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, exists, select, text, update
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import Exists
 
 from soundbite.domain.pipeline import DONE, FAILED, QUEUED, RUNNING, STEPS
@@ -22,6 +22,8 @@ from soundbite.errors import Conflict
 from soundbite.store.base import as_utc
 from soundbite.store.db import Database, get_or_not_found, rowcount
 from soundbite.store.models import Job
+
+SERVER_ENQUEUE_LOCK = 0x50B180  # beside the migration and reconciler locks
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class JobQueue:
         """Queue stages for an episode (None: server-wide stages); a stage already known is
         queued again unless running, so repeated requests for the same work are one job."""
         with self.db.write() as s:
+            if episode_id is None:
+                _server_lock(s)
             same = Job.episode_id.is_(None) if episode_id is None else Job.episode_id == episode_id
             existing = {j.stage: j for j in s.scalars(select(Job).where(same))}
             for stage in stages:
@@ -64,8 +68,28 @@ class JobQueue:
                         )
                     )
                 elif job.state != RUNNING:
+                    if job.state in (DONE, FAILED):
+                        job.attempts = 0  # a new run: the last run's attempts are not its own
                     job.state, job.progress, job.message = QUEUED, 0.0, "waiting"
                     job.error, job.updated_at = None, now()
+
+    def enqueue_periodic(self, stage: str, every: timedelta) -> bool:
+        """Queue a server-wide stage unless it is queued, running, or finished less than
+        `every` ago; True when it was queued. Several processes may each call it on their own
+        timer: the row is one, and a run that just finished is not repeated."""
+        with self.db.write() as s:
+            _server_lock(s)
+            job = s.scalars(select(Job).where(Job.episode_id.is_(None), Job.stage == stage)).first()
+            if job is None:
+                s.add(Job(episode_id=None, stage=stage, step=STEPS[stage], message="waiting"))
+                return True
+            if job.state in (QUEUED, RUNNING):
+                return False
+            if job.finished_at is not None and as_utc(job.finished_at) > now() - every:
+                return False
+            job.state, job.progress, job.message, job.attempts = QUEUED, 0.0, "waiting", 0
+            job.error, job.updated_at = None, now()
+            return True
 
     def claim(self, worker_id: str, stages: list[str] | None = None) -> ClaimedJob | None:
         """Take the oldest runnable job, or None. Expired leases are reconciled first."""
@@ -188,6 +212,14 @@ class JobQueue:
                 else:
                     job.state, job.message = QUEUED, "worker stopped; queued again"
         return requeued
+
+
+def _server_lock(s: Session) -> None:
+    """Serialise enqueues of server-wide jobs on PostgreSQL: their episode is NULL, which the
+    (episode_id, stage) unique key does not compare, so two processes could each insert one.
+    (On SQLite the write transaction already begins IMMEDIATE.)"""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SERVER_ENQUEUE_LOCK})
 
 
 def blocked() -> Exists:
