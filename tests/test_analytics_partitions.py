@@ -1,7 +1,7 @@
 """On PostgreSQL the raw event table is partitioned by month (store/analytics_partitions.py):
 rows land in their month's partition, an event for a month with no partition yet is kept (in
 the DEFAULT partition, and moved to its month when that is created), pruning drops a month
-past the retention whole, and migration 0018 keeps the rows it finds."""
+past the retention whole, and migration 0019 keeps the rows it finds."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def test_pruning_drops_a_month_past_the_retention_once_its_days_are_final(
 def test_the_upgrade_partitions_the_table_and_keeps_every_row(pg_url: str) -> None:
     db = Database(pg_url)
     try:
-        _migrate(db, "0017")
+        _migrate(db, "0018")
         md = sa.MetaData()
         md.reflect(db.engine, only=["analytics_events"])
         table = md.tables["analytics_events"]
@@ -176,7 +176,7 @@ def test_the_upgrade_partitions_the_table_and_keeps_every_row(pg_url: str) -> No
             ids = c.execute(sa.select(table.c.id).order_by(table.c.id)).scalars().all()
         assert ids == [*(row.id for row in before), before[-1].id + 1]
 
-        _migrate(db, "0017", down=True)  # and back, rows kept, no partitions left
+        _migrate(db, "0018", down=True)  # and back, rows kept, no partitions left
         with db.engine.connect() as c:
             kind = c.execute(
                 sa.text("SELECT relkind FROM pg_class WHERE oid = 'analytics_events'::regclass")

@@ -2,7 +2,7 @@
 
 Raw events arrive at millions a month and leave a month at a time (the retention), so on
 PostgreSQL the table is ``PARTITION BY RANGE (at)`` with one partition per UTC month
-(``analytics_events_2026_11``) and a ``DEFAULT`` partition, made by migration 0018. Why:
+(``analytics_events_2026_11``) and a ``DEFAULT`` partition, made by migration 0019. Why:
 
 - pruning past the retention drops a whole month's partition (a catalogue change) instead of
   deleting millions of rows and leaving the table bloated for VACUUM;

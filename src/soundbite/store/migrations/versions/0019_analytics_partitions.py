@@ -2,8 +2,8 @@
 partition per UTC month and a DEFAULT one, keeping every row (store/analytics_partitions.py).
 SQLite has no partitioning: nothing changes there.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from sqlalchemy import text
 
 from soundbite.store import analytics_partitions as parts
 
-revision = "0018"
+revision = "0019"
 # the lead re-chains it after the last migration merged beside it
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
