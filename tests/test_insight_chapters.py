@@ -112,3 +112,34 @@ def test_a_title_writer_is_used_when_it_answers_and_the_lexical_title_stands_oth
         return "Here is a title for the chapter:\n" + request.lexical * 5
 
     assert chapter_titles(sentences, ranges, rambling) == lexical
+
+
+def test_with_sentence_embeddings_chapters_stay_sensible_and_titles_name_the_centre() -> None:
+    """The `semantic` extra's path (off by default; skipped when the extra is absent)."""
+    from soundbite.insight import embeddings
+    from soundbite.insight.analyze import AnalysisOptions
+    from soundbite.insight.titles import central_phrases, ranked_phrases
+
+    if not embeddings.installed():
+        pytest.skip("the `semantic` extra (torch, sentence-transformers) is absent")
+    tips = podcast_tips(keep_speakers=True)
+    looped, _ = concat([tips, tips], gap_ms=0)
+    lexical = analyze(looped)
+    result = analyze(looped, options=AnalysisOptions(semantic=True))
+    # 25 minutes of ten tips each: chapters of a tip or more, never slivers, and about as
+    # many as the lexical method makes (give or take a factor of two)
+    assert 2 <= len(result.chapters) <= 12
+    assert 0.5 <= len(result.chapters) / len(lexical.chapters) <= 2, len(lexical.chapters)
+    assert all((c.end_ms or 0) - c.start_ms >= 120_000 for c in result.chapters)
+    sentences = result.sentences
+    vectors = embeddings.embed([s.text for s in sentences])
+    ranges = [(0, len(sentences) // 2), (len(sentences) // 2, len(sentences))]
+    ranked = ranked_phrases(sentences, ranges)
+    central = central_phrases(sentences, ranges, ranked, vectors)
+    titles = chapter_titles(sentences, ranges, vectors=vectors)
+    assert titles != chapter_titles(sentences, ranges) or all(p for p in central)
+    for title, phrase, phrases in zip(titles, central, ranked, strict=True):
+        # a single short noun phrase of the chapter, the one nearest its meaning
+        assert phrase is not None and title.lower() == phrase.text.lower()
+        assert " and " not in title and 0 < len(title) <= MAX_TITLE
+        assert phrase in phrases

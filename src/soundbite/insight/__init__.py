@@ -8,6 +8,7 @@ without a database.
     sentences.py   words -> sentences (punctuation, pauses, a length cap)
     text.py        tokens, stopwords, light stemming (shared with search)
     outline.py     chapters: a few an hour, by optimal segmentation; topics nest inside
+    embeddings.py  sentence vectors (the optional `semantic` extra), one model per process
     topics.py      TextTiling-style topical segmentation over TF-IDF vectors
     keywords.py    extractive key phrases
     phrases.py     noun phrases (TextBlob's offline tagger and chunker)

@@ -5,10 +5,12 @@ The outline has two levels: chapters (outline.py), a few per hour, for a listene
 episode, and inside them topics (topics.py), a minute or two each, for search and highlights.
 
 This is the pure half of the ``analyze`` pipeline stage (``jobs/analysis.py`` does the I/O).
-It reports progress between its steps; each step is fast (an hour of speech takes well under
-a second, measured by bench/segmentation.py), so finer reporting would only cost writes. The
-exception is a writer (a language model, insight/llm.py): about a second a text on a small
-local model, a chapter title each, a reason and a clip title per highlight, and the summary.
+It reports progress between its steps; each lexical step is fast (an hour of speech takes well
+under a second, measured by bench/segmentation.py), so finer reporting would only cost writes.
+With the ``semantic`` extra, embedding the sentences comes first and is the slow step (see
+bench/chapters.py for its time per hour of speech). So is a writer (a language model,
+insight/llm.py): about a second a text on a small local model, a chapter title each, a reason
+and a clip title per highlight, and the summary.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from soundbite.domain.progress import ProgressFn, no_progress
 from soundbite.domain.transcript import Transcript
 from soundbite.ingest.chapters import Chapter
+from soundbite.insight import embeddings
 from soundbite.insight.audio import Loudness
 from soundbite.insight.highlights import (
     Highlight,
@@ -46,6 +49,10 @@ class AnalysisOptions:
     chapters: ChapterOptions = field(default_factory=ChapterOptions)
     topics: TopicOptions = field(default_factory=TopicOptions)
     highlights: HighlightOptions = field(default_factory=HighlightOptions)
+    # sentence embeddings for chapters and their titles (needs the `semantic` extra). Off by
+    # default: on SliceCast they did not beat the lexical chapters (bench/chapters.py), and
+    # they cost the embedding of every sentence
+    semantic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +95,15 @@ def analyze(
     sentences = split_sentences(timed_words(transcript), opts.sentences, word_speakers(transcript))
     if not sentences:
         return Analysis([], [], [], [])
-    progress(15, "finding chapters")
     found = sentence_speakers(transcript, sentences)
     speakers = found if any(found) else None
-    parts = chapter_ranges(sentences, speakers, opts.chapters)
-    chapter_names = chapter_titles(sentences, parts, titles)
+    vectors = None
+    if opts.semantic and embeddings.installed():
+        progress(10, "embedding sentences")
+        vectors = embeddings.embed([s.text for s in sentences])
+    progress(15, "finding chapters")
+    parts = chapter_ranges(sentences, speakers, opts.chapters, vectors)
+    chapter_names = chapter_titles(sentences, parts, titles, vectors)
     chapters = _chapters(sentences, parts, chapter_names)
     progress(30, "finding topics")
     fine = segment(sentences, opts.topics, speakers)

@@ -6,6 +6,11 @@ scores by how often the chapter says its words, how specific those words are to 
 phrase, joined with the second by "and" when both are strong and the two fit in 40 characters
 ("Drug approval and the FDA" reads as "Drug approval and FDA").
 
+With sentence vectors (the ``semantic`` extra), the title is instead the one of those phrases
+(the chapter's best few, one per idea) whose own vector lies closest to the chapter's mean
+sentence vector: the phrase that says what the whole chapter is about, not the one it repeats
+most. It stays a single short noun phrase.
+
 The lexical title is always made. A :class:`TitleWriter` (a language model behind an endpoint,
 say) may write a better one from the same request; when there is none, it fails or it answers
 something unusable (empty, too long, several lines), the lexical title stands.
@@ -20,6 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
+from soundbite.insight.embeddings import Vectors, embed
 from soundbite.insight.keywords import MAX_TITLE, Phrase, distinct, key_phrases, topic_weights
 from soundbite.insight.phrases import noun_phrases, tails
 from soundbite.insight.sentences import Sentence
@@ -90,22 +98,58 @@ def lexical_title(phrases: Sequence[Phrase]) -> str:
         joined = f"{pair[0].text} and {pair[1].text}"
         if len(joined) <= MAX_TITLE:
             title = joined
+    return _capitalised(title)
+
+
+def _capitalised(title: str) -> str:
     title = title[:MAX_TITLE].rstrip()
     return title[:1].upper() + title[1:]
+
+
+def central_phrases(
+    sentences: Sequence[Sentence],
+    ranges: Sequence[tuple[int, int]],
+    ranked: Sequence[Sequence[Phrase]],
+    vectors: Vectors,
+) -> list[Phrase | None]:
+    """For each range, the phrase of `ranked` closest to the range's mean sentence vector
+    (weighted by words), None when it has no phrase."""
+    texts = sorted({p.text for phrases in ranked for p in phrases})
+    if not texts:
+        return [None] * len(ranges)
+    phrase_vectors = dict(zip(texts, embed(texts), strict=True))
+    words = np.array([s.n_words for s in sentences], dtype=np.float32)
+    out: list[Phrase | None] = []
+    for (a, b), phrases in zip(ranges, ranked, strict=True):
+        centroid = words[a:b] @ vectors[a:b]
+        out.append(
+            max(phrases, key=lambda p: float(phrase_vectors[p.text] @ centroid), default=None)
+        )
+    return out
 
 
 def chapter_titles(
     sentences: Sequence[Sentence],
     ranges: Sequence[tuple[int, int]],
     writer: TitleWriter | None = None,
+    vectors: Vectors | None = None,
 ) -> list[str]:
-    """A title for each range of sentences."""
+    """A title for each range of sentences; `vectors` (one per sentence, unit length) choose
+    the central phrase rather than the most said."""
     titles = []
     keys = key_sentences(sentences, ranges) if writer is not None else [[] for _ in ranges]
-    for n, ((a, b), phrases) in enumerate(
-        zip(ranges, ranked_phrases(sentences, ranges), strict=True)
-    ):
-        lexical = lexical_title(phrases) or _keyword_title(sentences[a:b])
+    ranked = ranked_phrases(sentences, ranges)
+    central = (
+        central_phrases(sentences, ranges, ranked, vectors)
+        if vectors is not None
+        else [None] * len(ranges)
+    )
+    for n, ((a, b), phrases, centre) in enumerate(zip(ranges, ranked, central, strict=True)):
+        lexical = (
+            _capitalised(centre.text)
+            if centre
+            else lexical_title(phrases) or _keyword_title(sentences[a:b])
+        )
         request = TitleRequest(
             text=" ".join(s.text for s in sentences[a:b]),
             phrases=tuple(p.text for p in phrases),

