@@ -17,7 +17,7 @@
    byte-range and bot rules, so the raw side is a lower bound on its real cost). The
    retention curve (GET /api/analytics/episodes/{id}/retention, queries.curve) is timed the
    same way against the raw hearings. On PostgreSQL the raw events are in monthly
-   partitions (migration 0018).
+   partitions (migration 0019).
 
 Targets (issue 14): p99 added <= 2 ms; dashboard p95 <= 150 ms. Ratios are ours / raw.
 
