@@ -11,7 +11,9 @@ import json
 import re
 import struct
 import subprocess
+import threading
 import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import av
@@ -240,6 +242,42 @@ def test_the_encoder_stops_and_says_why_when_drawing_or_the_audio_fails(tmp_path
     encode_mp4(pictures(-1), audio, tmp_path / "fine.mp4", options)
     with av.open(str(tmp_path / "fine.mp4")) as container:
         assert container.streams.video[0].frames == 60
+
+
+def test_frames_encode_while_the_audio_renders_and_the_file_still_interleaves(
+    tmp_path: Path,
+) -> None:
+    """render_video encodes frames before the audio render is done: the early video packets
+    wait for the audio, so the file interleaves the two from its first second (a phone
+    streaming it reads both from one place), and an audio render that fails fails the video
+    with the audio's own message."""
+    audio, out = tmp_path / "a.m4a", tmp_path / "late.mp4"
+    options = H264Options(64, 64, 30)
+    grey = (np.full((64, 64), 128, np.uint8), np.full((32, 32), 128, np.uint8))
+    halfway = threading.Event()
+
+    def pictures():  # type: ignore[no-untyped-def]
+        for n in range(60):
+            if n == 30:
+                halfway.set()  # half the frames are encoded before the audio even starts
+            yield grey[0], grey[1], grey[1]
+
+    def late_audio() -> object:
+        assert halfway.wait(30)
+        return render_clip(SONNET, 2700, 4700, audio, RenderProfile(format="m4a"))
+
+    with ThreadPoolExecutor(1) as pool:
+        encode_mp4(pictures(), audio, out, options, audio_ready=pool.submit(late_audio))
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].frames == 60
+        kinds = [p.stream.type for p in container.demux() if p.dts is not None]
+    assert kinds.count("audio") > 80  # 2 s of AAC: 86 packets of 1024 samples
+    assert "audio" in kinds[:20] and "video" in kinds[:20]
+
+    broken: Future[object] = Future()
+    broken.set_exception(MediaError("decoding the span failed: truncated"))
+    with pytest.raises(MediaError, match="truncated"):
+        encode_mp4(pictures(), audio, tmp_path / "never.mp4", options, audio_ready=broken)
 
 
 @pytest.mark.parametrize("aspect", ["9x16", "16x9"])

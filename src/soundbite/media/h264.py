@@ -19,9 +19,11 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -63,23 +65,72 @@ def encode_mp4(
     on_frame: Callable[[int], None] = lambda n: None,
     *,
     moving_rows: tuple[int, int] | None = None,
+    audio_ready: Future[Any] | None = None,
 ) -> None:
     """Encode `pictures` (each valid until the next is asked for) with the first audio
     stream of `audio` copied beside them, as the MP4 `out`. With `moving_rows` (even first
-    and end rows), the pictures differ only there: the rest is copied once per pooled frame."""
+    and end rows), the pictures differ only there: the rest is copied once per pooled frame.
+
+    With `audio_ready`, the audio is still being rendered when encoding starts: `audio` is
+    read once it is done (its error, if any, is raised here), and the video packets encoded
+    before then wait in memory, so the file still interleaves both from its start."""
     try:
-        with (
-            av.open(str(audio)) as source,
-            av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as sink,
-        ):
-            _encode(pictures, source, sink, options, on_frame, moving_rows)
+        with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as sink:
+            _encode(pictures, audio, audio_ready, sink, options, on_frame, moving_rows)
     except av.FFmpegError as exc:
         raise MediaError(f"encoding the clip's video failed: {exc}") from exc
 
 
+class _Interleaver:
+    """Muxes video packets with the audio's, by time, once the audio exists; until then,
+    holds them (a few seconds of ultrafast H.264: a few MB at most)."""
+
+    def __init__(
+        self, sink: av.container.OutputContainer, audio: Path, ready: Future[Any] | None
+    ) -> None:
+        self.sink, self.audio, self.ready = sink, audio, ready
+        self.held: list[av.Packet] = []
+        self.stream: av.audio.stream.AudioStream | None = None
+        self.pending: list[av.Packet] = []
+
+    def _attach(self) -> None:
+        if self.ready is not None:
+            self.ready.result()  # raises what the audio render raised
+        with av.open(str(self.audio)) as source:
+            sound = source.streams.audio[0]
+            self.stream = self.sink.add_stream_from_template(sound)
+            self.pending = [p for p in source.demux(sound) if p.dts is not None]
+        self.pending.reverse()  # popped from the end, earliest first
+        held, self.held = self.held, []
+        self.video(held)
+
+    def _audio_until(self, seconds: float | None) -> None:
+        while self.pending and (seconds is None or _seconds(self.pending[-1]) <= seconds):
+            packet = self.pending.pop()
+            packet.stream = self.stream
+            self.sink.mux(packet)
+
+    def video(self, packets: list[av.Packet]) -> None:
+        if self.stream is None:
+            if self.ready is None or self.ready.done():
+                self._attach()
+            else:
+                self.held.extend(packets)
+                return
+        for packet in packets:
+            self._audio_until(_seconds(packet))
+            self.sink.mux(packet)
+
+    def finish(self) -> None:
+        if self.stream is None:
+            self._attach()
+        self._audio_until(None)
+
+
 def _encode(
     pictures: Iterator[Planes],
-    source: av.container.InputContainer,
+    audio: Path,
+    audio_ready: Future[Any] | None,
     sink: av.container.OutputContainer,
     options: H264Options,
     on_frame: Callable[[int], None],
@@ -95,21 +146,9 @@ def _encode(
     # the frames are drawn in BT.709, limited range (media/frames.py): say so to players
     context.color_range, context.colorspace = 1, 1  # MPEG (limited), BT.709
     context.color_primaries, context.color_trc = 1, 1  # BT.709
-    sound = source.streams.audio[0]
-    audio = sink.add_stream_from_template(sound)
-    pending = [p for p in source.demux(sound) if p.dts is not None]
-    pending.reverse()  # popped from the end, earliest first
-
-    def mux_audio_until(seconds: float | None) -> None:
-        while pending and (seconds is None or _seconds(pending[-1]) <= seconds):
-            packet = pending.pop()
-            packet.stream = audio
-            sink.mux(packet)
-
-    def mux_video(packets: list[av.Packet]) -> None:
-        for packet in packets:
-            mux_audio_until(_seconds(packet))
-            sink.mux(packet)
+    muxer = _Interleaver(sink, audio, audio_ready)
+    if audio_ready is None:
+        muxer.video([])  # a broken audio file fails before any frame is drawn
 
     pool: queue.Queue[av.VideoFrame] = queue.Queue()
     for _ in range(POOL):
@@ -121,10 +160,10 @@ def _encode(
     def encoder() -> None:
         try:
             while (frame := work.get()) is not None:
-                mux_video(video.encode(frame))
+                muxer.video(video.encode(frame))
                 pool.put(frame)  # x264 copied it: free to draw into again
-            mux_video(video.encode(None))
-            mux_audio_until(None)
+            muxer.video(video.encode(None))
+            muxer.finish()
         except BaseException as exc:  # handed to the drawing thread, which raises it
             failed.append(exc)
             pool.put(av.VideoFrame(options.width, options.height, "yuv420p"))

@@ -140,6 +140,7 @@ def render_clip(
     seek_index: SeekIndex | None = None,
     loudness: float | None = None,
     on_pcm: Callable[[np.ndarray], None] = lambda chunk: None,
+    on_decoded: Callable[[int], None] | None = None,
 ) -> RenderResult:
     """Cut start_ms..end_ms of `src` into `out`; raises MediaError if it cannot be decoded.
 
@@ -149,7 +150,10 @@ def render_clip(
     already known (from the episode's loudness blocks, ``media/loudness.py``): the render then
     streams; otherwise the decoded span is measured first. An MP3's final size is passed to
     `on_size` before its first byte is written. `on_pcm` sees every piece of the samples fed
-    to the encoder (channels × samples, float32), gain and fades applied, in order.
+    to the encoder (channels × samples, float32), gain and fades applied, in order. With
+    `on_decoded`, the whole span is decoded and handed to `on_pcm` before the encoder is fed,
+    then `on_decoded(rate)` is called: a video draws its waveform from the samples while the
+    audio is still encoding (the encoder, not the decoder, is most of a render's time).
     """
     source_rate, rate, channels = _output_format(src)
     samples = span_samples(start_ms, end_ms, rate)
@@ -173,13 +177,13 @@ def render_clip(
             # the gain is known: each piece is encoded as soon as it is decoded
             stream = StreamNormaliser(rate, samples, loudness, target)
             chunks = _normalised(pieces, stream, samples, channels)
-            _feed(encoder, chunks, rate, channels, samples, on_pcm)
+            _feed(encoder, chunks, rate, channels, samples, on_pcm, on_decoded)
             measured, gain, limited = loudness, stream.gain_db, stream.limited
         else:
             pcm = _fit(_joined(pieces), rate, samples)
             measured = loudness if loudness is not None else integrated_loudness(pcm.samples, rate)
             normalised, gain, limited = normalise(pcm.samples, rate, measured, target)
-            _feed(encoder, iter([normalised]), rate, channels, samples, on_pcm)
+            _feed(encoder, iter([normalised]), rate, channels, samples, on_pcm, on_decoded)
         _finish(encoder, copier)
     except BaseException:
         encoder.kill()
@@ -344,8 +348,15 @@ def _feed(
     channels: int,
     samples: int,
     on_pcm: Callable[[np.ndarray], None],
+    on_decoded: Callable[[int], None] | None = None,
 ) -> None:
     assert encoder.stdin is not None
+    if on_decoded is not None:
+        held = list(chunks)  # at most the span: CLIP_MAX_SECONDS of float32
+        for chunk in held:
+            on_pcm(chunk)
+        on_decoded(rate)
+        chunks, on_pcm = iter(held), lambda chunk: None
     try:
         encoder.stdin.write(_wav_header(samples, channels, rate))
         for chunk in chunks:

@@ -6,8 +6,10 @@ fades as the MP3), copied into the MP4 without re-encoding. The picture is drawn
 says why): H.264 High, yuv420p, 30 fps, ``+faststart`` (the index first, so a phone starts
 playing at once).
 
-The waveform and bars are drawn from the rendered audio (decoded back), so they move with what
-is heard, gain and fades included.
+The waveform and bars are drawn from the rendered audio's samples (as fed to the AAC encoder), so
+they move with what is heard, gain and fades included. Those samples are decoded ahead of the
+encoder, so the frames are drawn and encoded while the AAC is: the audio is most of the first
+seconds of a render, and x264 has the other core meanwhile.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,10 +287,13 @@ def render_video(
     audio = out.with_name(out.name + ".audio.m4a")
     frames = video_frames(end_ms - start_ms, style.fps)
     heard: list[np.ndarray] = []  # the rendered samples, mono: what the waveform shows
+    decoded: Future[int] = Future()  # the samples' rate, once all of them are in `heard`
     sound = dataclasses.replace(profile, format="m4a", video=None)
     try:
-        # the audio renders (decode, gain, AAC in ffmpeg) while this thread draws the still
-        # layer and lays out the captions: neither needs the other
+        # the audio renders (decode, gain, AAC in ffmpeg) in a thread. Its samples come
+        # first, decoded ahead of the AAC encoder; the still layer and the caption pages are
+        # drawn meanwhile, then the frames are drawn and encoded while the AAC encodes: the
+        # muxer holds the first video packets until the audio exists
         with ThreadPoolExecutor(1, thread_name_prefix="video-audio") as pool:
             rendering = pool.submit(
                 render_clip,
@@ -300,20 +305,34 @@ def render_video(
                 seek_index=seek_index,
                 loudness=loudness,
                 on_pcm=lambda chunk: heard.append(chunk.mean(axis=0)),
+                on_decoded=decoded.set_result,
             )
             composer = FrameComposer(style, content, artwork, frames, logo)
+            either: list[Future[Any]] = [decoded, rendering]
+            wait(either, return_when=FIRST_COMPLETED)
+            if not decoded.done():
+                rendering.result()  # it failed before its samples were out: say why
+            on_progress(0.05)
+            samples = np.concatenate(heard) if heard else np.zeros(1, np.float32)
+            composer.hear(samples, decoded.result())
+            width, height = SIZES[style.aspect]
+            pictures = (composer.planes(n) for n in range(frames))
+
+            def progress(n: int) -> None:
+                if n % PROGRESS_EVERY == 0:
+                    on_progress(0.05 + 0.93 * n / frames)
+
+            options = H264Options(width, height, style.fps, style.preset)
+            encode_mp4(
+                pictures,
+                audio,
+                out,
+                options,
+                progress,
+                moving_rows=composer.moving_rows,
+                audio_ready=rendering,
+            )
             result = rendering.result()
-        on_progress(0.05)
-        composer.hear(np.concatenate(heard) if heard else np.zeros(1, np.float32), result.rate)
-        width, height = SIZES[style.aspect]
-        pictures = (composer.planes(n) for n in range(frames))
-
-        def progress(n: int) -> None:
-            if n % PROGRESS_EVERY == 0:
-                on_progress(0.05 + 0.93 * n / frames)
-
-        options = H264Options(width, height, style.fps, style.preset)
-        encode_mp4(pictures, audio, out, options, progress, moving_rows=composer.moving_rows)
         on_progress(1.0)
     finally:
         audio.unlink(missing_ok=True)
