@@ -123,12 +123,19 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
           aria-label={`Clip length ${length(len)} of at most ${length(MAX_S)}`} />
         <span class="limit-note" aria-live="polite">{limitNote}</span>
       </div>
-      {cut?.moved && (
-        <p class="cut-note muted small-text" data-testid="cut-note" aria-live="polite">
-          Cut at {clockTenths(cut.start)}–{clockTenths(cut.end)} ({length(cut.end - cut.start)}): the edges
-          move to the nearest pause, so no word is cut. Preview plays exactly this.
-        </p>
-      )}
+      {/* The cut arrives ~250 ms after each edit, and the episode's transcript sits below the
+          editor: a note that came and went then moved the words under a listener who had begun
+          to select them. So its box is always there, as tall as the longest note wrapped at
+          this width (an invisible copy in the same grid cell sets that height, whatever the
+          width, font size or zoom; a fixed height in lines would have to guess the wrapping),
+          and empty while there is nothing to report. Below the transcript it would be far from
+          the edges it is about. */}
+      <p class="cut-note muted small-text">
+        <span class="cut-note-size" aria-hidden="true">{cutNote(widest(ep), widest(ep), widestLength())}</span>
+        <span data-testid="cut-note" aria-live="polite">
+          {cut?.moved && cutNote(clockTenths(cut.start), clockTenths(cut.end), length(cut.end - cut.start))}
+        </span>
+      </p>
       <blockquote class="span-text" aria-live="polite" aria-label="Words in the clip" data-testid="span-text">
         {text === null ? <span class="muted">No transcript yet: the clip is cut at exactly these times.</span>
           : text || <span class="muted">No words in this span.</span>}
@@ -173,6 +180,22 @@ export function ClipEditor({ ep }: { ep: EpisodeDetail }): JSX.Element | null {
       {error && <p class="error" role="alert">{error}</p>}
     </section>
   );
+}
+
+function cutNote(start: string, end: string, len: string): string {
+  return `Cut at ${start}–${end} (${len}): the edges move to the nearest pause, so no word is cut. Preview plays exactly this.`;
+}
+
+// The note's digits are tabular (app.css), so a time of the same shape with every digit 0 is
+// exactly as wide as any the note can show: the episode's last second, and the longest length
+// a clip can have (the server may move each edge out by up to 1.5 s).
+function widest(ep: EpisodeDetail): string {
+  return clockTenths(Math.max(episodeDuration.value, (ep.duration_ms ?? 0) / 1000)).replace(/\d/g, "0");
+}
+
+function widestLength(): string {
+  const longest = MAX_S + 3;
+  return (longest < 60 ? "00.0 s" : `${Math.floor(longest / 60)} min 00 s`).replace(/\d/g, "0");
 }
 
 function firstWords(text: string): string {
