@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9, help="cached requests to time")
     parser.add_argument("--child", nargs=3, metavar=("DATA_DIR", "ASPECT", "OUT"))
     parser.add_argument("--served-only", action="store_true", help="only the cached repeat")
+    parser.add_argument("--renders-only", action="store_true", help="no cached repeat")
     args = parser.parse_args()
     span_ms = args.seconds * 1000
     start_ms = 1800_000 - span_ms // 2
@@ -177,7 +178,8 @@ def main() -> None:
         episode_id, token = clips.prepare(work / "data", episode)
         if not args.served_only:
             renders(work, episode, start_ms, span_ms, args.seconds)
-        cached_repeat(work, episode_id, token, start_ms, span_ms, args.repeat)
+        if not args.renders_only:
+            cached_repeat(work, episode_id, token, start_ms, span_ms, args.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
