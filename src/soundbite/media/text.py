@@ -18,13 +18,14 @@ Chinese), except before closing punctuation, which stays with the character befo
 from __future__ import annotations
 
 import functools
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from PIL import ImageDraw, ImageFont, features
+from PIL import Image, ImageDraw, ImageFont, features
 
 Weight = Literal["regular", "bold"]
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -136,6 +137,7 @@ def _direction(run: Run) -> str | None:
     return "rtl" if run.rtl else "ltr"
 
 
+@functools.lru_cache(maxsize=4096)  # captions measure the same words on every redraw
 def text_width(text: str, size: int, weight: Weight = "regular") -> float:
     return sum(
         _font(r.font, size).getlength(r.text, direction=_direction(r)) for r in runs(text, weight)
@@ -154,18 +156,44 @@ def draw_text(
 ) -> float:
     """One line of `text` with its top at xy[1]; returns its width. A line whose first strong
     character is right-to-left is laid out right to left (its runs in reverse order)."""
+    line = _line(text, size, weight)
+    x = xy[0] - {"left": 0.0, "centre": line.width / 2, "right": line.width}[anchor]
+    if line.mask is not None:
+        draw.bitmap((round(x) + line.left, round(xy[1]) + line.top), line.mask, fill=fill)
+    return line.width
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    width: float  # the advance, as text_width
+    mask: Image.Image | None  # coverage (L), cropped to the ink; None for a blank line
+    left: int  # where the mask's corner sits from the line's origin (its top left)
+    top: int
+
+
+@functools.lru_cache(maxsize=512)
+def _line(text: str, size: int, weight: Weight) -> _Line:
+    """A line drawn once as a coverage mask, then stamped in any colour: a video's captions
+    redraw the same words frame after frame, and rasterising their glyphs anew was half of
+    a caption's drawing time. Positions round to whole pixels (the mask is drawn at one)."""
     pieces = runs(text, weight)
     widths = [_font(r.font, size).getlength(r.text, direction=_direction(r)) for r in pieces]
     total = sum(widths)
-    x = xy[0] - {"left": 0.0, "centre": total / 2, "right": total}[anchor]
+    pad = size  # room for ink past the advance, above the top or below the descent
+    mask = Image.new("L", (math.ceil(total) + 2 * pad, 2 * size + 2 * pad), 0)
+    pen = ImageDraw.Draw(mask)
     order = list(zip(pieces, widths, strict=True))
     if is_rtl(text):
         order.reverse()
+    x = float(pad)
     for run, width in order:
         font = _font(run.font, size)
-        draw.text((x, xy[1]), run.text, font=font, fill=fill, direction=_direction(run))
+        pen.text((x, pad), run.text, font=font, fill=255, direction=_direction(run))
         x += width
-    return total
+    box = mask.getbbox()
+    if box is None:
+        return _Line(total, None, 0, 0)
+    return _Line(total, mask.crop(box), box[0] - pad, box[1] - pad)
 
 
 def _is_cjk(char: str) -> bool:
