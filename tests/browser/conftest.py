@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -244,6 +245,23 @@ def collect_errors(page: object) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))  # type: ignore[attr-defined]
     return errors
+
+
+def open_clip_editor(page: Any, title: str, *, heard_s: float, tap: bool = False) -> Any:
+    """Play the episode `title` from its page until `heard_s`, press the scissors, and pause:
+    the clip editor with its waveform drawn and the sentence heard as its span. `tap` for a
+    touch screen's context."""
+
+    def press(control: Any) -> None:
+        control.tap() if tap else control.click()
+
+    press(page.get_by_role("button", name=f"Play {title}"))
+    page.wait_for_function(f"() => document.getElementById('sb-audio').currentTime > {heard_s}")
+    press(page.get_by_test_id("scissors"))
+    editor = page.get_by_test_id("clip-editor")
+    playwright_api.expect(editor.locator(".waveform[data-status=ready]")).to_be_visible()
+    press(page.get_by_role("button", name="Pause").first)
+    return editor
 
 
 def shared_link(dialog: object) -> str:

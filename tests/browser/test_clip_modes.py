@@ -10,6 +10,7 @@ from tests.browser.conftest import (
     Shots,
     audio_state,
     collect_errors,
+    open_clip_editor,
     shared_link,
     sign_in,
     unlabelled_controls,
@@ -43,12 +44,7 @@ def test_clip_flow_at_phone_width(browser: Browser, server: Server, sonnet: dict
     no_sideways_scroll(page)
     shot(page, "episode")
 
-    page.get_by_role("button", name=f"Play {sonnet['title']}").tap()
-    page.wait_for_function("() => document.getElementById('sb-audio').currentTime > 1")
-    page.get_by_test_id("scissors").tap()
-    editor = page.get_by_test_id("clip-editor")
-    expect(editor.locator(".waveform[data-status=ready]")).to_be_visible()
-    page.get_by_role("button", name="Pause").first.tap()
+    editor = open_clip_editor(page, sonnet["title"], heard_s=1, tap=True)
     start, end = edge_value(page, "start"), edge_value(page, "end")
     editor.get_by_role("button", name="Move end 1 second later").tap()
     editor.get_by_role("button", name="Move start 0.1 seconds earlier").tap()
@@ -172,12 +168,7 @@ def test_the_preview_plays_the_span_the_clip_will_hold(
         errors = collect_errors(page)
         page.goto(server.url(f"/episodes/{sonnet['id']}"))
         expect(page.locator(".transcript .w").first).to_be_visible()
-        page.get_by_role("button", name=f"Play {sonnet['title']}").click()
-        page.wait_for_function("() => document.getElementById('sb-audio').currentTime > 3")
-        page.get_by_test_id("scissors").click()
-        editor = page.get_by_test_id("clip-editor")
-        expect(editor.locator(".waveform[data-status=ready]")).to_be_visible()
-        page.get_by_role("button", name="Pause").first.click()
+        editor = open_clip_editor(page, sonnet["title"], heard_s=3)
         # both edges a few tenths into the sentence's words: no word may be cut there
         for _ in range(3):
             editor.get_by_role("button", name="Move start 0.1 seconds later").click()

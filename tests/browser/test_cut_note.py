@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Server, Shots, collect_errors, sign_in
+from tests.browser.conftest import Server, Shots, collect_errors, open_clip_editor, sign_in
 
 # Every frame until stopped: where a transcript word sits in the page (scroll-independent, so
 # scrolling a button into view to press it is not counted, a layout shift is).
@@ -39,12 +39,7 @@ def test_the_cut_note_does_not_move_the_transcript(
     page.goto(server.url(f"/episodes/{sonnet['id']}"))
     words = page.locator(".transcript .w")
     expect(words.first).to_be_visible()
-    page.get_by_role("button", name=f"Play {sonnet['title']}").click()
-    page.wait_for_function("() => document.getElementById('sb-audio').currentTime > 3")
-    page.get_by_test_id("scissors").click()
-    editor = page.get_by_test_id("clip-editor")
-    expect(editor.locator(".waveform[data-status=ready]")).to_be_visible()
-    page.get_by_role("button", name="Pause").first.click()
+    editor = open_clip_editor(page, sonnet["title"], heard_s=3)
     note = editor.get_by_test_id("cut-note")
     # the span at the scissors is the sentence heard, placed: with or without a note (each
     # edit drops the note until the new span is placed, ~250 ms later, then it may come back)
