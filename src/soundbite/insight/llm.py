@@ -11,7 +11,7 @@ answers None whenever it cannot do better, so the lexical text stands:
 - the answer is empty, runs over several lines or past the length cap: logged, that text only.
 
 Prompts are small on purpose: a chapter's few key sentences (summary.key_sentences), never the
-whole transcript, so a small local model (tests run Gemma 3 270M) answers in about a second and
+whole transcript, so a small local model (tests run SmolLM2-135M-Instruct) answers in seconds and
 a large one does not fill its context. Output is bounded twice, by ``max_tokens`` in the
 request and by reading at most ``MAX_RESPONSE_BYTES`` of the answer within the time limit.
 """
@@ -37,7 +37,11 @@ log = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 64 * 1024
 _PROMPT_CHARS = 1500  # of quoted speech per prompt: a few sentences, not a transcript
-_LABEL = re.compile(r"^(?:(?:chapter |clip |episode )?(?:title|summary|reason)\s*[:\-–—]\s*)", re.I)
+# "The title: …" and "- …" (a list item) are how SmolLM2-135M often answered (tests/test_llm.py)
+_LABEL = re.compile(
+    r"^(?:(?:the |a )?(?:chapter |clip |episode )?(?:title|summary|reason)\s*[:\-–—]\s*)", re.I
+)
+_BULLET = re.compile(r"^(?:[-–•]|\d{1,2}[.)])\s+")
 _MARKUP = re.compile(r"[*_#`]+|<[^>]{1,40}>")
 _QUOTES = "\"'“”‘’«»"
 
@@ -195,7 +199,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _clean(text: str) -> str:
     text = _MARKUP.sub("", text)
-    text = _LABEL.sub("", text.strip())
+    text = _LABEL.sub("", _BULLET.sub("", text.strip()))
     return " ".join(text.split()).strip(_QUOTES + " ").strip()
 
 
