@@ -140,11 +140,15 @@ def _episode(app: Soundbite) -> int:
     return eid
 
 
-def _read(client: TestClient, eid: int) -> tuple[list[str], dict[str, object], list[dict]]:  # type: ignore[type-arg]
+def _read(app: Soundbite, eid: int) -> tuple[TestClient, list[str], dict[str, object], list[dict]]:  # type: ignore[type-arg]
+    """A signed-in client, and what it reads of the episode: chapter titles, the episode,
+    its highlights."""
+    client = make_client(app)
+    sign_in(client)
     chapters = client.get(f"/api/episodes/{eid}/chapters").json()["chapters"]
     episode = client.get(f"/api/episodes/{eid}").json()
     highlights = client.get(f"/api/episodes/{eid}/highlights").json()["highlights"]
-    return [c["title"] for c in chapters], episode, highlights
+    return client, [c["title"] for c in chapters], episode, highlights
 
 
 def _one_line(text: str, limit: int) -> bool:
@@ -163,9 +167,7 @@ def test_the_model_writes_chapter_titles_the_summary_and_highlight_texts(
     with soundbite(tmp_path, llm_url=llm_url, llm_timeout_seconds=REQUEST_S) as app:
         eid = _episode(app)
         process(app, eid)  # asserts the jobs are done
-        client = make_client(app)
-        sign_in(client)
-        titles, episode, highlights = _read(client, eid)
+        _, titles, episode, highlights = _read(app, eid)
     # what the model wrote, for a run with -s (docs/insight.md quotes one)
     print("chapters:", titles, "\nsummary:", episode["summary"])
     print("highlights:", [(h["title"], h["reason"]) for h in highlights])
@@ -272,9 +274,7 @@ def test_a_server_that_stops_mid_run_leaves_the_lexical_texts_and_the_job_succee
         eid = _episode(app)
         with caplog.at_level(logging.WARNING, logger="soundbite.insight.llm"):
             process(app, eid)  # asserts the jobs are done
-        client = make_client(app)
-        sign_in(client)
-        titles, episode, highlights = _read(client, eid)
+        _, titles, episode, highlights = _read(app, eid)
 
     assert isinstance(answers[0], str), "the server gave no first answer"
     assert answers[1:] and not any(answers[1:])
@@ -293,9 +293,7 @@ def test_a_server_slower_than_the_time_limit_leaves_the_lexical_texts(
         with caplog.at_level(logging.WARNING, logger="soundbite.insight.llm"):
             process(app, eid)
         took = time.monotonic() - started
-        client = make_client(app)
-        sign_in(client)
-        titles, episode, highlights = _read(client, eid)
+        _, titles, episode, highlights = _read(app, eid)
 
     assert titles == [c.title for c in lexical().chapters]
     _lexical_after_the_first(titles, episode, highlights)
@@ -359,9 +357,7 @@ def test_without_a_usable_endpoint_the_lexical_texts_stand_and_the_job_succeeds(
         eid = _episode(app)
         with caplog.at_level(logging.WARNING, logger="soundbite.insight.llm"):
             process(app, eid)  # asserts the jobs are done
-        client = make_client(app)
-        sign_in(client)
-        titles, episode, highlights = _read(client, eid)
+        client, titles, episode, highlights = _read(app, eid)
         made = client.post(
             "/api/clips", json={"episode_id": eid, "start_ms": 60_000, "end_ms": 90_000}
         )
