@@ -129,6 +129,26 @@ def test_speech_after_a_long_pause_is_not_lost(options: ModelOptions, tmp_path: 
     assert poem_words and max(gaps) < 3_000
 
 
+def test_quiet_speech_after_loud_speech_and_a_pause_is_transcribed(
+    options: ModelOptions, tmp_path: Path
+) -> None:
+    # The last 13 s of the read sonnet, then the phone call, whose first words ("Hello. Hello.",
+    # 6.4-7.3 s into it, at about -40 dB) follow 6 s of near silence. Run over the whole file,
+    # the VAD's state after the loud reading took them for no speech, so the transcript began
+    # at 8.5 s and a clip cut there started on words its text did not show.
+    poem = decode_audio(str(MEDIA / "librivox_sonnet001_en.mp3"))[-13 * 16_000 :]
+    call = decode_audio(str(MEDIA / "pyannote_sample_2spk_phone.wav"))
+    joined = tmp_path / "poem_then_call.wav"
+    _write_wav(joined, np.concatenate([poem, call]))
+
+    transcript = transcribe(joined, options, language="en")
+
+    call_ms = len(poem) // 16
+    first = next(w for w in transcript.words if w.start_ms >= call_ms - 500)
+    assert _normalise(first.text) == "hello"
+    assert call_ms + 6_000 <= first.start_ms <= call_ms + 7_300
+
+
 def _write_wav(path: Path, audio: np.ndarray) -> None:
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
