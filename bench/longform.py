@@ -1,6 +1,6 @@
 """Highlights of long real interviews imported as auto-captions, printed for a person to judge.
 
-    .venv/bin/python bench/longform.py tim352 tim364 tim361 [--full]
+    .venv/bin/python bench/longform.py tim352 tim364 tim361 [--full] [--published]
 
 Each SliceCast episode (../shared/data/slicecast, real Tim Ferriss Show transcripts; see its
 SOURCE.md) is turned into what an imported auto-caption file looks like: lower case, no
@@ -8,7 +8,9 @@ punctuation, no speakers, WebVTT cues of eight words at 2.7 words a second (the 
 times, so the words are evenly timed and there are no pauses to help). The file goes through
 the import path (speech.formats.parse_transcript) and the analysis, as an uploaded transcript
 would, and the top five suggestions are printed with their reason, title and text. Judging
-them is left to the reader: docs/insight.md keeps the judged lists. Run it against another
+them is left to the reader: docs/insight.md keeps the judged lists. `--published` imports the
+publisher's own transcript instead: its punctuation and capitals kept, one cue per paragraph,
+the same even timing, still no speaker names (SliceCast has none). Run it against another
 checkout's src (PYTHONPATH) to see the suggestions before a change.
 """
 
@@ -40,13 +42,32 @@ def auto_captions(path: Path, rate: float = 2.7, cue: int = 8) -> bytes:
     return "\n".join(blocks).encode()
 
 
+def published(path: Path, rate: float = 2.7) -> bytes:
+    paragraphs = [
+        " ".join(line.split())
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.startswith("========")
+    ]
+    blocks, at = ["WEBVTT", ""], 0
+    for text in paragraphs:
+        n = len(text.split())
+        start, end = round(at * 1000 / rate), round((at + n) * 1000 / rate)
+        blocks += [f"{_clock(start)} --> {_clock(end)}", text, ""]
+        at += n
+    return "\n".join(blocks).encode()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("episodes", nargs="+", help="SliceCast names, e.g. tim352")
     parser.add_argument("--full", action="store_true", help="print each suggestion's text")
+    parser.add_argument(
+        "--published", action="store_true", help="the publisher's punctuated text, not captions"
+    )
     args = parser.parse_args()
     for name in args.episodes:
-        transcript = parse_transcript(auto_captions(SLICECAST / f"{name}.txt"), "text/vtt")
+        make = published if args.published else auto_captions
+        transcript = parse_transcript(make(SLICECAST / f"{name}.txt"), "text/vtt")
         t0 = time.perf_counter()
         result = analyze(transcript)
         took = time.perf_counter() - t0

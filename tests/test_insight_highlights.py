@@ -13,7 +13,7 @@ from soundbite.insight.highlights import HighlightOptions, ReplayCurve
 from soundbite.insight.sentences import split_sentences, timed_words
 from soundbite.media.peaks import compute_peaks
 from tests.conftest import DATA as TEST_DATA
-from tests.test_insight_support import concat, podcast_tips, shuffled_documents
+from tests.test_insight_support import concat, podcast_tips, segment_of, shuffled_documents
 
 
 def check_structure(transcript: Transcript, options: HighlightOptions) -> int:
@@ -108,3 +108,24 @@ def test_a_moment_listeners_replay_becomes_a_suggestion_that_says_so() -> None:
     stray[hot[0]] = 2
     same = analyze(tips, replays=ReplayCurve(5000, stray, listeners)).highlights
     assert [(h.start_ms, h.reason) for h in same] == [(h.start_ms, h.reason) for h in before]
+
+
+def test_no_highlight_starts_or_ends_inside_a_quotation() -> None:
+    # A story that quotes someone over several sentences. Sentences are split at "." and "?"
+    # inside the quotation too, so a clip could start at "Never publish…" (inside it) or stop
+    # at "…the key." (before the quote closes): mid-sentence either way, for a listener.
+    quoted = (
+        "My first producer sat me down after the worst episode we ever made, and she told me, "
+        "\u201cNever publish an episode you would not listen to yourself. The most important "
+        "listener is you. Cut every minute that bores you. Every single one. The truth is that "
+        "nobody owes you their attention. The key is to respect their time, always. Is that "
+        "too much to ask? It is the only rule that matters.\u201d And I have never forgotten "
+        "it, because it was the best advice anyone ever gave me about this work."
+    )
+    story = Transcript("en", (segment_of(quoted, 0, 32_000),))
+    doc, _ = concat([story] * 8, gap_ms=1_000)
+    result = analyze(doc)
+    assert len(result.highlights) >= 3
+    for h in result.highlights:
+        assert h.text.count("\u201c") == h.text.count("\u201d"), h.text
+        assert h.text.find("\u201d") >= h.text.find("\u201c"), h.text

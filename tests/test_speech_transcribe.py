@@ -225,3 +225,18 @@ def test_unknown_named_model_names_the_setting(tmp_path: Path) -> None:
     options = ModelOptions(name="soundbite-tests/no-such-model", cache_dir=tmp_path)
     with pytest.raises(ModelError, match="SOUNDBITE_WHISPER_MODEL"):
         load_model(options)
+
+
+def test_a_word_aligned_across_a_removed_pause_stays_on_its_side() -> None:
+    # Long pauses are taken out before decoding (transcribe._Spliced). Whisper can align a
+    # word across the seam; mapped back naively it spanned the whole pause, so a clip cut
+    # in that silence showed a word it did not hold.
+    from soundbite.speech.transcribe import _RawWord, _splice
+
+    track = np.zeros(20 * 16_000, np.float32)
+    spliced = _splice(track, [(1.0, 3.0), (15.0, 17.0)])
+    second = spliced.spans[1][0]  # where the second speech starts, in the spliced audio
+    hello = spliced.word_to_source(_RawWord(second - 0.2, second + 0.5, " Hello,", 0.9))
+    assert 14.5 <= hello.start < hello.end == pytest.approx(15.5, abs=0.01)
+    thee = spliced.word_to_source(_RawWord(second - 0.5, second + 0.1, " thee", 0.9))
+    assert 2.5 < thee.start < thee.end <= 3.2  # the first speech ends at 3 s

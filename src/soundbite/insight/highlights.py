@@ -47,6 +47,7 @@ from soundbite.insight.topics import Topic
 from soundbite.insight.wording import (
     key_sentence,
     number_words,
+    quotations_open,
     quote,
     shareable_start,
     story_sentence,
@@ -172,6 +173,9 @@ class _Features:
         # "that", "then") is more often a cut mid-sentence than a real start
         self.opens = [shareable_start(s.text, strict=s.start_p < 1.0) for s in sentences]
         self.dangles = [trailing_function_word(s.text) for s in sentences]
+        # sentences are split at "?" and "." inside quotations too ("I'm like, “What the
+        # hell? | That's a PhD?”"): a clip that starts or ends inside one is mid-sentence
+        self.quoting = quotations_open(s.text for s in sentences)
         self.clean_start = [self._clean_start(i, opts.pause_ms) for i in range(len(sentences))]
         self.clean_end = [self._clean_end(i, opts.pause_ms) for i in range(len(sentences))]
         self.replays = replays if replays is not None and replays.evidence else None
@@ -194,6 +198,10 @@ class _Features:
         last = i + 1 == len(self.s)
         paused = last or self.s[i + 1].start_ms - self.s[i].end_ms >= pause_ms
         return full_stop + (0.5 if paused else 0.0)
+
+    def quotes_closed(self, a: int, b: int) -> bool:
+        """The span starts outside any quotation and closes every one it opens."""
+        return not self.quoting[a] and not self.quoting[b]
 
     def words_in(self, a: int, b: int) -> int:
         return self.p_words[b] - self.p_words[a]
@@ -426,4 +434,5 @@ def _passes(f: _Features, a: int, b: int) -> bool:
         and not f.s[b - 1].is_question  # a cliffhanger, or the host's question alone
         and f.s[a].start_p >= SURE_START
         and f.s[b - 1].end_p >= SURE_END
+        and f.quotes_closed(a, b)
     )

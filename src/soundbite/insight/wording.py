@@ -11,7 +11,7 @@ verbs of speech, or a word ending in -ed/-ing/-n't; figures are digits and numbe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from soundbite.insight.sentences import Sentence
 from soundbite.insight.stopwords import DANGLING_OPENERS
@@ -78,6 +78,23 @@ def shareable_start(text: str, strict: bool = False) -> bool:
     if not first or first[0] in _LEANING:
         return False
     return not strict or first[0] == "so" or first[0] not in DANGLING_OPENERS
+
+
+def quotations_open(texts: Iterable[str], longest: int = 12) -> list[bool]:
+    """Before each sentence, and after the last, whether a quotation is running: opened (“ or
+    an odd ") and not yet closed. A quotation still open after `longest` sentences is taken
+    for a stray mark, not a speech, and forgotten; a stray closing mark never goes below 0."""
+    open_ = [False]
+    depth, since = 0, 0
+    for text in texts:
+        curly = text.count("\u201c") - text.count("\u201d")
+        straight = text.count('"') % 2 * (-1 if depth > 0 and not curly else 1)
+        depth = max(depth + curly + straight, 0)
+        since = since + 1 if depth else 0
+        if since > longest:
+            depth, since = 0, 0
+        open_.append(depth > 0)
+    return open_
 
 
 def trailing_function_word(text: str) -> bool:

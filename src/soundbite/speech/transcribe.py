@@ -426,6 +426,17 @@ class _Spliced:
         return source + min(max(t - at, 0.0), length)
 
     def word_to_source(self, w: _RawWord) -> _RawWord:
+        """The word in the track's time. A word that Whisper aligned across a seam (where a
+        pause was taken out) would span the whole pause in the track: in the English
+        recordings joined, a "Hello," took the 3.8 s from the sonnet's last word into the
+        call's silence. Such a word is kept to the piece that holds most of it."""
+        first = max(bisect.bisect_right(self._starts, w.start) - 1, 0)
+        last = max(bisect.bisect_right(self._starts, w.end) - 1, 0)
+        if last > first:
+            at, source, length = self._pieces[first]
+            if at + length - w.start >= w.end - self._starts[last]:
+                return _RawWord(self.to_source(w.start), source + length, w.text, w.probability)
+            return _RawWord(self._pieces[last][1], self.to_source(w.end), w.text, w.probability)
         return _RawWord(self.to_source(w.start), self.to_source(w.end), w.text, w.probability)
 
 
