@@ -233,10 +233,14 @@ def test_a_word_aligned_across_a_removed_pause_stays_on_its_side() -> None:
     # in that silence showed a word it did not hold.
     from soundbite.speech.transcribe import _RawWord, _splice
 
-    track = np.zeros(20 * 16_000, np.float32)
+    # a loud voice from 1.4 to 2.6 s, a quiet one (-30 dB under it) from 15.4 to 16.6 s; the
+    # VAD's spans hold 0.4 s of padding either side
+    t = np.arange(20 * 16_000) / 16_000
+    level = np.select([t < 1.4, t < 2.6, t < 15.4, t < 16.6], [0, 0.3, 0, 0.01])
+    track = (np.sin(2 * np.pi * 220 * t) * level).astype(np.float32)
     spliced = _splice(track, [(1.0, 3.0), (15.0, 17.0)])
-    second = spliced.spans[1][0]  # where the second speech starts, in the spliced audio
-    hello = spliced.word_to_source(_RawWord(second - 0.2, second + 0.5, " Hello,", 0.9))
-    assert 14.5 <= hello.start < hello.end == pytest.approx(15.5, abs=0.01)
-    thee = spliced.word_to_source(_RawWord(second - 0.5, second + 0.1, " thee", 0.9))
-    assert 2.5 < thee.start < thee.end <= 3.2  # the first speech ends at 3 s
+    seam = spliced.spans[0][1] + 0.1  # the end of the first kept piece, in the spliced audio
+    hello = spliced.word_to_source(_RawWord(seam - 0.15, seam + 0.55, " Hello,", 0.9))
+    assert 14.8 <= hello.start < hello.end == pytest.approx(15.45, abs=0.01)
+    thee = spliced.word_to_source(_RawWord(seam - 0.75, seam + 0.1, " thee", 0.9))
+    assert 2.3 < thee.start < thee.end <= 3.2
