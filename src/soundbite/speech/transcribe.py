@@ -34,8 +34,10 @@ pause at all and encodes 10 full windows in two batches of 8 and 2; we keep 0.2 
 cut the input into 5-minute chunks for memory, and encode 11 (10 + 1), in batches of 4:
 19.3-19.6 s against 16.6-17.2 s in one process, batches of 8 19.0-19.2 s. That input needs
 no retries. Where retries happen, each used to cost a window of its own however short its
-speech; they are now packed like pauses (`_ChunkTranscriber._retry`): on a 7.3-minute join
-with the German reading (17 retry windows, ten under 1.5 s) 36.8 s became 32.5 s.
+speech; they are now packed like pauses (`_ChunkTranscriber._retry`). None of the bench's
+inputs needs a retry (nor do German x3 or Spanish x3 joined: same windows, same WER); on a
+7.3-minute join decoded as English though a third of it is German, a worst case for skipped
+text, 17 retry windows (ten under 1.5 s) became 7 and 36.8 s became 32.5 s.
 
 On short files we win by skipping the anchor's separate language-detection encode. On the long
 input both do the same work: 11 encodes of 30 s each (our 11 windows; the anchor's 10 plus
@@ -396,9 +398,8 @@ class _ChunkTranscriber:
     ) -> list[_RawWord]:
         """The words of the stretches of speech the previous passes left without any, packed
         together the way pauses are shortened (`_splice`): each window costs a whole 30 s
-        encode however little speech it holds, and most skipped stretches are 1-2 s long. On
-        the joined English input the 17 retry windows of one transcription, ten of them
-        under 1.5 s, became 7."""
+        encode however little speech it holds, and most skipped stretches are 1-2 s long
+        (module docstring: 17 retry windows became 7 on a worst case)."""
         if not skipped:
             return []
         packed = _splice(audio, skipped)
