@@ -18,8 +18,9 @@ each is scored from features that editors name when they pick clips by hand:
   feature is absent and the scores are what they were before anyone listened.
 
 Only spans a person could share are candidates: not a run of figures, not a fragment (too
-few words, no verb), starting and ending on a sentence (not on "and", not on "the"; and where
-the sentences were restored from unpunctuated captions, only where the model is sure).
+few words, no verb), starting and ending on a sentence (not on "and", not on "the", not
+inside a quotation; and where the sentences were restored from unpunctuated captions, only
+where the model is sure).
 
 Prefix sums make each candidate's features O(1). Selection is greedy by score with no overlap,
 at most two per topic and a minimum distance between picks, so suggestions spread over the
