@@ -9,7 +9,8 @@ concatenated with 0.5 s of silence between them, the reference saying who each p
   two parts are different words), e.g. JFK, a LibriSpeech reader, JFK;
 - A-B-A-B-C: two voices alternating, then a third;
 - one voice: a whole recording (must come out as one speaker);
-- long mixes (25 and 30 min): random crops (2-20 s, at a random offset, a random gain of
+- long mixes (25 and 30 min) of five and six voices, and long two-party ones (30-40 min, the
+  case of a long interview): random crops (2-20 s, at a random offset, a random gain of
   -6..+3 dB, a little noise) of five or six voices in a random order, so the same stretch of
   audio never repeats exactly (a plain loop makes identical embeddings, which clusters unlike
   real speech).
@@ -182,7 +183,9 @@ def mix(pieces: list[Voice], out: Path, name: str, group: str, split: str) -> Ca
     return Case(name, group, out, ref, len(samples) / RATE, split)
 
 
-def long_mix(names: list[str], minutes: float, seed: int, out: Path, split: str) -> Case:
+def long_mix(
+    names: list[str], minutes: float, seed: int, out: Path, split: str, group: str = "long mix"
+) -> Case:
     """Random crops of the voices in a random order (never the same voice twice running)."""
     rng = np.random.default_rng(seed)
     pieces: list[Voice] = []
@@ -201,7 +204,7 @@ def long_mix(names: list[str], minutes: float, seed: int, out: Path, split: str)
         total += crop + GAP_S
         last = name
     label = f"long mix, {len(names)} voices, {minutes:g} min"
-    return mix(pieces, out, label, "long mix", split)
+    return mix(pieces, out, label, group, split)
 
 
 def cases(tmp: Path, *, long: bool = True) -> list[Case]:
@@ -249,4 +252,15 @@ def cases(tmp: Path, *, long: bool = True) -> list[Case]:
         out.append(long_mix(tune_voices, 25, 1, tmp / "long1.wav", "tune"))
         check_voices = ["jfk", "spanish", "diane", "sheila", "dr3-falk0", "dr7-madd0"]
         out.append(long_mix(check_voices, 30, 2, tmp / "long2.wav", "check"))
+        # two voices for a long while: an interview (added with the sparse spectral clustering,
+        # which has no threshold of its own to tune; the TIMIT pair is on the tune side anyway)
+        for n, (pair, minutes, split) in enumerate(
+            [
+                (["diane", "sheila"], 30, "check"),
+                (["sonnet", "german"], 40, "check"),
+                (["dr1-fvmh0", "dr1-mcpm0"], 30, "tune"),
+            ]
+        ):
+            wav = tmp / f"two{n}.wav"
+            out.append(long_mix(pair, minutes, 4 + n, wav, split, "long two-party"))
     return out

