@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/questions.py [--fresh] [--limit-queries N]
 
+With the `semantic` extra installed, ours fuses BM25 with sentence embeddings (the index then
+embeds every unit; its own cache).
+
 Data: the 35 real meetings of QMSum's validation split (AMI, ICSI, parliamentary committees;
 ../shared/data/qmsum-val, read there and never copied into the repository) and their 'specific'
 queries ("What did the Industrial Designer think of fashion when discussing the design?"), each
@@ -40,6 +43,7 @@ from tests.test_insight_support import add_episode, process, segment_of
 from soundbite.bootstrap import Soundbite
 from soundbite.domain.transcript import Segment, Transcript
 from soundbite.insight.text import tokens
+from soundbite.search import semantic
 from soundbite.search.backend import Filters
 from soundbite.search.service import search
 from soundbite.services.accounts import ensure_owner
@@ -48,7 +52,8 @@ from soundbite.store.models import Episode, User
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "qmsum-val"
 if not DATA.exists():
     DATA = Path("/work/shared/data/qmsum-val")
-CACHE = Path("/tmp/soundbite-bench-questions")
+# the index holds unit vectors when the semantic extra is installed: a cache for each
+CACHE = Path("/tmp/soundbite-bench-questions" + ("-semantic" if semantic.installed() else ""))
 MS_PER_WORD = 400
 WINDOW_MS = 30_000
 Span = tuple[int, int]
@@ -184,6 +189,10 @@ def main() -> None:
     print(
         f"QMSum validation: {len(meetings)} meetings, {n} specific queries with gold spans."
         f" No audio: synthetic times from utterance order at {MS_PER_WORD} ms a word."
+    )
+    print(
+        "semantic extra: "
+        + ("installed (BM25 fused with sentence embeddings)" if semantic.installed() else "off")
     )
     print(
         f"index (analyze + index stages) {built:.0f} s (cached after the first run);"
