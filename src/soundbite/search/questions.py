@@ -27,8 +27,12 @@ words in the best candidates, added at a lower weight) was built and measured on
 stretch was about rather than the question; so did matching inflections by prefix (0.768).
 Neither is kept.
 
-With the semantic extra installed and units embedded, the passage ranking is fused with the
-cosine ranking of their units by reciprocal-rank fusion, as keyword search does (semantic.py).
+Questions stay lexical when the semantic extra is installed (keyword search fuses it,
+semantic.py). Measured on QMSum (docs/insight.md): fusing the passages with the library-wide
+cosine rank of their answering unit lowered Hit@5 from 0.781 to 0.747, and with each passage's
+own mean unit vector it was 0.776, no gain; on the tips episode the fused answer to "What did
+Travis say about guests?" became the passage where he says his name. A sentence that means
+what the question means is often not its answer.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from soundbite.errors import InvalidInput
 from soundbite.insight.text import is_content, stem, tokens
-from soundbite.search import semantic, speakers
+from soundbite.search import speakers
 from soundbite.search.backend import K1, B, Filters, LexicalBackend, Ranked
 from soundbite.search.planner import RANK_CAP, unit_count
 from soundbite.search.query import MAX_CLAUSES, Clause, Query
@@ -147,8 +151,6 @@ def answer(
     units = _with_neighbours(session, [i for i, _ in first.hits])
     by = [_turns(session, run, names) for run in units]
     scored = _passages(units, by, weights, idf)
-    if semantic.installed():
-        scored = _fuse(session, db, text, filters, scored)
     chosen = _without_overlap(scored, offset + limit)
     return Answers(terms, first.total, chosen[offset:], sorted(names))
 
@@ -340,18 +342,3 @@ def _without_overlap(passages: list[Passage], want: int) -> list[Passage]:
         if len(taken) >= want:
             break
     return taken
-
-
-def _fuse(
-    session: Session, db: Database, text: str, filters: Filters, passages: list[Passage]
-) -> list[Passage]:
-    close = semantic.semantic_rank(session, db, text, filters)
-    if not close:
-        return passages
-    by_unit = {unit_id: rank for rank, (unit_id, _) in enumerate(close, 1)}
-    fused = {
-        k: 1 / (semantic.RRF_K + k + 1)
-        + (1 / (semantic.RRF_K + by_unit[p.unit_id]) if p.unit_id in by_unit else 0.0)
-        for k, p in enumerate(passages)
-    }
-    return [passages[k] for k in sorted(fused, key=lambda k: (-fused[k], k))]

@@ -124,14 +124,13 @@ def _answer(db: Database, text: str, filters: Filters, *, limit: int, offset: in
         )
         clauses = questions.clauses(found.terms)
         hits = [_answer_hit(session, p, clauses) for p in found.passages]
-    fused = questions.semantic.installed()
     return SearchPage(
         text,
         found.total,
         limit,
         offset,
         "any",
-        fused,
+        False,  # questions stay lexical (search/questions.py says why)
         [h for h in hits if h is not None],
         "question",
         tuple(found.terms),
